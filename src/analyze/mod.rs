@@ -1,0 +1,153 @@
+//! Questions asked of the frames, each a short lazy polars query.
+//!
+//! Counting rules (where they differ from pflogsumm, the README says so):
+//! a message is counted once, by its original submission: a content filter's
+//! re-injected copy is a continuation, and Postfix's own notifications are
+//! not "received". A recipient is delivered when a final (non-filter)
+//! delivery says `status=sent`.
+
+use polars::prelude::*;
+
+/// The frames a report needs.
+pub struct Frames {
+    pub messages: DataFrame,
+    pub deliveries: DataFrame,
+    pub auth: DataFrame,
+    pub rejects: DataFrame,
+}
+
+impl Frames {
+    pub fn build(ds: &crate::ingest::Dataset) -> PolarsResult<Frames> {
+        Ok(Frames {
+            messages: crate::frame::messages(ds)?,
+            deliveries: crate::frame::deliveries(ds)?,
+            auth: crate::frame::auth(ds)?,
+            rejects: crate::frame::rejects(ds)?,
+        })
+    }
+
+    /// Original submissions: not continuations, not Postfix's notifications.
+    pub fn received(&self) -> LazyFrame {
+        self.messages.clone().lazy().filter(col("is_continuation").not().and(col("origin").neq(lit("notification"))))
+    }
+
+    /// Final deliveries (hand-overs to a content filter left out).
+    pub fn final_deliveries(&self) -> LazyFrame {
+        self.deliveries.clone().lazy().filter(col("filter_hop").not())
+    }
+}
+
+/// Grand totals, comparable to pflogsumm's.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Totals {
+    pub received: u64,
+    pub delivered: u64,
+    pub deferred: u64,
+    pub bounced: u64,
+    pub rejected: u64,
+    pub held: u64,
+    pub discarded: u64,
+    pub expired: u64,
+    pub deleted: u64,
+    pub still_queued: u64,
+    pub bytes_received: u64,
+    pub bytes_delivered: u64,
+    pub senders: u64,
+    pub recipients: u64,
+    pub auth_failures: u64,
+    pub auth_successes: u64,
+}
+
+fn scalar_u64(df: PolarsResult<DataFrame>, name: &str) -> PolarsResult<u64> {
+    let df = df?;
+    let v = df.column(name)?.get(0)?;
+    Ok(v.extract::<u64>().unwrap_or(0))
+}
+
+fn count(lf: LazyFrame) -> PolarsResult<u64> {
+    scalar_u64(lf.select([len().alias("n")]).collect(), "n")
+}
+
+fn count_eq(lf: &LazyFrame, column: &str, value: &str) -> PolarsResult<u64> {
+    count(lf.clone().filter(col(column).eq(lit(value))))
+}
+
+pub fn totals(f: &Frames) -> PolarsResult<Totals> {
+    let recv = f.received();
+    let dels = f.final_deliveries();
+    let msgs = f.messages.clone().lazy();
+    let sizes = dels
+        .clone()
+        .filter(col("status").eq(lit("sent")))
+        .join(
+            f.messages.clone().lazy().select([col("message"), col("size")]),
+            [col("message")],
+            [col("message")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .select([col("size").sum().alias("n")])
+        .collect();
+    let auth = f.auth.clone().lazy();
+    Ok(Totals {
+        received: count(recv.clone())?,
+        delivered: count_eq(&dels, "status", "sent")?,
+        deferred: count_eq(&dels, "status", "deferred")?,
+        bounced: count_eq(&dels, "status", "bounced")?,
+        rejected: count_eq(&f.rejects.clone().lazy(), "action", "reject")?,
+        held: count_eq(&msgs, "state", "held")?,
+        discarded: count_eq(&msgs, "state", "discarded")?,
+        expired: count_eq(&msgs, "state", "expired")?,
+        deleted: count_eq(&msgs, "state", "deleted")?,
+        still_queued: count_eq(&msgs, "state", "queued")?,
+        bytes_received: scalar_u64(recv.clone().select([col("size").sum().alias("n")]).collect(), "n")?,
+        bytes_delivered: scalar_u64(sizes, "n")?,
+        senders: scalar_u64(recv.select([col("sender").drop_nulls().n_unique().alias("n")]).collect(), "n")?,
+        recipients: scalar_u64(
+            dels.filter(col("status").eq(lit("sent"))).select([col("to").n_unique().alias("n")]).collect(),
+            "n",
+        )?,
+        auth_failures: count(auth.clone().filter(col("success").not()))?,
+        auth_successes: count(auth.filter(col("success")))?,
+    })
+}
+
+/// Rank `key` over received messages: messages, recipients, deferred and
+/// bounced recipients, bytes, distinct client IPs.
+pub fn top_senders(f: &Frames, key: &str, limit: usize) -> LazyFrame {
+    f.received()
+        .filter(col(key).is_not_null())
+        .group_by([col(key)])
+        .agg([
+            len().alias("messages"),
+            col("recipients").sum().alias("recipients"),
+            col("deferred").sum().alias("deferred"),
+            col("bounced").sum().alias("bounced"),
+            col("size").sum().alias("bytes"),
+            col("root_client_ip").n_unique().alias("distinct_ips"),
+        ])
+        .sort_by_exprs(
+            [col("messages"), col(key)],
+            SortMultipleOptions::default().with_order_descending_multi([true, false]),
+        )
+        .limit(limit as IdxSize)
+}
+
+/// Client IPs ranked by failed logins, with the accounts they tried.
+pub fn auth_failure_sources(f: &Frames, limit: usize) -> LazyFrame {
+    f.auth
+        .clone()
+        .lazy()
+        .filter(col("success").not())
+        .group_by([col("client_ip")])
+        .agg([
+            len().alias("failures"),
+            col("sasl_username").drop_nulls().n_unique().alias("usernames_tried"),
+            col("time").min().alias("first"),
+            col("time").max().alias("last"),
+        ])
+        .sort_by_exprs(
+            [col("failures"), col("client_ip")],
+            SortMultipleOptions::default().with_order_descending_multi([true, false]),
+        )
+        .limit(limit as IdxSize)
+}

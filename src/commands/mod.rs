@@ -1,0 +1,62 @@
+//! One file per subcommand; each wires stages together for one question.
+
+pub mod export;
+pub mod summary;
+pub mod trace;
+
+use crate::cli::{InputArgs, OutputArgs};
+use crate::ingest::{ingest, Dataset, IngestOptions};
+use crate::time::Zone;
+use anyhow::Context;
+use std::io::{BufWriter, Write};
+
+/// How a command ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Complete,
+    /// Results were produced, but some input could not be read.
+    Partial,
+}
+
+/// Reads the logs the user named.
+pub fn load(input: &InputArgs, keep_lines: bool) -> anyhow::Result<Dataset> {
+    let log_zone = Zone::parse(&input.log_tz).map_err(anyhow::Error::msg).context("--log-tz")?;
+    let opts = IngestOptions {
+        paths: input.paths.clone(),
+        exact: input.exact,
+        year: input.year,
+        log_zone,
+        keep_lines,
+        progress: !input.quiet,
+        verbose: !input.quiet,
+    };
+    let ds = ingest(&opts)?;
+    if !input.quiet {
+        ds.diag.print_summary();
+    }
+    Ok(ds)
+}
+
+pub fn display_zone(output: &OutputArgs) -> anyhow::Result<Zone> {
+    Zone::parse(&output.tz).map_err(anyhow::Error::msg).context("--tz")
+}
+
+pub fn outcome(ds: &Dataset) -> Outcome {
+    if ds.diag.input_incomplete() {
+        Outcome::Partial
+    } else {
+        Outcome::Complete
+    }
+}
+
+/// Buffered stdout; the caller must flush (errors, e.g. a closed pipe,
+/// surface there).
+pub fn stdout() -> BufWriter<std::io::StdoutLock<'static>> {
+    BufWriter::with_capacity(64 << 10, std::io::stdout().lock())
+}
+
+/// Writes, flushes, and returns the run's outcome.
+pub fn finish(mut out: impl Write, ds: &Dataset) -> anyhow::Result<Outcome> {
+    out.flush()?;
+    Ok(outcome(ds))
+}

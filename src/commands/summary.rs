@@ -1,0 +1,160 @@
+//! `postsleuth summary` (the default): one screen of totals, the time span,
+//! the input and its problems, and the top senders by every identity.
+
+use super::{display_zone, finish, load, stdout, Outcome};
+use crate::analyze::{self, Frames, Totals};
+use crate::cli::{Format, SummaryArgs};
+use crate::ingest::Dataset;
+use crate::render::{self, write_frame};
+use crate::time::{rfc3339_utc, Zone};
+use polars::prelude::*;
+use std::io::Write;
+
+const TOP: usize = 10;
+
+/// The ranked sections: title, key column.
+const SECTIONS: [(&str, &str); 4] = [
+    ("Top SASL accounts", "root_sasl_username"),
+    ("Top local uids (pickup)", "root_uid"),
+    ("Top client IPs", "root_client_ip"),
+    ("Top sender domains", "sender_domain"),
+];
+
+pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
+    let zone = display_zone(&a.output)?;
+    let ds = load(&a.input, false)?;
+    let frames = Frames::build(&ds)?;
+    let totals = analyze::totals(&frames)?;
+    let mut tables: Vec<(String, DataFrame)> = Vec::new();
+    for (title, key) in SECTIONS {
+        tables.push((title.to_string(), analyze::top_senders(&frames, key, TOP).collect()?));
+    }
+    tables.push(("Top auth-failure sources".into(), analyze::auth_failure_sources(&frames, TOP).collect()?));
+    let mut out = stdout();
+    match a.output.format {
+        Format::Json => write_json(&ds, &totals, &tables, &mut out)?,
+        f => write_sections(&ds, &totals, &tables, f, &zone, &mut out)?,
+    }
+    finish(out, &ds)
+}
+
+fn totals_frame(t: &Totals) -> PolarsResult<DataFrame> {
+    let rows: [(&str, u64); 16] = [
+        ("received", t.received),
+        ("delivered", t.delivered),
+        ("deferred", t.deferred),
+        ("bounced", t.bounced),
+        ("rejected", t.rejected),
+        ("held", t.held),
+        ("discarded", t.discarded),
+        ("expired", t.expired),
+        ("deleted by postsuper", t.deleted),
+        ("still queued at end", t.still_queued),
+        ("bytes received", t.bytes_received),
+        ("bytes delivered", t.bytes_delivered),
+        ("senders", t.senders),
+        ("recipients", t.recipients),
+        ("auth failures", t.auth_failures),
+        ("auth successes", t.auth_successes),
+    ];
+    df!("total" => rows.iter().map(|r| r.0).collect::<Vec<_>>(), "value" => rows.iter().map(|r| r.1).collect::<Vec<_>>())
+}
+
+fn header(ds: &Dataset, zone: &Zone) -> String {
+    let span = ds
+        .span
+        .map_or("no timestamps".into(), |(a, b)| format!("{} .. {}", zone.format(a, true), zone.format(b, true)));
+    let lines: u64 = ds.diag.files.iter().map(|f| f.lines).sum();
+    format!(
+        "{span}\n{} files, {lines} lines ({} Postfix, {} other programs), {} skipped",
+        ds.diag.files.len(),
+        ds.diag.postfix_lines,
+        ds.diag.other_lines,
+        ds.diag.skipped_total()
+    )
+}
+
+fn write_sections(
+    ds: &Dataset,
+    totals: &Totals,
+    tables: &[(String, DataFrame)],
+    format: Format,
+    zone: &Zone,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let heading = |title: &str| match format {
+        Format::Markdown => format!("## {title}\n"),
+        Format::Csv => format!("# {title}"),
+        _ => format!("{title}"),
+    };
+    if format != Format::Csv {
+        writeln!(out, "{}", heading("Postfix log summary"))?;
+        for l in header(ds, zone).lines() {
+            writeln!(
+                out,
+                "{}",
+                if format == Format::Markdown { render::markdown_escape(l) + "  " } else { l.to_string() }
+            )?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "{}", heading("Grand totals"))?;
+    write_frame(&totals_frame(totals)?, format, zone, out)?;
+    for (title, df) in tables {
+        writeln!(out)?;
+        writeln!(out, "{}", heading(title))?;
+        write_frame(df, format, zone, out)?;
+    }
+    write_problems(ds, format, out)
+}
+
+/// Postfix lines no rule recognised: never dropped silently.
+fn write_problems(ds: &Dataset, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+    if ds.diag.unrecognised.is_empty() || format == Format::Csv {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "Unrecognised Postfix lines (per daemon, with a sample):")?;
+    for (daemon, (n, sample)) in &ds.diag.unrecognised {
+        writeln!(out, "  {:>8}  {}: {}", n, crate::text::cell(daemon, 30), sample)?;
+    }
+    Ok(())
+}
+
+fn write_json(
+    ds: &Dataset,
+    totals: &Totals,
+    tables: &[(String, DataFrame)],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut obj = serde_json::Map::new();
+    obj.insert("first".into(), ds.span.map(|s| rfc3339_utc(s.0)).into());
+    obj.insert("last".into(), ds.span.map(|s| rfc3339_utc(s.1)).into());
+    let files: Vec<serde_json::Value> = ds
+        .diag
+        .files
+        .iter()
+        .map(|f| {
+            serde_json::json!({"file": f.name, "lines": f.lines, "skipped": f.skipped_total(),
+                "repaired_utf8": f.repaired_utf8, "error": f.error})
+        })
+        .collect();
+    obj.insert("files".into(), files.into());
+    obj.insert("totals".into(), serde_json::to_value(totals)?);
+    for (title, df) in tables {
+        let mut buf = Vec::new();
+        write_frame(df, Format::Json, &Zone::Named(chrono_tz::UTC), &mut buf)?;
+        let key = title.to_lowercase().replace(['(', ')'], "").replace([' ', '-'], "_");
+        obj.insert(key, serde_json::from_slice(&buf)?);
+    }
+    let unrec: serde_json::Map<String, serde_json::Value> = ds
+        .diag
+        .unrecognised
+        .iter()
+        .map(|(d, (n, s))| (d.clone(), serde_json::json!({"count": n, "sample": s})))
+        .collect();
+    obj.insert("unrecognised".into(), unrec.into());
+    serde_json::to_writer_pretty(&mut *out, &obj)?;
+    writeln!(out)?;
+    Ok(())
+}

@@ -1,0 +1,223 @@
+//! `postsleuth trace QUERY`: every matching message, its record and its raw
+//! lines with file:line, following re-injection and notification links. The
+//! log-based replacement for `postcat -q ID | grep …`.
+
+use super::{display_zone, finish, load, stdout, Outcome};
+use crate::cli::{Format, TraceArgs};
+use crate::correlate::{LineRef, Message, Records};
+use crate::ingest::Dataset;
+use crate::source::fetch::fetch_lines;
+use crate::text::printable;
+use crate::time::{rfc3339_utc, Zone};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+
+pub fn run(a: &TraceArgs) -> anyhow::Result<Outcome> {
+    let zone = display_zone(&a.output)?;
+    let ds = load(&a.input, true)?;
+    let flows = flows(&ds.records, &a.query);
+    let wanted: BTreeSet<LineRef> = flows.iter().flat_map(|f| flow_lines(&ds.records, f)).collect();
+    let text = fetch_lines(&ds.inputs, &wanted, &ds.stdin_lines);
+    let mut out = stdout();
+    match a.output.format {
+        Format::Json => write_json(&ds, &flows, &text, &mut out)?,
+        _ => write_text(&ds, &flows, &text, &zone, &mut out)?,
+    }
+    if flows.is_empty() {
+        eprintln!("postsleuth: no message matches {:?}", printable(&a.query));
+    }
+    finish(out, &ds)
+}
+
+/// Matching messages grouped into flows: each flow is a root message and
+/// everything linked to it, in id (= log) order.
+pub fn flows(r: &Records, query: &str) -> Vec<Vec<u32>> {
+    let hits = matches(r, query);
+    let mut children: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for m in &r.messages {
+        if let Some((p, _)) = m.parent {
+            children.entry(p).or_default().push(m.id);
+        }
+    }
+    let mut roots: BTreeSet<u32> = BTreeSet::new();
+    for id in hits {
+        roots.insert(top_of(r, id));
+    }
+    roots.into_iter().map(|root| descendants(root, &children)).collect()
+}
+
+/// Follows every parent link (re-injection and notification) to the top.
+fn top_of(r: &Records, mut id: u32) -> u32 {
+    for _ in 0..64 {
+        match r.messages[id as usize].parent {
+            Some((p, _)) => id = p,
+            None => break,
+        }
+    }
+    id
+}
+
+fn descendants(root: u32, children: &BTreeMap<u32, Vec<u32>>) -> Vec<u32> {
+    let mut out = vec![root];
+    let mut i = 0;
+    while i < out.len() && out.len() < 10_000 {
+        if let Some(c) = children.get(&out[i]) {
+            out.extend(c.iter().filter(|x| !out.contains(x)).copied().collect::<Vec<_>>());
+        }
+        i += 1;
+    }
+    out.sort_unstable();
+    out
+}
+
+/// Messages whose queue ID, Message-ID, sender, recipient or SASL username
+/// is `query` (addresses compare case-insensitively).
+fn matches(r: &Records, query: &str) -> BTreeSet<u32> {
+    let q = query.trim();
+    let bare = q.strip_prefix('<').and_then(|s| s.strip_suffix('>')).unwrap_or(q);
+    let same = |s: &str| s.eq_ignore_ascii_case(bare);
+    let mut hits: BTreeSet<u32> = r
+        .messages
+        .iter()
+        .filter(|m| {
+            m.queue_id.as_str() == q
+                || m.message_id.as_deref() == Some(bare)
+                || m.sender.is_some_and(|s| !s.is_none() && same(r.str(s)))
+                || (!m.sasl_username.is_none() && same(r.str(m.sasl_username)))
+        })
+        .map(|m| m.id)
+        .collect();
+    for d in &r.deliveries {
+        if same(r.str(d.to)) || (!d.orig_to.is_none() && same(r.str(d.orig_to))) {
+            hits.insert(d.message);
+        }
+    }
+    hits
+}
+
+/// A flow's lines: its messages' own lines plus their sessions' connect and
+/// disconnect lines.
+fn flow_lines(r: &Records, flow: &[u32]) -> BTreeSet<LineRef> {
+    let mut lines = BTreeSet::new();
+    for &id in flow {
+        let m = &r.messages[id as usize];
+        lines.extend(m.lines.iter().copied());
+        if let Some(s) = m.session.and_then(|s| r.sessions.get(s as usize)) {
+            lines.extend(s.connect_line);
+            lines.extend(s.end_line);
+        }
+    }
+    lines
+}
+
+fn write_text(
+    ds: &Dataset,
+    flows: &[Vec<u32>],
+    text: &BTreeMap<LineRef, String>,
+    zone: &Zone,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    for (i, flow) in flows.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        for &id in flow {
+            write_record(ds, &ds.records.messages[id as usize], zone, out)?;
+        }
+        writeln!(out, "  log lines:")?;
+        for l in flow_lines(&ds.records, flow) {
+            let t = text.get(&l).map_or("(line no longer readable)", |s| s.as_str());
+            writeln!(out, "    {}:{}  {}", printable(&ds.file_name(l)), l.line, printable(t))?;
+        }
+    }
+    Ok(())
+}
+
+fn write_record(ds: &Dataset, m: &Message, zone: &Zone, out: &mut dyn Write) -> anyhow::Result<()> {
+    let r = &ds.records;
+    let s = |x| printable(r.str(x)).into_owned();
+    writeln!(out, "message {} on {}: {}", m.queue_id, s(m.host), m.state.as_str())?;
+    if let Some((p, link)) = m.parent {
+        let parent = &r.messages[p as usize];
+        let how = match link {
+            crate::correlate::Link::Reinjected => "re-injected by a content filter; continues",
+            crate::correlate::Link::NotificationOf => "notification about",
+        };
+        writeln!(out, "  {how} {}", parent.queue_id)?;
+    }
+    writeln!(out, "  seen        {} .. {}", zone.format(m.first_seen, true), zone.format(m.last_seen, true))?;
+    match m.origin {
+        crate::correlate::Origin::Smtpd => {
+            let mut who = format!("{}[{}] via {}", s(m.client_name), s(m.client_ip), s(m.instance));
+            if !m.sasl_username.is_none() {
+                who.push_str(&format!(", sasl_method={}, sasl_username={}", s(m.sasl_method), s(m.sasl_username)));
+            }
+            writeln!(out, "  client      {who}")?;
+        }
+        crate::correlate::Origin::Pickup => writeln!(out, "  pickup      uid={}", m.uid.unwrap_or(0))?,
+        o => writeln!(out, "  origin      {}", o.as_str())?,
+    }
+    if let Some(sender) = m.sender {
+        writeln!(out, "  from        <{}>  size={}  nrcpt={}", s(sender), opt(m.size), opt(m.nrcpt))?;
+    }
+    if let Some(id) = &m.message_id {
+        writeln!(out, "  message-id  <{}>", printable(id))?;
+    }
+    for d in r.deliveries.iter().filter(|d| d.message == m.id) {
+        let hop = if d.filter_hop { "  (to content filter)" } else { "" };
+        writeln!(out, "  to          <{}>  {} {} via {}{hop}", s(d.to), s(d.status), s(d.dsn), s(d.relay))?;
+    }
+    Ok(())
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map_or_else(|| "?".into(), |v| v.to_string())
+}
+
+fn write_json(
+    ds: &Dataset,
+    flows: &[Vec<u32>],
+    text: &BTreeMap<LineRef, String>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let r = &ds.records;
+    let arr: Vec<serde_json::Value> = flows
+        .iter()
+        .map(|flow| {
+            let messages: Vec<serde_json::Value> =
+                flow.iter().map(|&id| message_json(r, &r.messages[id as usize])).collect();
+            let lines: Vec<serde_json::Value> = flow_lines(r, flow)
+                .into_iter()
+                .map(|l| serde_json::json!({"file": ds.file_name(l), "line": l.line, "text": text.get(&l)}))
+                .collect();
+            serde_json::json!({"messages": messages, "lines": lines})
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &arr)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn message_json(r: &Records, m: &Message) -> serde_json::Value {
+    let s = |x: crate::correlate::Sym| (!x.is_none()).then(|| r.str(x).to_string());
+    let deliveries: Vec<serde_json::Value> = r
+        .deliveries
+        .iter()
+        .filter(|d| d.message == m.id)
+        .map(|d| {
+            serde_json::json!({"time": rfc3339_utc(d.time), "to": r.str(d.to), "orig_to": s(d.orig_to),
+                "relay": r.str(d.relay), "dsn": r.str(d.dsn), "status": r.str(d.status),
+                "response": &*d.response, "filter_hop": d.filter_hop})
+        })
+        .collect();
+    serde_json::json!({
+        "host": r.str(m.host), "queue_id": m.queue_id.as_str(), "state": m.state.as_str(),
+        "first_seen": rfc3339_utc(m.first_seen), "last_seen": rfc3339_utc(m.last_seen),
+        "origin": m.origin.as_str(), "instance": s(m.instance), "client_name": s(m.client_name),
+        "client_ip": s(m.client_ip), "sasl_method": s(m.sasl_method), "sasl_username": s(m.sasl_username),
+        "uid": m.uid, "message_id": m.message_id.as_deref(), "sender": m.sender.map(|x| r.str(x)),
+        "size": m.size, "nrcpt": m.nrcpt,
+        "parent": m.parent.map(|(p, _)| r.messages[p as usize].queue_id.as_str().to_string()),
+        "deliveries": deliveries,
+    })
+}

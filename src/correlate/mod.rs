@@ -1,0 +1,274 @@
+//! Events → records. Lines arrive in log order; messages are keyed by host +
+//! queue ID while in flight, sessions by host + instance + pid. Only messages
+//! still in the queue and open sessions live in the maps; everything else is
+//! a finished record.
+
+pub mod intern;
+mod links;
+pub mod records;
+mod sessions;
+
+pub use intern::{Interner, Sym};
+pub use records::*;
+
+use crate::event::{Event, PostsuperAction};
+use crate::time::Micros;
+use std::collections::HashMap;
+
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Where and when a line was written: the context every event arrives with.
+#[derive(Clone, Copy, Debug)]
+pub struct LineCtx<'a> {
+    pub time: Micros,
+    pub host: &'a str,
+    pub instance: &'a str,
+    pub daemon: &'a str,
+    pub pid: u32,
+    pub line: LineRef,
+}
+
+/// Everything correlation produced.
+#[derive(Default)]
+pub struct Records {
+    pub strings: Interner,
+    pub messages: Vec<Message>,
+    pub deliveries: Vec<Delivery>,
+    pub auth: Vec<AuthAttempt>,
+    pub rejects: Vec<Reject>,
+    pub sessions: Vec<Session>,
+    pub screen: Vec<ScreenEvent>,
+}
+
+impl Records {
+    pub fn str(&self, s: Sym) -> &str {
+        self.strings.get(s)
+    }
+
+    /// The message a continuation belongs to: follows re-injection links up
+    /// to the original submission (not notification links: a bounce is a new
+    /// message about the old one).
+    pub fn root_of(&self, mut id: u32) -> u32 {
+        for _ in 0..64 {
+            match self.messages.get(id as usize).and_then(|m| m.parent) {
+                Some((p, Link::Reinjected)) => id = p,
+                _ => break,
+            }
+        }
+        id
+    }
+}
+
+type MsgKey = (Sym, QueueId);
+
+#[derive(Default)]
+pub struct Correlator {
+    pub records: Records,
+    active: Map<MsgKey, u32>,
+    open_sessions: Map<(Sym, Sym, u32), u32>,
+    /// `queued as B` or a notification seen before B's own first line.
+    pending_links: Map<MsgKey, (u32, Link)>,
+    keep_lines: bool,
+    /// Lines naming a queue ID that is in no message we know (e.g. `removed`
+    /// of a message whose life began before the input).
+    pub orphan_lines: u64,
+}
+
+impl Correlator {
+    /// `keep_lines`: remember every line of every message (for `trace`).
+    pub fn new(keep_lines: bool) -> Self {
+        Correlator { keep_lines, ..Correlator::default() }
+    }
+
+    pub fn feed(&mut self, cx: &LineCtx, ev: Event) {
+        match ev {
+            Event::Connect { client } => self.connect(cx, client),
+            Event::Disconnect { client, stats, auth_failed } => self.disconnect(cx, client, stats, auth_failed),
+            Event::SessionAbort { reason, after, .. } => self.session_abort(cx, reason, after),
+            Event::ClientLine(l) => self.client_line(cx, l),
+            Event::AuthFailed { client, method, username, .. } => self.auth_failed(cx, client, method, username),
+            Event::Reject(r) => self.reject(cx, r),
+            Event::Pickup { queue_id, uid, sender } => self.pickup(cx, queue_id, uid, sender),
+            Event::MessageId { queue_id, message_id } => {
+                self.with_message(cx, queue_id, true, |m, _| m.message_id = Some(message_id.into()));
+            }
+            Event::CleanupAction { queue_id, action, detail } => self.cleanup_action(cx, queue_id, action, detail),
+            Event::QueueActive { queue_id, sender, size, nrcpt } => {
+                let s = self.records.strings.intern(sender);
+                self.with_message(cx, queue_id, true, |m, _| {
+                    m.sender = Some(s);
+                    m.size = Some(size);
+                    m.nrcpt = Some(nrcpt);
+                });
+            }
+            Event::Expired { queue_id, .. } => {
+                self.with_message(cx, queue_id, true, |m, _| m.expired = true);
+            }
+            Event::Removed { queue_id } => self.removed(cx, queue_id, false),
+            Event::Postsuper { queue_id, action } => self.postsuper(cx, queue_id, action),
+            Event::Delivery(d) => self.delivery(cx, d),
+            Event::Notification { queue_id, new_queue_id, .. } => self.notification(cx, queue_id, new_queue_id),
+            Event::Postscreen { verdict, ip } => self.screen(cx, verdict, ip),
+            Event::Anvil { what, client } => self.screen(cx, what, client),
+            Event::Warning | Event::Noise => {}
+        }
+    }
+
+    /// Ends the input: messages still in flight are `queued`, sessions open.
+    pub fn finish(mut self) -> Records {
+        let mut open: Vec<u32> = self.active.drain().map(|(_, id)| id).collect();
+        open.sort_unstable();
+        for id in open {
+            let m = &mut self.records.messages[id as usize];
+            m.state = m.compute_state();
+        }
+        self.records
+    }
+
+    fn key(&mut self, host: &str, queue_id: &str) -> Option<MsgKey> {
+        Some((self.records.strings.intern(host), QueueId::new(queue_id)?))
+    }
+
+    /// Runs `f` on the in-flight message with this queue ID, creating it
+    /// (origin unknown) when `create` and none is in flight.
+    fn with_message<R>(
+        &mut self,
+        cx: &LineCtx,
+        queue_id: &str,
+        create: bool,
+        f: impl FnOnce(&mut Message, &mut Interner) -> R,
+    ) -> Option<R> {
+        let key = self.key(cx.host, queue_id)?;
+        let id = match self.active.get(&key) {
+            Some(&id) => id,
+            None if create => self.new_message(cx, key),
+            None => {
+                self.orphan_lines += 1;
+                return None;
+            }
+        };
+        let m = &mut self.records.messages[id as usize];
+        m.last_seen = cx.time;
+        if self.keep_lines {
+            m.lines.push(cx.line);
+        }
+        Some(f(m, &mut self.records.strings))
+    }
+
+    fn new_message(&mut self, cx: &LineCtx, key: MsgKey) -> u32 {
+        let id = self.records.messages.len() as u32;
+        self.records.messages.push(Message {
+            id,
+            host: key.0,
+            queue_id: key.1,
+            first_seen: cx.time,
+            last_seen: cx.time,
+            first_line: cx.line,
+            ..Message::default()
+        });
+        self.active.insert(key, id);
+        if let Some(link) = self.pending_links.remove(&key) {
+            self.set_parent(id, link);
+        }
+        id
+    }
+
+    /// A line that starts a message (`client=`, `uid=`): a queue ID still in
+    /// flight with an origin of its own is a reused ID whose `removed` line
+    /// is missing, so the old message ends here.
+    fn start_message(&mut self, cx: &LineCtx, queue_id: &str) -> Option<u32> {
+        let key = self.key(cx.host, queue_id)?;
+        if let Some(&old) = self.active.get(&key) {
+            let m = &self.records.messages[old as usize];
+            if m.origin == Origin::Unknown && m.sent + m.deferred + m.bounced == 0 {
+                return Some(old);
+            }
+            self.finish_message(key);
+        }
+        Some(self.new_message(cx, key))
+    }
+
+    fn finish_message(&mut self, key: MsgKey) {
+        if let Some(id) = self.active.remove(&key) {
+            let m = &mut self.records.messages[id as usize];
+            m.state = m.compute_state();
+        }
+    }
+
+    fn pickup(&mut self, cx: &LineCtx, queue_id: &str, uid: u32, sender: &str) {
+        let Some(id) = self.start_message(cx, queue_id) else { return };
+        let sender = self.records.strings.intern(sender);
+        let instance = self.records.strings.intern(cx.instance);
+        let keep = self.keep_lines;
+        let m = &mut self.records.messages[id as usize];
+        m.origin = Origin::Pickup;
+        m.uid = Some(uid);
+        m.sender = Some(sender);
+        m.instance = instance;
+        m.login_line = Some(cx.line);
+        if keep && m.lines.last() != Some(&cx.line) {
+            m.lines.push(cx.line);
+        }
+    }
+
+    fn cleanup_action(&mut self, cx: &LineCtx, queue_id: &str, action: crate::event::CleanupVerdict, detail: &str) {
+        use crate::event::CleanupVerdict as V;
+        self.with_message(cx, queue_id, true, |m, _| {
+            if action == V::Hold {
+                m.held = true;
+            } else {
+                m.cleanup_verdict = Some(action);
+            }
+        });
+        self.cleanup_reject_record(cx, queue_id, action, detail);
+        if action == V::Reject {
+            // cleanup deletes a rejected message itself: no `removed` follows.
+            if let Some(key) = self.key(cx.host, queue_id) {
+                self.finish_message(key);
+            }
+        }
+    }
+
+    fn removed(&mut self, cx: &LineCtx, queue_id: &str, by_admin: bool) {
+        let done = self.with_message(cx, queue_id, false, |m, _| {
+            m.removed = true;
+            m.deleted |= by_admin;
+        });
+        if done.is_some() {
+            if let Some(key) = self.key(cx.host, queue_id) {
+                self.finish_message(key);
+            }
+        }
+    }
+
+    fn postsuper(&mut self, cx: &LineCtx, queue_id: &str, action: PostsuperAction) {
+        match action {
+            PostsuperAction::Removed => self.removed(cx, queue_id, true),
+            PostsuperAction::Hold => {
+                self.with_message(cx, queue_id, true, |m, _| m.held = true);
+            }
+            PostsuperAction::Released => {
+                self.with_message(cx, queue_id, true, |m, _| m.held = false);
+            }
+            PostsuperAction::Requeued => {
+                self.with_message(cx, queue_id, true, |_, _| ());
+            }
+        }
+    }
+
+    fn screen(&mut self, cx: &LineCtx, verdict: &str, ip: &str) {
+        let s = &mut self.records.strings;
+        let ev = ScreenEvent {
+            time: cx.time,
+            host: s.intern(cx.host),
+            daemon: s.intern(cx.daemon),
+            verdict: s.intern(verdict),
+            ip: s.intern(ip),
+            line: cx.line,
+        };
+        self.records.screen.push(ev);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,303 @@
+//! The records correlation produces: what later stages rank and quote.
+//! Field names are Postfix's own (queue_id, client, sasl_username, relay,
+//! dsn, status) so that an admin recognises every column.
+
+use super::intern::Sym;
+use crate::time::Micros;
+use std::fmt;
+
+/// Where a record came from: input file index and 1-based line number. The
+/// evidence every later command quotes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LineRef {
+    pub file: u32,
+    pub line: u64,
+}
+
+/// A queue ID stored inline (short IDs are ≤ 12 characters, long ones ≤ 20):
+/// the correlation key is hashed millions of times and must not allocate.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct QueueId {
+    len: u8,
+    bytes: [u8; 20],
+}
+
+impl QueueId {
+    /// `None` when longer than any Postfix queue ID.
+    pub fn new(s: &str) -> Option<QueueId> {
+        let b = s.as_bytes();
+        if b.len() > 20 {
+            return None;
+        }
+        let mut q = QueueId { len: b.len() as u8, bytes: [0; 20] };
+        q.bytes[..b.len()].copy_from_slice(b);
+        Some(q)
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Built from a &str and never mutated: always valid UTF-8.
+        std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
+    }
+}
+
+impl fmt::Display for QueueId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for QueueId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+/// How a message entered the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// Received by smtpd (`client=` line).
+    Smtpd,
+    /// Submitted locally through sendmail/postdrop (`pickup: uid=`).
+    Pickup,
+    /// A bounce, delay or success notification Postfix generated.
+    Notification,
+    /// Its first lines are not in the input.
+    #[default]
+    Unknown,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Smtpd => "smtpd",
+            Origin::Pickup => "pickup",
+            Origin::Notification => "notification",
+            Origin::Unknown => "unknown",
+        }
+    }
+}
+
+/// What became of a message by the end of the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum State {
+    /// All deliveries seen were `sent` and the queue file was removed.
+    Delivered,
+    /// At least one recipient bounced.
+    Bounced,
+    /// `status=expired, returned to sender`.
+    Expired,
+    /// Removed by the admin with postsuper.
+    Deleted,
+    /// On hold at the end of the input.
+    Held,
+    /// Rejected by cleanup (header/body checks, milter).
+    Rejected,
+    /// Discarded by cleanup.
+    Discarded,
+    /// Still in the queue at the end of the input (usually deferred).
+    Queued,
+    /// Removed with no delivery seen (its earlier lines are not in the input).
+    #[default]
+    Unknown,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Delivered => "delivered",
+            State::Bounced => "bounced",
+            State::Expired => "expired",
+            State::Deleted => "deleted",
+            State::Held => "held",
+            State::Rejected => "rejected",
+            State::Discarded => "discarded",
+            State::Queued => "queued",
+            State::Unknown => "unknown",
+        }
+    }
+}
+
+/// How a message is tied to the one it continues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Link {
+    /// Re-injected by a content filter (`queued as NEWID` on loopback, or
+    /// `orig_queue_id=`): the same message, counted once.
+    Reinjected,
+    /// A notification about the parent (bounce, delay).
+    NotificationOf,
+}
+
+/// One message: one queue ID from its first line to `removed` (a reused
+/// short queue ID starts a new one).
+#[derive(Clone, Debug, Default)]
+pub struct Message {
+    pub id: u32,
+    pub host: Sym,
+    pub queue_id: QueueId,
+    pub first_seen: Micros,
+    pub last_seen: Micros,
+    pub origin: Origin,
+    pub instance: Sym,
+    pub client_name: Sym,
+    pub client_ip: Sym,
+    pub sasl_method: Sym,
+    pub sasl_username: Sym,
+    pub sasl_sender: Sym,
+    pub uid: Option<u32>,
+    pub message_id: Option<Box<str>>,
+    /// Envelope sender; `Some(Sym::NONE)` is the null sender `<>`.
+    pub sender: Option<Sym>,
+    pub size: Option<u64>,
+    pub nrcpt: Option<u32>,
+    /// The message this one continues, and how.
+    pub parent: Option<(u32, Link)>,
+    pub sent: u32,
+    pub deferred: u32,
+    pub bounced: u32,
+    pub removed: bool,
+    pub expired: bool,
+    pub deleted: bool,
+    pub held: bool,
+    pub cleanup_verdict: Option<crate::event::CleanupVerdict>,
+    pub state: State,
+    pub session: Option<u32>,
+    pub first_line: LineRef,
+    pub login_line: Option<LineRef>,
+    /// Every line of this message (only when the caller asked for them).
+    pub lines: Vec<LineRef>,
+}
+
+impl Message {
+    /// The final state from what was seen; `removed` says whether the queue
+    /// file is gone.
+    pub fn compute_state(&self) -> State {
+        use crate::event::CleanupVerdict as V;
+        if self.deleted {
+            State::Deleted
+        } else if self.cleanup_verdict == Some(V::Reject) {
+            State::Rejected
+        } else if self.cleanup_verdict == Some(V::Discard) {
+            State::Discarded
+        } else if self.expired {
+            State::Expired
+        } else if self.bounced > 0 {
+            State::Bounced
+        } else if !self.removed && self.held {
+            State::Held
+        } else if !self.removed {
+            State::Queued
+        } else if self.sent > 0 {
+            State::Delivered
+        } else {
+            State::Unknown
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    Sent,
+    Deferred,
+    Bounced,
+    Expired,
+    Other,
+}
+
+impl DeliveryStatus {
+    pub fn parse(s: &str) -> DeliveryStatus {
+        match s {
+            "sent" | "deliverable" => DeliveryStatus::Sent,
+            "deferred" => DeliveryStatus::Deferred,
+            "bounced" | "undeliverable" => DeliveryStatus::Bounced,
+            "expired" => DeliveryStatus::Expired,
+            _ => DeliveryStatus::Other,
+        }
+    }
+}
+
+/// One recipient, one attempt.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub message: u32,
+    pub time: Micros,
+    pub daemon: Sym,
+    pub to: Sym,
+    pub orig_to: Sym,
+    pub relay: Sym,
+    pub delay: f64,
+    pub delays: Sym,
+    pub dsn: Sym,
+    pub status: Sym,
+    pub response: Box<str>,
+    /// A hand-over to a content filter whose continuation was found: not a
+    /// final delivery.
+    pub filter_hop: bool,
+    pub line: LineRef,
+}
+
+#[derive(Clone, Debug)]
+pub struct AuthAttempt {
+    pub time: Micros,
+    pub host: Sym,
+    pub instance: Sym,
+    pub client_name: Sym,
+    pub client_ip: Sym,
+    pub method: Sym,
+    /// The account tried, when the log names it.
+    pub username: Sym,
+    pub success: bool,
+    pub line: LineRef,
+}
+
+/// A NOQUEUE reject (or warn/discard/hold), or a cleanup verdict.
+#[derive(Clone, Debug)]
+pub struct Reject {
+    pub time: Micros,
+    pub host: Sym,
+    pub instance: Sym,
+    pub daemon: Sym,
+    pub queue_id: Option<QueueId>,
+    pub action: Sym,
+    pub stage: Sym,
+    pub client_name: Sym,
+    pub client_ip: Sym,
+    pub code: Sym,
+    pub dsn: Sym,
+    pub reason: Box<str>,
+    pub sender: Option<Sym>,
+    pub recipient: Option<Sym>,
+    pub proto: Sym,
+    pub helo: Sym,
+    pub line: LineRef,
+}
+
+/// An smtpd session: connect → disconnect on one process.
+#[derive(Clone, Debug, Default)]
+pub struct Session {
+    pub host: Sym,
+    pub instance: Sym,
+    pub pid: u32,
+    pub client_name: Sym,
+    pub client_ip: Sym,
+    pub start: Option<Micros>,
+    pub end: Option<Micros>,
+    /// `lost connection`, `timeout`, `too many errors`, with the command.
+    pub abort: Sym,
+    pub stats: Sym,
+    pub auth_failed: u32,
+    pub auth_ok: bool,
+    pub messages: u32,
+    pub connect_line: Option<LineRef>,
+    pub end_line: Option<LineRef>,
+}
+
+/// A postscreen verdict or anvil statistic about one client.
+#[derive(Clone, Debug)]
+pub struct ScreenEvent {
+    pub time: Micros,
+    pub host: Sym,
+    pub daemon: Sym,
+    pub verdict: Sym,
+    pub ip: Sym,
+    pub line: LineRef,
+}

@@ -1,0 +1,217 @@
+//! The smtpd side: sessions, logins (successful and failed), the `client=`
+//! line that starts a message, and rejects.
+
+use super::{AuthAttempt, Correlator, LineCtx, Link, Origin, QueueId, Reject, Session, Sym};
+use crate::event::{self, CleanupVerdict, Client, ClientLine};
+
+impl Correlator {
+    fn session_key(&mut self, cx: &LineCtx) -> (Sym, Sym, u32) {
+        let s = &mut self.records.strings;
+        (s.intern(cx.host), s.intern(cx.instance), cx.pid)
+    }
+
+    /// The open session of this smtpd process, if its `connect` was seen.
+    fn open_session(&mut self, cx: &LineCtx) -> Option<u32> {
+        let key = self.session_key(cx);
+        self.open_sessions.get(&key).copied()
+    }
+
+    pub(super) fn connect(&mut self, cx: &LineCtx, client: Client) {
+        let key = self.session_key(cx);
+        let s = &mut self.records.strings;
+        let session = Session {
+            host: key.0,
+            instance: key.1,
+            pid: cx.pid,
+            client_name: s.intern(client.name),
+            client_ip: s.intern(client.ip),
+            start: Some(cx.time),
+            connect_line: Some(cx.line),
+            ..Session::default()
+        };
+        let id = self.records.sessions.len() as u32;
+        self.records.sessions.push(session);
+        // A process serves one session at a time: an unclosed one is over.
+        self.open_sessions.insert(key, id);
+    }
+
+    pub(super) fn disconnect(&mut self, cx: &LineCtx, client: Client, stats: &str, auth_failed: u32) {
+        let key = self.session_key(cx);
+        let id = match self.open_sessions.remove(&key) {
+            Some(id) => id,
+            None => {
+                // Its connect is before the input: keep what we know.
+                let s = &mut self.records.strings;
+                let session = Session {
+                    host: key.0,
+                    instance: key.1,
+                    pid: cx.pid,
+                    client_name: s.intern(client.name),
+                    client_ip: s.intern(client.ip),
+                    ..Session::default()
+                };
+                self.records.sessions.push(session);
+                self.records.sessions.len() as u32 - 1
+            }
+        };
+        let stats = self.records.strings.intern(stats);
+        let s = &mut self.records.sessions[id as usize];
+        s.end = Some(cx.time);
+        s.end_line = Some(cx.line);
+        s.stats = stats;
+        s.auth_failed = auth_failed;
+    }
+
+    pub(super) fn session_abort(&mut self, cx: &LineCtx, reason: &str, after: &str) {
+        let Some(id) = self.open_session(cx) else { return };
+        let abort = self.records.strings.intern(&format!("{reason} after {after}"));
+        self.records.sessions[id as usize].abort = abort;
+    }
+
+    pub(super) fn client_line(&mut self, cx: &LineCtx, l: ClientLine) {
+        let session = self.open_session(cx);
+        let Some(id) = self.start_message(cx, l.queue_id) else { return };
+        let s = &mut self.records.strings;
+        let (name, ip) = (s.intern(l.client.name), s.intern(l.client.ip));
+        let (method, user, sasl_sender) = (s.opt(l.sasl_method), s.opt(l.sasl_username), s.opt(l.sasl_sender));
+        let instance = s.intern(cx.instance);
+        let keep = self.keep_lines;
+        let m = &mut self.records.messages[id as usize];
+        m.origin = Origin::Smtpd;
+        (m.client_name, m.client_ip, m.instance) = (name, ip, instance);
+        (m.sasl_method, m.sasl_username, m.sasl_sender) = (method, user, sasl_sender);
+        m.session = session;
+        m.login_line = Some(cx.line);
+        if keep && m.lines.last() != Some(&cx.line) {
+            m.lines.push(cx.line);
+        }
+        if let Some(orig) = l.orig_queue_id {
+            self.link_to_original(cx, id, orig);
+        }
+        if !user.is_none() {
+            self.login_success(cx, session, name, ip, method, user);
+        }
+        if let Some(sid) = session {
+            self.records.sessions[sid as usize].messages += 1;
+        }
+    }
+
+    /// `orig_queue_id=` (XFORWARD through a content filter): the message it
+    /// continues is named outright.
+    fn link_to_original(&mut self, cx: &LineCtx, id: u32, orig: &str) {
+        let Some(key) = self.key(cx.host, orig) else { return };
+        let parent = self.active.get(&key).copied().or_else(|| {
+            // The original may already be removed: find its latest record.
+            self.records.messages.iter().rev().take(10_000).find(|m| (m.host, m.queue_id) == key).map(|m| m.id)
+        });
+        if let Some(p) = parent {
+            if p != id {
+                self.set_parent(id, (p, Link::Reinjected));
+            }
+        }
+    }
+
+    /// A successful AUTH is logged only on the `client=` line of each message
+    /// in the session: record it once per session.
+    fn login_success(&mut self, cx: &LineCtx, session: Option<u32>, name: Sym, ip: Sym, method: Sym, user: Sym) {
+        if let Some(sid) = session {
+            let s = &mut self.records.sessions[sid as usize];
+            if s.auth_ok {
+                return;
+            }
+            s.auth_ok = true;
+        }
+        let instance = self.records.strings.intern(cx.instance);
+        let host = self.records.strings.intern(cx.host);
+        self.records.auth.push(AuthAttempt {
+            time: cx.time,
+            host,
+            instance,
+            client_name: name,
+            client_ip: ip,
+            method,
+            username: user,
+            success: true,
+            line: cx.line,
+        });
+    }
+
+    pub(super) fn auth_failed(&mut self, cx: &LineCtx, client: Client, method: &str, username: Option<&str>) {
+        let s = &mut self.records.strings;
+        let attempt = AuthAttempt {
+            time: cx.time,
+            host: s.intern(cx.host),
+            instance: s.intern(cx.instance),
+            client_name: s.intern(client.name),
+            client_ip: s.intern(client.ip),
+            method: s.intern(method),
+            username: s.opt(username),
+            success: false,
+            line: cx.line,
+        };
+        self.records.auth.push(attempt);
+    }
+
+    pub(super) fn reject(&mut self, cx: &LineCtx, r: event::Reject) {
+        if let Some(q) = r.queue_id {
+            self.with_message(cx, q, false, |_, _| ());
+        }
+        self.push_reject(cx, r);
+    }
+
+    fn push_reject(&mut self, cx: &LineCtx, r: event::Reject) {
+        let s = &mut self.records.strings;
+        let rec = Reject {
+            time: cx.time,
+            host: s.intern(cx.host),
+            instance: s.intern(cx.instance),
+            daemon: s.intern(cx.daemon),
+            queue_id: r.queue_id.and_then(QueueId::new),
+            action: s.intern(r.action),
+            stage: s.intern(r.stage),
+            client_name: s.intern(r.client.name),
+            client_ip: s.intern(r.client.ip),
+            code: s.intern(r.code),
+            dsn: s.intern(r.dsn),
+            reason: r.reason.into(),
+            sender: r.sender.map(|x| s.intern(x)),
+            recipient: r.recipient.map(|x| s.intern(x)),
+            proto: s.opt(r.proto),
+            helo: s.opt(r.helo),
+            line: cx.line,
+        };
+        self.records.rejects.push(rec);
+    }
+
+    /// cleanup's verdicts are rejects too (pflogsumm counts them so): the
+    /// detail reads `header Subject: … from name[ip]; from=<a> to=<b> …`.
+    pub(super) fn cleanup_reject_record(&mut self, cx: &LineCtx, queue_id: &str, action: CleanupVerdict, detail: &str) {
+        let action = match action {
+            CleanupVerdict::Reject => "reject",
+            CleanupVerdict::Discard => "discard",
+            CleanupVerdict::Hold => "hold",
+        };
+        let stage = detail.split(' ').next().unwrap_or("");
+        let client = detail
+            .find(" from ")
+            .and_then(|i| {
+                let t = &detail[i + 6..];
+                t.find(']').and_then(|e| event::fields::client(&t[..=e]))
+            })
+            .unwrap_or_default();
+        let field = |k: &str| event::fields::value_of(detail, k, " ").map(|v| v.trim_matches(['<', '>', ';', ':']));
+        let r = event::Reject {
+            queue_id: Some(queue_id),
+            action,
+            stage,
+            client,
+            reason: detail,
+            sender: field("; from=<"),
+            recipient: field(" to=<"),
+            proto: field(" proto="),
+            helo: None,
+            ..event::Reject::default()
+        };
+        self.push_reject(cx, r);
+    }
+}

@@ -1,0 +1,1 @@
+//! Correlation driven by real log lines (parsed by the real stages).

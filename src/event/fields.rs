@@ -1,0 +1,118 @@
+//! Small field parsers shared by the daemon parsers: queue IDs, `name[ip]`
+//! clients, `<address>` values. Every input here may be attacker-written, so
+//! each returns `None` rather than guessing.
+
+/// Splits `QUEUEID: rest`. Short IDs are upper-case hex; long IDs
+/// (`enable_long_queue_ids`) are letters and digits without vowels, with a
+/// `z` between the time and inode parts.
+pub fn split_queue_id(payload: &str) -> Option<(&str, &str)> {
+    let colon = memchr::memchr(b':', payload.as_bytes())?;
+    let (id, rest) = (&payload[..colon], &payload[colon + 1..]);
+    let rest = rest.strip_prefix(' ')?;
+    is_queue_id(id).then_some((id, rest))
+}
+
+pub fn is_queue_id(id: &str) -> bool {
+    is_short_queue_id(id) || is_long_queue_id(id)
+}
+
+fn is_short_queue_id(id: &str) -> bool {
+    (6..=16).contains(&id.len()) && id.bytes().all(|c| matches!(c, b'0'..=b'9' | b'A'..=b'F'))
+}
+
+fn is_long_queue_id(id: &str) -> bool {
+    (12..=20).contains(&id.len())
+        && id.bytes().skip(10).any(|c| c == b'z')
+        && id.bytes().all(|c| c.is_ascii_alphanumeric() && !b"AEIOUaeiou".contains(&c))
+}
+
+/// A client as Postfix writes it: `name[ip]`, or postscreen's `[ip]:port`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Client<'a> {
+    pub name: &'a str,
+    pub ip: &'a str,
+}
+
+/// Parses a whole `name[ip]` (or `[ip]:port`) token.
+pub fn client(s: &str) -> Option<Client<'_>> {
+    let open = s.find('[')?;
+    let close = open + s[open..].find(']')?;
+    let tail = &s[close + 1..];
+    if !(tail.is_empty() || (tail.starts_with(':') && tail[1..].bytes().all(|c| c.is_ascii_digit()))) {
+        return None;
+    }
+    let ip = &s[open + 1..close];
+    if ip.is_empty() || ip.contains(' ') {
+        return None;
+    }
+    Some(Client { name: &s[..open], ip })
+}
+
+/// Reads a `client` token that ends at `end` (e.g. `]: ` or `]` then end).
+/// Returns the client and what follows the closing bracket.
+pub fn client_until<'a>(s: &'a str, end: &str) -> Option<(Client<'a>, &'a str)> {
+    let close = s.find(end)?;
+    let c = client(&s[..close + 1])?;
+    Some((c, &s[close + end.len()..]))
+}
+
+/// Reads `<address>` at the start of `s`, returning the address and the rest.
+/// A quoted local part (`<"a>, b"@x>`) may contain `>`, so quotes are skipped
+/// before looking for the closing bracket.
+pub fn angle_addr(s: &str) -> Option<(&str, &str)> {
+    let inner = s.strip_prefix('<')?;
+    let b = inner.as_bytes();
+    let mut i = 0;
+    if b.first() == Some(&b'"') {
+        i = 1 + memchr::memchr(b'"', &b[1..])? + 1;
+    }
+    let close = i + memchr::memchr(b'>', &b[i..])?;
+    Some((&inner[..close], &inner[close + 1..]))
+}
+
+/// Value of `key=` up to `sep` (or the end), searching from the start.
+pub fn value_of<'a>(s: &'a str, key: &str, sep: &str) -> Option<&'a str> {
+    let start = s.find(key)? + key.len();
+    let rest = &s[start..];
+    Some(rest.find(sep).map_or(rest, |e| &rest[..e]))
+}
+
+/// The domain of an address, lower-cased; empty for the null sender.
+pub fn domain_of(addr: &str) -> String {
+    addr.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_ids() {
+        assert_eq!(split_queue_id("840A4C0FF0: removed"), Some(("840A4C0FF0", "removed")));
+        assert_eq!(split_queue_id("4Y7Lrk1TnQz4BfX: removed"), Some(("4Y7Lrk1TnQz4BfX", "removed")));
+        assert_eq!(split_queue_id("4jXt634czfz6fF0: client=x[1.2.3.4]").map(|x| x.0), Some("4jXt634czfz6fF0"));
+        assert!(split_queue_id("warning: foo").is_none());
+        assert!(split_queue_id("statistics: max").is_none());
+        assert!(split_queue_id("NOQUEUE: reject").is_none());
+        assert!(split_queue_id("840A4C0FF0:removed").is_none());
+    }
+
+    #[test]
+    fn clients() {
+        assert_eq!(client("unknown[94.251.111.121]"), Some(Client { name: "unknown", ip: "94.251.111.121" }));
+        assert_eq!(client("host.example[2001:db8::5]"), Some(Client { name: "host.example", ip: "2001:db8::5" }));
+        assert_eq!(client("[1.2.3.4]:5678"), Some(Client { name: "", ip: "1.2.3.4" }));
+        assert_eq!(client("x[1.2.3.4] junk"), None);
+        let (c, rest) = client_until("a[1.2.3.4]: 554 x", "]: ").unwrap();
+        assert_eq!((c.ip, rest), ("1.2.3.4", "554 x"));
+    }
+
+    #[test]
+    fn addresses() {
+        assert_eq!(angle_addr("<a@b>, size=1"), Some(("a@b", ", size=1")));
+        assert_eq!(angle_addr("<>, size=1"), Some(("", ", size=1")));
+        assert_eq!(angle_addr("<\"a>, relay=x\"@b>, relay=y"), Some(("\"a>, relay=x\"@b", ", relay=y")));
+        assert_eq!(angle_addr("a@b"), None);
+        assert_eq!(domain_of("Bob@Example.COM"), "example.com");
+    }
+}

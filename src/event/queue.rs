@@ -1,0 +1,143 @@
+//! The queue side of a message's life: pickup, cleanup, qmgr, the delivery
+//! agents, bounce and postsuper. Each line starts with a queue ID.
+
+use super::fields::{angle_addr, split_queue_id};
+use super::{CleanupVerdict, Delivery, Event, PostsuperAction};
+
+/// `QID: uid=33 from=<www-data>`.
+pub fn pickup(p: &str) -> Option<Event<'_>> {
+    let (queue_id, rest) = split_queue_id(p)?;
+    let rest = rest.strip_prefix("uid=")?;
+    let sp = rest.find(' ')?;
+    let uid = rest[..sp].parse().ok()?;
+    let (sender, _) = angle_addr(rest[sp + 1..].strip_prefix("from=")?)?;
+    Some(Event::Pickup { queue_id, uid, sender })
+}
+
+/// `QID: message-id=<…>`, and header/body/milter verdicts.
+pub fn cleanup(p: &str) -> Option<Event<'_>> {
+    let Some((queue_id, rest)) = split_queue_id(p) else {
+        return super::generic(p);
+    };
+    if let Some(v) = rest.strip_prefix("message-id=") {
+        // Attacker-chosen; may lack the brackets or be empty.
+        let id = v.strip_prefix('<').map_or(v, |s| s.strip_suffix('>').unwrap_or(s));
+        return Some(Event::MessageId { queue_id, message_id: id });
+    }
+    let verdicts = [
+        ("reject: ", CleanupVerdict::Reject),
+        ("milter-reject: ", CleanupVerdict::Reject),
+        ("discard: ", CleanupVerdict::Discard),
+        ("milter-discard: ", CleanupVerdict::Discard),
+        ("hold: ", CleanupVerdict::Hold),
+        ("milter-hold: ", CleanupVerdict::Hold),
+    ];
+    for (prefix, action) in verdicts {
+        if let Some(detail) = rest.strip_prefix(prefix) {
+            return Some(Event::CleanupAction { queue_id, action, detail });
+        }
+    }
+    Some(Event::Noise)
+}
+
+/// `QID: from=<a>, size=1145, nrcpt=1 (queue active)`, `QID: removed`,
+/// `QID: from=<a>, status=expired, returned to sender`, and the deliveries
+/// qmgr itself writes (`relay=none … status=deferred`).
+pub fn qmgr(p: &str) -> Option<Event<'_>> {
+    let Some((queue_id, rest)) = split_queue_id(p) else {
+        return super::generic(p);
+    };
+    if rest == "removed" {
+        return Some(Event::Removed { queue_id });
+    }
+    if let Some(v) = rest.strip_prefix("from=") {
+        let (sender, tail) = angle_addr(v)?;
+        if tail.starts_with(", status=expired") {
+            return Some(Event::Expired { queue_id, sender });
+        }
+        let size = super::fields::value_of(tail, "size=", ",")?.parse().ok()?;
+        let nrcpt = super::fields::value_of(tail, "nrcpt=", " ")?.parse().ok()?;
+        return Some(Event::QueueActive { queue_id, sender, size, nrcpt });
+    }
+    if rest.starts_with("to=<") {
+        return delivery(queue_id, rest);
+    }
+    Some(Event::Noise)
+}
+
+/// smtp, lmtp, local, virtual, pipe, error, retry, discard.
+pub fn delivery_agent(p: &str) -> Option<Event<'_>> {
+    let Some((queue_id, rest)) = split_queue_id(p) else {
+        return super::generic(p).or(Some(Event::Noise));
+    };
+    if rest.starts_with("to=<") {
+        return delivery(queue_id, rest);
+    }
+    // "host … said", "lost connection with …", "enabling PIX workarounds",
+    // "sender non-delivery notification" (local): known, nothing to record.
+    Some(Event::Noise)
+}
+
+/// `to=<x>, orig_to=<y>, relay=h[ip]:25, [conn_use=2, ]delay=1.2,
+/// delays=a/b/c/d, dsn=4.7.28, status=deferred (response (with parens))`.
+fn delivery<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
+    let (to, mut s) = angle_addr(rest.strip_prefix("to=")?)?;
+    let mut d = Delivery { queue_id, to, ..Delivery::default() };
+    if let Some(v) = s.strip_prefix(", orig_to=") {
+        let (orig, tail) = angle_addr(v)?;
+        d.orig_to = Some(orig);
+        s = tail;
+    }
+    // The fixed keys come in order before `status=`; what follows the status
+    // word is the remote server's text and may contain anything.
+    let status_at = s.find(", status=")?;
+    let head = &s[..status_at];
+    for part in head.split(", ") {
+        if let Some((k, v)) = part.split_once('=') {
+            match k {
+                "relay" => d.relay = v,
+                "delay" => d.delay = v.parse().unwrap_or(0.0),
+                "delays" => d.delays = v,
+                "dsn" => d.dsn = v,
+                _ => {}
+            }
+        }
+    }
+    let tail = &s[status_at + 9..];
+    let (status, response) = tail.split_once(' ').unwrap_or((tail, ""));
+    d.status = status;
+    d.response = response.strip_prefix('(').and_then(|r| r.strip_suffix(')')).unwrap_or(response);
+    Some(Event::Delivery(d))
+}
+
+/// `QID: sender non-delivery notification: NEWQID`.
+pub fn bounce(p: &str) -> Option<Event<'_>> {
+    let Some((queue_id, rest)) = split_queue_id(p) else {
+        return super::generic(p);
+    };
+    let Some(i) = rest.find(" notification: ") else {
+        return Some(Event::Noise);
+    };
+    let new_queue_id = &rest[i + 15..];
+    if !super::fields::is_queue_id(new_queue_id) {
+        return Some(Event::Noise);
+    }
+    Some(Event::Notification { queue_id, kind: &rest[..i], new_queue_id })
+}
+
+/// `QID: removed`, `placed on hold`, `released from hold`, `requeued`;
+/// the `Deleted: N messages` summary is noise (each ID was logged).
+pub fn postsuper(p: &str) -> Option<Event<'_>> {
+    let Some((queue_id, rest)) = split_queue_id(p) else {
+        let known = ["Deleted:", "Placed on hold:", "Released from hold:", "Requeued:"];
+        return if known.iter().any(|k| p.starts_with(k)) { Some(Event::Noise) } else { super::generic(p) };
+    };
+    let action = match rest {
+        "removed" => PostsuperAction::Removed,
+        "placed on hold" => PostsuperAction::Hold,
+        "released from hold" => PostsuperAction::Released,
+        "requeued" => PostsuperAction::Requeued,
+        _ => return None,
+    };
+    Some(Event::Postsuper { queue_id, action })
+}

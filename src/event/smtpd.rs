@@ -1,0 +1,210 @@
+//! smtpd: sessions, the `client=` line that starts a message, SASL
+//! failures, and NOQUEUE rejects.
+
+use super::fields::{client, client_until, split_queue_id, Client};
+use super::{ClientLine, Event, Reject};
+
+pub fn parse(p: &str) -> Option<Event<'_>> {
+    if let Some(rest) = p.strip_prefix("connect from ") {
+        return client(rest).map(|client| Event::Connect { client });
+    }
+    if let Some(rest) = p.strip_prefix("disconnect from ") {
+        return disconnect(rest);
+    }
+    if let Some(rest) = p.strip_prefix("warning: ") {
+        return Some(auth_failure(rest).unwrap_or(Event::Warning));
+    }
+    if let Some(rest) = p.strip_prefix("NOQUEUE: ") {
+        return reject(None, rest);
+    }
+    for (prefix, reason) in ABORTS {
+        if let Some(rest) = p.strip_prefix(prefix) {
+            return session_abort(rest, reason);
+        }
+    }
+    if let Some((qid, rest)) = split_queue_id(p) {
+        if let Some(rest) = rest.strip_prefix("client=") {
+            return client_line(qid, rest);
+        }
+        return reject(Some(qid), rest).or(Some(Event::Noise));
+    }
+    NOISE.iter().any(|n| p.starts_with(n)).then_some(Event::Noise)
+}
+
+const ABORTS: [(&str, &str); 4] = [
+    ("lost connection after ", "lost connection"),
+    ("timeout after ", "timeout"),
+    ("too many errors after ", "too many errors"),
+    ("improper command pipelining after ", "improper command pipelining"),
+];
+
+const NOISE: [&str; 8] = [
+    "Anonymous TLS connection established",
+    "Trusted TLS connection established",
+    "Untrusted TLS connection established",
+    "Verified TLS connection established",
+    "SSL_accept error",
+    "TLS SNI",
+    "proxy-accept",
+    "non-SMTP command from",
+];
+
+/// `name[ip] ehlo=1 auth=0/1 quit=1 commands=2/3`.
+fn disconnect(rest: &str) -> Option<Event<'_>> {
+    let (client, stats) = match rest.find("] ") {
+        Some(i) => (client(&rest[..i + 1])?, &rest[i + 2..]),
+        None => (client(rest)?, ""),
+    };
+    Some(Event::Disconnect { client, stats, auth_failed: auth_failures(stats) })
+}
+
+/// From `auth=0/1` (ok/attempted): the failed AUTH commands. A lone `auth=1`
+/// means all succeeded.
+fn auth_failures(stats: &str) -> u32 {
+    let Some(v) = stats.split(' ').find_map(|kv| kv.strip_prefix("auth=")) else {
+        return 0;
+    };
+    match v.split_once('/') {
+        Some((ok, total)) => {
+            let ok: u32 = ok.parse().unwrap_or(0);
+            total.parse::<u32>().unwrap_or(0).saturating_sub(ok)
+        }
+        None => 0,
+    }
+}
+
+/// `AUTH from name[ip]` after `lost connection after `.
+fn session_abort<'a>(rest: &'a str, reason: &'a str) -> Option<Event<'a>> {
+    let i = rest.find(" from ")?;
+    let after = &rest[..i];
+    let tail = &rest[i + 6..];
+    let end = tail.find(']').map(|e| e + 1)?;
+    let client = client(&tail[..end])?;
+    Some(Event::SessionAbort { client, reason, after })
+}
+
+/// `name[ip]: SASL LOGIN authentication failed: reason[, sasl_username=u]`.
+fn auth_failure(rest: &str) -> Option<Event<'_>> {
+    let (client, rest) = client_until(rest, "]: ")?;
+    let rest = rest.strip_prefix("SASL ")?;
+    let sp = rest.find(' ')?;
+    let method = &rest[..sp];
+    let reason = rest[sp + 1..].strip_prefix("authentication failed")?;
+    let reason = reason.strip_prefix(": ").unwrap_or(reason.trim_start_matches(':'));
+    // The username is whatever the client sent: it may contain ", " itself,
+    // so everything after the first marker is the username.
+    let (reason, username) = match reason.find("sasl_username=") {
+        Some(i) => (reason[..i].trim_end_matches([',', ' ']), Some(&reason[i + 14..])),
+        None => (reason, None),
+    };
+    Some(Event::AuthFailed { client, method, username, reason })
+}
+
+/// `client=name[ip], sasl_method=…, sasl_username=…, orig_queue_id=…`.
+fn client_line<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
+    let mut parts = rest.split(", ");
+    let first = client(parts.next()?)?;
+    let mut line = ClientLine {
+        queue_id,
+        client: first,
+        sasl_method: None,
+        sasl_username: None,
+        sasl_sender: None,
+        orig_queue_id: None,
+        orig_client: None,
+    };
+    for part in parts {
+        let Some((k, v)) = part.split_once('=') else { continue };
+        match k {
+            "sasl_method" => line.sasl_method = Some(v),
+            "sasl_username" => line.sasl_username = Some(v),
+            "sasl_sender" => line.sasl_sender = Some(v),
+            "orig_queue_id" => line.orig_queue_id = Some(v),
+            "orig_client" => line.orig_client = client(v),
+            _ => {}
+        }
+    }
+    Some(Event::ClientLine(line))
+}
+
+/// `reject: RCPT from name[ip]: 554 5.7.1 <x>: reason; from=<a> to=<b> proto=ESMTP helo=<h>`.
+/// postscreen writes the same with `[ip]:port` and `, ` between the fields.
+pub fn reject<'a>(queue_id: Option<&'a str>, rest: &'a str) -> Option<Event<'a>> {
+    let colon = rest.find(": ")?;
+    let action = &rest[..colon];
+    if !matches!(action, "reject" | "warn" | "discard" | "hold" | "filter" | "redirect" | "reject_warning") {
+        return None;
+    }
+    let rest = &rest[colon + 2..];
+    let from = rest.find(" from ")?;
+    let stage = &rest[..from];
+    let (client, rest) = client_until_colon(&rest[from + 6..])?;
+    let mut r = Reject { queue_id, action, stage, client, ..Reject::default() };
+    let (status, envelope) = match rest.find("; from=<") {
+        Some(i) => (&rest[..i], &rest[i + 2..]),
+        None => (rest, ""),
+    };
+    split_status(status, &mut r);
+    envelope_fields(envelope, &mut r);
+    Some(Event::Reject(r))
+}
+
+/// `name[ip]: ` or postscreen's `[ip]:port: `.
+fn client_until_colon(s: &str) -> Option<(Client<'_>, &str)> {
+    let close = s.find(']')?;
+    let mut end = close + 1;
+    if s[end..].starts_with(':') && s[end + 1..].starts_with(|c: char| c.is_ascii_digit()) {
+        end += 1 + s[end + 1..].find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len() - end - 1);
+    }
+    let c = client(&s[..end])?;
+    let rest = &s[end..];
+    Some((c, rest.strip_prefix(": ").unwrap_or(rest)))
+}
+
+/// `554 5.7.1 <x@y>: Relay access denied` → code, dsn, reason.
+fn split_status<'a>(status: &'a str, r: &mut Reject<'a>) {
+    let mut it = status.splitn(3, ' ');
+    let code = it.next().unwrap_or("");
+    if code.len() == 3 && code.bytes().all(|c| c.is_ascii_digit()) {
+        r.code = code;
+        let dsn = it.next().unwrap_or("");
+        if dsn.split('.').count() == 3 && dsn.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
+            r.dsn = dsn;
+            r.reason = it.next().unwrap_or("");
+        } else {
+            r.reason = status.get(4..).unwrap_or("");
+        }
+    } else {
+        r.reason = status;
+    }
+}
+
+/// `from=<a> to=<b> proto=ESMTP helo=<h>` (or with `, ` separators).
+fn envelope_fields<'a>(mut s: &'a str, r: &mut Reject<'a>) {
+    while !s.is_empty() {
+        s = s.trim_start_matches([',', ' ']);
+        let Some(eq) = s.find('=') else { return };
+        let key = &s[..eq];
+        let rest = &s[eq + 1..];
+        let (value, next) = if key == "helo" {
+            // The HELO name is last and attacker-chosen: take all of it.
+            (rest.strip_prefix('<').map_or(rest, |v| v.strip_suffix('>').unwrap_or(v)), "")
+        } else if rest.starts_with('<') {
+            match super::fields::angle_addr(rest) {
+                Some(x) => x,
+                None => return,
+            }
+        } else {
+            let end = rest.find([' ', ',']).unwrap_or(rest.len());
+            (&rest[..end], &rest[end..])
+        };
+        match key {
+            "from" => r.sender = Some(value),
+            "to" => r.recipient = Some(value),
+            "proto" => r.proto = Some(value),
+            "helo" => r.helo = Some(value),
+            _ => {}
+        }
+        s = next;
+    }
+}

@@ -1,0 +1,201 @@
+use super::*;
+
+fn c<'a>(name: &'a str, ip: &'a str) -> Client<'a> {
+    Client { name, ip }
+}
+
+#[test]
+fn client_line_with_sasl() {
+    let e = parse(
+        "smtpd",
+        "840A4C0FF0: client=unknown[94.251.111.121], sasl_method=LOGIN, sasl_username=email@ourdomain.com",
+    );
+    let Some(Event::ClientLine(l)) = e else { panic!("{e:?}") };
+    assert_eq!(l.queue_id, "840A4C0FF0");
+    assert_eq!(l.client, c("unknown", "94.251.111.121"));
+    assert_eq!(l.sasl_method, Some("LOGIN"));
+    assert_eq!(l.sasl_username, Some("email@ourdomain.com"));
+}
+
+#[test]
+fn client_line_reinjected() {
+    let e = parse(
+        "smtpd",
+        "4jXt634mSNz6fK9: client=localhost[127.0.0.1], orig_queue_id=4jXt634czfz6fF0, orig_client=unknown[127.0.0.10]",
+    );
+    let Some(Event::ClientLine(l)) = e else { panic!("{e:?}") };
+    assert_eq!(l.orig_queue_id, Some("4jXt634czfz6fF0"));
+    assert_eq!(l.orig_client, Some(c("unknown", "127.0.0.10")));
+}
+
+#[test]
+fn auth_failures_with_and_without_username() {
+    let e = parse("smtpd", "warning: unknown[94.251.111.121]: SASL LOGIN authentication failed: UGFzc3dvcmQ6");
+    assert_eq!(
+        e,
+        Some(Event::AuthFailed {
+            client: c("unknown", "94.251.111.121"),
+            method: "LOGIN",
+            username: None,
+            reason: "UGFzc3dvcmQ6"
+        })
+    );
+    let e = parse(
+        "smtpd",
+        "warning: host.example[2001:db8::5]: SASL PLAIN authentication failed: authentication failure, sasl_username=bob@example.org",
+    );
+    assert_eq!(
+        e,
+        Some(Event::AuthFailed {
+            client: c("host.example", "2001:db8::5"),
+            method: "PLAIN",
+            username: Some("bob@example.org"),
+            reason: "authentication failure"
+        })
+    );
+    assert_eq!(parse("smtpd", "warning: hostname x does not resolve to address 1.2.3.4"), Some(Event::Warning));
+}
+
+#[test]
+fn disconnect_counts_failed_auth() {
+    let e = parse("smtpd", "disconnect from unknown[94.251.111.121] ehlo=1 auth=0/1 quit=1 commands=2/3");
+    assert_eq!(
+        e,
+        Some(Event::Disconnect {
+            client: c("unknown", "94.251.111.121"),
+            stats: "ehlo=1 auth=0/1 quit=1 commands=2/3",
+            auth_failed: 1
+        })
+    );
+}
+
+#[test]
+fn session_aborts() {
+    let e = parse("smtpd", "lost connection after AUTH from unknown[1.2.3.4]");
+    assert_eq!(
+        e,
+        Some(Event::SessionAbort { client: c("unknown", "1.2.3.4"), reason: "lost connection", after: "AUTH" })
+    );
+    let e = parse("smtpd", "too many errors after AUTH from unknown[1.2.3.4]");
+    assert!(matches!(e, Some(Event::SessionAbort { reason: "too many errors", .. })));
+}
+
+#[test]
+fn noqueue_reject() {
+    let e = parse(
+        "smtpd",
+        "NOQUEUE: reject: RCPT from unknown[1.2.3.4]: 554 5.7.1 <x@y>: Relay access denied; from=<a@b> to=<x@y> proto=ESMTP helo=<h>",
+    );
+    let Some(Event::Reject(r)) = e else { panic!("{e:?}") };
+    assert_eq!((r.action, r.stage, r.client), ("reject", "RCPT", c("unknown", "1.2.3.4")));
+    assert_eq!((r.code, r.dsn, r.reason), ("554", "5.7.1", "<x@y>: Relay access denied"));
+    assert_eq!((r.sender, r.recipient, r.proto, r.helo), (Some("a@b"), Some("x@y"), Some("ESMTP"), Some("h")));
+}
+
+#[test]
+fn postscreen_reject_uses_commas() {
+    let e = parse(
+        "postscreen",
+        "NOQUEUE: reject: RCPT from [1.2.3.4]:4567: 550 5.7.1 Service unavailable; client [1.2.3.4] blocked using zen.spamhaus.org; from=<a@b>, to=<x@y>, proto=ESMTP, helo=<evil>",
+    );
+    let Some(Event::Reject(r)) = e else { panic!("{e:?}") };
+    assert_eq!(r.client.ip, "1.2.3.4");
+    assert_eq!((r.sender, r.recipient, r.helo), (Some("a@b"), Some("x@y"), Some("evil")));
+}
+
+#[test]
+fn hostile_helo_is_kept_whole() {
+    let e = parse(
+        "smtpd",
+        "NOQUEUE: reject: RCPT from unknown[1.2.3.4]: 554 5.7.1 <x@y>: Relay access denied; from=<a@b> to=<x@y> proto=ESMTP helo=<\"><img src=x onerror=alert(1)> to=<z>",
+    );
+    let Some(Event::Reject(r)) = e else { panic!("{e:?}") };
+    assert_eq!(r.helo, Some("\"><img src=x onerror=alert(1)> to=<z"));
+}
+
+#[test]
+fn delivery_with_nested_parentheses() {
+    let e = parse(
+        "smtp",
+        "840A4C0FF0: to=<x@gmail.com>, relay=alt1.gmail-smtp-in.l.google.com[142.250.1.27]:25, delay=1.2, delays=0.05/0.01/0.5/0.64, dsn=4.7.28, status=deferred (host alt1.gmail-smtp-in.l.google.com[142.250.1.27] said: 421-4.7.28 (rate (limited)), see x (in reply to end of DATA command))",
+    );
+    let Some(Event::Delivery(d)) = e else { panic!("{e:?}") };
+    assert_eq!(d.to, "x@gmail.com");
+    assert_eq!(d.relay, "alt1.gmail-smtp-in.l.google.com[142.250.1.27]:25");
+    assert_eq!((d.delay, d.delays, d.dsn, d.status), (1.2, "0.05/0.01/0.5/0.64", "4.7.28", "deferred"));
+    assert_eq!(
+        d.response,
+        "host alt1.gmail-smtp-in.l.google.com[142.250.1.27] said: 421-4.7.28 (rate (limited)), see x (in reply to end of DATA command)"
+    );
+}
+
+#[test]
+fn delivery_with_orig_to_and_conn_use() {
+    let e = parse(
+        "smtp",
+        "ABCDEF1234: to=<a@x.test>, orig_to=<alias@x.test>, relay=mx.x.test[192.0.2.1]:25, conn_use=2, delay=0.5, delays=0.1/0/0.2/0.2, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 99AA)",
+    );
+    let Some(Event::Delivery(d)) = e else { panic!("{e:?}") };
+    assert_eq!((d.to, d.orig_to, d.status), ("a@x.test", Some("alias@x.test"), "sent"));
+    assert_eq!(d.response, "250 2.0.0 Ok: queued as 99AA");
+}
+
+#[test]
+fn queue_manager_lines() {
+    assert_eq!(
+        parse("qmgr", "840A4C0FF0: from=<non-existent@ourdomain.com>, size=1145, nrcpt=1 (queue active)"),
+        Some(Event::QueueActive { queue_id: "840A4C0FF0", sender: "non-existent@ourdomain.com", size: 1145, nrcpt: 1 })
+    );
+    assert_eq!(
+        parse("qmgr", "840A4C0FF0: from=<a@b>, status=expired, returned to sender"),
+        Some(Event::Expired { queue_id: "840A4C0FF0", sender: "a@b" })
+    );
+    assert_eq!(parse("qmgr", "840A4C0FF0: removed"), Some(Event::Removed { queue_id: "840A4C0FF0" }));
+}
+
+#[test]
+fn pickup_cleanup_bounce_postsuper() {
+    assert_eq!(
+        parse("pickup", "7F1E2C0A11: uid=33 from=<www-data>"),
+        Some(Event::Pickup { queue_id: "7F1E2C0A11", uid: 33, sender: "www-data" })
+    );
+    assert_eq!(
+        parse("cleanup", "7F1E2C0A11: message-id=<20261123.abc@host>"),
+        Some(Event::MessageId { queue_id: "7F1E2C0A11", message_id: "20261123.abc@host" })
+    );
+    assert!(matches!(
+        parse("cleanup", "7F1E2C0A11: milter-reject: END-OF-MESSAGE from x[1.2.3.4]: 5.7.1 Spam; from=<a> to=<b> proto=ESMTP helo=<h>"),
+        Some(Event::CleanupAction { action: CleanupVerdict::Reject, .. })
+    ));
+    assert_eq!(
+        parse("bounce", "840A4C0FF0: sender non-delivery notification: 9A2B3C4D5E"),
+        Some(Event::Notification { queue_id: "840A4C0FF0", kind: "sender non-delivery", new_queue_id: "9A2B3C4D5E" })
+    );
+    assert_eq!(
+        parse("postsuper", "840A4C0FF0: removed"),
+        Some(Event::Postsuper { queue_id: "840A4C0FF0", action: PostsuperAction::Removed })
+    );
+    assert_eq!(parse("postsuper", "Deleted: 5 messages"), Some(Event::Noise));
+}
+
+#[test]
+fn postscreen_and_anvil() {
+    assert_eq!(
+        parse("postscreen", "PASS NEW [1.2.3.4]:5678"),
+        Some(Event::Postscreen { verdict: "PASS NEW", ip: "1.2.3.4" })
+    );
+    assert_eq!(
+        parse("postscreen", "DNSBL rank 3 for [2001:db8::1]:5678"),
+        Some(Event::Postscreen { verdict: "DNSBL", ip: "2001:db8::1" })
+    );
+    assert_eq!(
+        parse("anvil", "statistics: max connection rate 1/60s for (smtp:1.2.3.4) at Nov 23 03:13:00"),
+        Some(Event::Anvil { what: "max connection rate 1/60s", client: "1.2.3.4" })
+    );
+}
+
+#[test]
+fn unknown_lines_are_none() {
+    assert_eq!(parse("smtpd", "something odd happened"), None);
+    assert_eq!(parse("tlsproxy", "something odd"), None);
+}

@@ -1,0 +1,194 @@
+//! Records → polars DataFrames: the one place that knows the schema.
+//!
+//! Timestamps are `Datetime(us, UTC)`. Column names are Postfix's words.
+//! Messages and deliveries also carry `root_*` columns: the SASL account,
+//! client IP and uid of the original submission, so that a content filter's
+//! re-injected copy (client `127.0.0.1`) counts for whoever really sent it.
+
+mod build;
+
+use crate::correlate::{Link, Message, Records, Sym};
+use crate::ingest::Dataset;
+use build::{dt, opt_str, opt_u32, str_col, u32_col, u64_col, Cols};
+use polars::prelude::*;
+use std::collections::HashSet;
+
+/// Attribution of a message: its root's identity.
+struct Root<'a> {
+    sasl_username: Option<&'a str>,
+    client_ip: Option<&'a str>,
+    uid: Option<u32>,
+}
+
+fn root<'a>(r: &'a Records, m: &Message) -> Root<'a> {
+    let root = &r.messages[r.root_of(m.id) as usize];
+    Root { sasl_username: some(r, root.sasl_username), client_ip: some(r, root.client_ip), uid: root.uid }
+}
+
+fn some(r: &Records, s: Sym) -> Option<&str> {
+    (!s.is_none()).then(|| r.str(s))
+}
+
+/// Distinct final recipients per root message (filter hand-overs excluded).
+fn recipients_per_root(r: &Records) -> Vec<u32> {
+    let mut seen: HashSet<(u32, Sym)> = HashSet::new();
+    let mut counts = vec![0u32; r.messages.len()];
+    for d in r.deliveries.iter().filter(|d| !d.filter_hop) {
+        let root = r.root_of(d.message);
+        if seen.insert((root, d.to)) {
+            counts[root as usize] += 1;
+        }
+    }
+    counts
+}
+
+pub fn messages(ds: &Dataset) -> PolarsResult<DataFrame> {
+    let r = &ds.records;
+    let ms = &r.messages;
+    let roots: Vec<Root> = ms.iter().map(|m| root(r, m)).collect();
+    let rcpts = recipients_per_root(r);
+    let mut c = Cols::default();
+    c.push(u32_col("message", ms.iter().map(|m| m.id)));
+    c.push(str_col("host", ms.iter().map(|m| r.str(m.host))));
+    c.push(str_col("queue_id", ms.iter().map(|m| m.queue_id.as_str())));
+    c.push(dt("first_seen", ms.iter().map(|m| Some(m.first_seen)))?);
+    c.push(dt("last_seen", ms.iter().map(|m| Some(m.last_seen)))?);
+    c.push(str_col("origin", ms.iter().map(|m| m.origin.as_str())));
+    c.push(opt_str("instance", ms.iter().map(|m| some(r, m.instance))));
+    c.push(opt_str("client_name", ms.iter().map(|m| some(r, m.client_name))));
+    c.push(opt_str("client_ip", ms.iter().map(|m| some(r, m.client_ip))));
+    c.push(opt_str("sasl_method", ms.iter().map(|m| some(r, m.sasl_method))));
+    c.push(opt_str("sasl_username", ms.iter().map(|m| some(r, m.sasl_username))));
+    c.push(opt_str("sasl_sender", ms.iter().map(|m| some(r, m.sasl_sender))));
+    c.push(opt_u32("uid", ms.iter().map(|m| m.uid)));
+    c.push(opt_str("message_id", ms.iter().map(|m| m.message_id.as_deref())));
+    c.push(opt_str("sender", ms.iter().map(|m| m.sender.map(|s| r.str(s)))));
+    let domains: Vec<Option<String>> =
+        ms.iter().map(|m| m.sender.map(|s| crate::event::fields::domain_of(r.str(s)))).collect();
+    c.push(opt_str("sender_domain", domains.iter().map(|d| d.as_deref())));
+    c.push(Column::new("size".into(), ms.iter().map(|m| m.size).collect::<Vec<_>>()));
+    c.push(opt_u32("nrcpt", ms.iter().map(|m| m.nrcpt)));
+    c.push(opt_u32("parent", ms.iter().map(|m| m.parent.map(|p| p.0))));
+    c.push(opt_str("link", ms.iter().map(|m| m.parent.map(|p| link_name(p.1)))));
+    c.push(u32_col("root", ms.iter().map(|m| r.root_of(m.id))));
+    c.push(Column::new(
+        "is_continuation".into(),
+        ms.iter().map(|m| matches!(m.parent, Some((_, Link::Reinjected)))).collect::<Vec<_>>(),
+    ));
+    c.push(opt_str("root_sasl_username", roots.iter().map(|x| x.sasl_username)));
+    c.push(opt_str("root_client_ip", roots.iter().map(|x| x.client_ip)));
+    c.push(opt_u32("root_uid", roots.iter().map(|x| x.uid)));
+    c.push(str_col("state", ms.iter().map(|m| m.state.as_str())));
+    c.push(u32_col("recipients", ms.iter().map(|m| rcpts[m.id as usize])));
+    c.push(u32_col("sent", ms.iter().map(|m| m.sent)));
+    c.push(u32_col("deferred", ms.iter().map(|m| m.deferred)));
+    c.push(u32_col("bounced", ms.iter().map(|m| m.bounced)));
+    c.push(str_col(
+        "file",
+        ms.iter().map(|m| ds.file_name(m.first_line)).collect::<Vec<_>>().iter().map(|s| s.as_str()),
+    ));
+    c.push(u64_col("line", ms.iter().map(|m| m.first_line.line)));
+    c.push(opt_u32("session", ms.iter().map(|m| m.session)));
+    c.finish()
+}
+
+fn link_name(l: Link) -> &'static str {
+    match l {
+        Link::Reinjected => "reinjected",
+        Link::NotificationOf => "notification",
+    }
+}
+
+pub fn deliveries(ds: &Dataset) -> PolarsResult<DataFrame> {
+    let r = &ds.records;
+    let d = &r.deliveries;
+    let msg = |i: u32| &r.messages[i as usize];
+    let roots: Vec<Root> = d.iter().map(|x| root(r, msg(x.message))).collect();
+    let mut c = Cols::default();
+    c.push(u32_col("message", d.iter().map(|x| x.message)));
+    c.push(u32_col("root", d.iter().map(|x| r.root_of(x.message))));
+    c.push(str_col("host", d.iter().map(|x| r.str(msg(x.message).host))));
+    c.push(str_col("queue_id", d.iter().map(|x| msg(x.message).queue_id.as_str())));
+    c.push(dt("time", d.iter().map(|x| Some(x.time)))?);
+    c.push(str_col("daemon", d.iter().map(|x| r.str(x.daemon))));
+    c.push(str_col("to", d.iter().map(|x| r.str(x.to))));
+    c.push(opt_str("orig_to", d.iter().map(|x| some(r, x.orig_to))));
+    c.push(str_col("relay", d.iter().map(|x| r.str(x.relay))));
+    c.push(Column::new("delay".into(), d.iter().map(|x| x.delay).collect::<Vec<_>>()));
+    c.push(str_col("delays", d.iter().map(|x| r.str(x.delays))));
+    c.push(str_col("dsn", d.iter().map(|x| r.str(x.dsn))));
+    c.push(str_col("status", d.iter().map(|x| r.str(x.status))));
+    c.push(str_col("response", d.iter().map(|x| &*x.response)));
+    c.push(Column::new("filter_hop".into(), d.iter().map(|x| x.filter_hop).collect::<Vec<_>>()));
+    c.push(opt_str("root_sasl_username", roots.iter().map(|x| x.sasl_username)));
+    c.push(opt_str("root_client_ip", roots.iter().map(|x| x.client_ip)));
+    c.push(opt_u32("root_uid", roots.iter().map(|x| x.uid)));
+    c.push(str_col("file", d.iter().map(|x| ds.file_name(x.line)).collect::<Vec<_>>().iter().map(|s| s.as_str())));
+    c.push(u64_col("line", d.iter().map(|x| x.line.line)));
+    c.finish()
+}
+
+pub fn auth(ds: &Dataset) -> PolarsResult<DataFrame> {
+    let r = &ds.records;
+    let a = &r.auth;
+    let mut c = Cols::default();
+    c.push(dt("time", a.iter().map(|x| Some(x.time)))?);
+    c.push(str_col("host", a.iter().map(|x| r.str(x.host))));
+    c.push(str_col("instance", a.iter().map(|x| r.str(x.instance))));
+    c.push(str_col("client_name", a.iter().map(|x| r.str(x.client_name))));
+    c.push(str_col("client_ip", a.iter().map(|x| r.str(x.client_ip))));
+    c.push(str_col("sasl_method", a.iter().map(|x| r.str(x.method))));
+    c.push(opt_str("sasl_username", a.iter().map(|x| some(r, x.username))));
+    c.push(Column::new("success".into(), a.iter().map(|x| x.success).collect::<Vec<_>>()));
+    c.push(str_col("file", a.iter().map(|x| ds.file_name(x.line)).collect::<Vec<_>>().iter().map(|s| s.as_str())));
+    c.push(u64_col("line", a.iter().map(|x| x.line.line)));
+    c.finish()
+}
+
+pub fn rejects(ds: &Dataset) -> PolarsResult<DataFrame> {
+    let r = &ds.records;
+    let x = &r.rejects;
+    let mut c = Cols::default();
+    c.push(dt("time", x.iter().map(|x| Some(x.time)))?);
+    c.push(str_col("host", x.iter().map(|x| r.str(x.host))));
+    c.push(str_col("instance", x.iter().map(|x| r.str(x.instance))));
+    c.push(str_col("daemon", x.iter().map(|x| r.str(x.daemon))));
+    let qids: Vec<Option<String>> = x.iter().map(|x| x.queue_id.map(|q| q.to_string())).collect();
+    c.push(opt_str("queue_id", qids.iter().map(|q| q.as_deref())));
+    c.push(str_col("action", x.iter().map(|x| r.str(x.action))));
+    c.push(str_col("stage", x.iter().map(|x| r.str(x.stage))));
+    c.push(opt_str("client_name", x.iter().map(|x| some(r, x.client_name))));
+    c.push(opt_str("client_ip", x.iter().map(|x| some(r, x.client_ip))));
+    c.push(opt_str("code", x.iter().map(|x| some(r, x.code))));
+    c.push(opt_str("dsn", x.iter().map(|x| some(r, x.dsn))));
+    c.push(str_col("reason", x.iter().map(|x| &*x.reason)));
+    c.push(opt_str("sender", x.iter().map(|x| x.sender.map(|s| r.str(s)))));
+    c.push(opt_str("recipient", x.iter().map(|x| x.recipient.map(|s| r.str(s)))));
+    c.push(opt_str("proto", x.iter().map(|x| some(r, x.proto))));
+    c.push(opt_str("helo", x.iter().map(|x| some(r, x.helo))));
+    c.push(str_col("file", x.iter().map(|x| ds.file_name(x.line)).collect::<Vec<_>>().iter().map(|s| s.as_str())));
+    c.push(u64_col("line", x.iter().map(|x| x.line.line)));
+    c.finish()
+}
+
+pub fn sessions(ds: &Dataset) -> PolarsResult<DataFrame> {
+    let r = &ds.records;
+    let s = &r.sessions;
+    let mut c = Cols::default();
+    c.push(str_col("host", s.iter().map(|x| r.str(x.host))));
+    c.push(str_col("instance", s.iter().map(|x| r.str(x.instance))));
+    c.push(u32_col("pid", s.iter().map(|x| x.pid)));
+    c.push(str_col("client_name", s.iter().map(|x| r.str(x.client_name))));
+    c.push(str_col("client_ip", s.iter().map(|x| r.str(x.client_ip))));
+    c.push(dt("start", s.iter().map(|x| x.start))?);
+    c.push(dt("end", s.iter().map(|x| x.end))?);
+    c.push(opt_str("abort", s.iter().map(|x| some(r, x.abort))));
+    c.push(opt_str("stats", s.iter().map(|x| some(r, x.stats))));
+    c.push(u32_col("auth_failed", s.iter().map(|x| x.auth_failed)));
+    c.push(Column::new("auth_ok".into(), s.iter().map(|x| x.auth_ok).collect::<Vec<_>>()));
+    c.push(u32_col("messages", s.iter().map(|x| x.messages)));
+    let first = |x: &crate::correlate::Session| x.connect_line.or(x.end_line).unwrap_or_default();
+    c.push(str_col("file", s.iter().map(|x| ds.file_name(first(x))).collect::<Vec<_>>().iter().map(|s| s.as_str())));
+    c.push(u64_col("line", s.iter().map(|x| first(x).line)));
+    c.finish()
+}

@@ -1,0 +1,354 @@
+//! The streaming pipeline up to records: source → syslog → event →
+//! correlate, with diagnostics and progress. Commands call [`ingest`] and get
+//! a [`Dataset`]; nothing here knows about the CLI.
+
+use crate::correlate::{Correlator, LineCtx, LineRef, Records};
+use crate::diag::{Diagnostics, FileReport, Skip};
+use crate::event::{self, Event};
+use crate::source::{self, Chunk, Input};
+use crate::syslog::{self, Stamp, YearTracker};
+use crate::time::{civil_to_micros, local_date, LocalToUtc, Micros, Zone, MICROS_PER_SEC};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// Lines longer than this are skipped: Postfix never writes one (syslog
+/// daemons cut at 8 KiB by default); a longer one is corruption or attack.
+pub const MAX_LINE: usize = 64 << 10;
+
+#[derive(Clone, Debug)]
+pub struct IngestOptions {
+    pub paths: Vec<PathBuf>,
+    /// Read only the named files, without their rotated siblings.
+    pub exact: bool,
+    /// Year of the oldest RFC 3164 line; inferred from file mtimes if unset.
+    pub year: Option<i32>,
+    /// The zone RFC 3164 timestamps were written in.
+    pub log_zone: Zone,
+    /// Keep every message's line numbers (for `trace`).
+    pub keep_lines: bool,
+    /// Show a progress bar if stderr is a terminal.
+    pub progress: bool,
+    /// Show the first skipped lines of each kind on stderr.
+    pub verbose: bool,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            paths: Vec::new(),
+            exact: false,
+            year: None,
+            log_zone: Zone::Local,
+            keep_lines: false,
+            progress: false,
+            verbose: true,
+        }
+    }
+}
+
+/// What the input held.
+pub struct Dataset {
+    pub records: Records,
+    pub inputs: Vec<Input>,
+    pub diag: Diagnostics,
+    /// Lines about queue IDs whose message began before the input.
+    pub orphan_lines: u64,
+    /// The time span of the lines read.
+    pub span: Option<(Micros, Micros)>,
+    /// Standard input cannot be read twice: with `keep_lines`, its lines are
+    /// kept here (index = line number − 1) for quoting.
+    pub stdin_lines: Vec<Box<str>>,
+}
+
+impl Dataset {
+    pub fn file_name(&self, r: LineRef) -> String {
+        self.inputs.get(r.file as usize).map_or_else(|| "?".into(), Input::display)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("nothing to read: {0}")]
+    NoInput(String),
+}
+
+pub fn ingest(opts: &IngestOptions) -> Result<Dataset, IngestError> {
+    let (inputs, problems) = source::resolve(&opts.paths, opts.exact);
+    for p in &problems {
+        eprintln!("postsleuth: {}: {}", crate::text::cell(&p.path, 200), p.message);
+    }
+    if inputs.is_empty() {
+        let why = problems.first().map_or("no input".to_string(), |p| format!("{}: {}", p.path, p.message));
+        return Err(IngestError::NoInput(why));
+    }
+    let mut diag = Diagnostics::new(opts.verbose);
+    diag.path_problems = problems;
+    diag.files = inputs.iter().map(|i| FileReport { name: i.display(), ..FileReport::default() }).collect();
+    let counter = Arc::new(AtomicU64::new(0));
+    let bar = progress_bar(opts.progress, &inputs);
+    let rx = source::reader::spawn(inputs.clone(), counter.clone());
+    let mut run = Run::new(opts, diag);
+    for chunk in rx {
+        if let Some(bar) = &bar {
+            bar.set_position(counter.load(Ordering::Relaxed));
+        }
+        run.chunk(chunk, &inputs, bar.as_ref());
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(run.finish(inputs))
+}
+
+fn progress_bar(wanted: bool, inputs: &[Input]) -> Option<indicatif::ProgressBar> {
+    if !wanted || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let total: u64 = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Input::Stdin => None,
+        })
+        .sum();
+    let bar = indicatif::ProgressBar::new(total);
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    Some(bar)
+}
+
+/// State of one ingest run while lines stream through.
+struct Run {
+    correlator: Correlator,
+    diag: Diagnostics,
+    zone: LocalToUtc,
+    log_zone: Zone,
+    forced_year: Option<i32>,
+    year: YearTracker,
+    file: u32,
+    line: u64,
+    span: Option<(Micros, Micros)>,
+    keep_stdin: bool,
+    stdin_lines: Vec<Box<str>>,
+    reading_stdin: bool,
+}
+
+impl Run {
+    fn new(opts: &IngestOptions, diag: Diagnostics) -> Self {
+        let today = local_date(&opts.log_zone, now());
+        Run {
+            correlator: Correlator::new(opts.keep_lines),
+            diag,
+            zone: LocalToUtc::new(opts.log_zone.clone()),
+            log_zone: opts.log_zone.clone(),
+            forced_year: opts.year,
+            year: YearTracker::new(today, opts.year),
+            file: 0,
+            line: 0,
+            span: None,
+            keep_stdin: opts.keep_lines,
+            stdin_lines: Vec::new(),
+            reading_stdin: false,
+        }
+    }
+
+    fn chunk(&mut self, chunk: Chunk, inputs: &[Input], bar: Option<&indicatif::ProgressBar>) {
+        match chunk {
+            Chunk::Opened { file, meta } => {
+                self.start_file(file, meta.mtime, inputs);
+                if let Some(f) = self.diag.files.get_mut(file as usize) {
+                    f.compression = meta.compression;
+                }
+                if let Some(bar) = bar {
+                    bar.set_message(crate::text::cell(&inputs[file as usize].display(), 40));
+                }
+            }
+            Chunk::Data { file, bytes } => {
+                self.file = file;
+                if let Some(f) = self.diag.files.get_mut(file as usize) {
+                    f.bytes += bytes.len() as u64;
+                }
+                for_each_line(&bytes, |l| self.line(l));
+            }
+            Chunk::LongLine { file, len } => {
+                self.file = file;
+                self.line += 1;
+                self.count_line();
+                let note = format!("{len} bytes");
+                self.diag.skip(file as usize, self.line, Skip::TooLong, note.as_bytes());
+            }
+            Chunk::End { file, error } => {
+                if let Some(e) = error {
+                    self.diag.file_error(file as usize, e);
+                }
+            }
+        }
+    }
+
+    fn start_file(&mut self, file: u32, mtime: Option<SystemTime>, inputs: &[Input]) {
+        self.file = file;
+        self.line = 0;
+        self.reading_stdin = inputs.get(file as usize) == Some(&Input::Stdin);
+        if self.forced_year.is_none() {
+            let reference = mtime.map_or_else(now, system_to_micros);
+            self.year = YearTracker::new(local_date(&self.log_zone, reference), None);
+        }
+    }
+
+    fn count_line(&mut self) {
+        if let Some(f) = self.diag.files.get_mut(self.file as usize) {
+            f.lines += 1;
+        }
+    }
+
+    fn line(&mut self, raw: &[u8]) {
+        self.line += 1;
+        self.count_line();
+        let lineref = LineRef { file: self.file, line: self.line };
+        if self.reading_stdin && self.keep_stdin {
+            self.stdin_lines.push(String::from_utf8_lossy(raw).into());
+        }
+        if raw.is_empty() {
+            return;
+        }
+        if raw.len() > MAX_LINE {
+            self.diag.skip(self.file as usize, self.line, Skip::TooLong, format!("{} bytes", raw.len()).as_bytes());
+            return;
+        }
+        if memchr::memchr(0, raw).is_some() {
+            self.diag.skip(self.file as usize, self.line, Skip::Binary, raw);
+            return;
+        }
+        match std::str::from_utf8(raw) {
+            Ok(text) => self.text_line(text, raw, lineref),
+            Err(_) => {
+                self.diag.repaired(self.file as usize, self.line);
+                let text = String::from_utf8_lossy(raw).into_owned();
+                self.text_line(&text, raw, lineref);
+            }
+        }
+    }
+
+    fn text_line(&mut self, text: &str, raw: &[u8], lineref: LineRef) {
+        let Some(env) = syslog::parse(text) else {
+            self.diag.skip(self.file as usize, self.line, Skip::NotSyslog, raw);
+            return;
+        };
+        let time = self.time_of(env.stamp);
+        self.span = Some(match self.span {
+            None => (time, time),
+            Some((a, b)) => (a.min(time), b.max(time)),
+        });
+        if !env.is_postfix() {
+            self.diag.other_lines += 1;
+            return;
+        }
+        self.diag.postfix_lines += 1;
+        let cx =
+            LineCtx { time, host: env.host, instance: env.instance, daemon: env.daemon, pid: env.pid, line: lineref };
+        let (payload, repeat) = repeated(env.payload);
+        for _ in 0..repeat {
+            self.payload(&cx, payload);
+        }
+    }
+
+    fn payload(&mut self, cx: &LineCtx, payload: &str) {
+        match event::parse(cx.daemon, payload) {
+            None => self.diag.unrecognised(cx.daemon, payload),
+            Some(Event::Warning) => *self.diag.warnings.entry(cx.daemon.to_string()).or_default() += 1,
+            Some(ev) => self.correlator.feed(cx, ev),
+        }
+    }
+
+    fn time_of(&mut self, stamp: Stamp) -> Micros {
+        match stamp {
+            Stamp::Exact(t) => t,
+            Stamp::Local { month, day, secs } => {
+                let year = self.year.year_for(month, day);
+                let local = civil_to_micros(year, month, day, 0, 0, 0) + secs as i64 * MICROS_PER_SEC;
+                self.zone.convert(local)
+            }
+        }
+    }
+
+    fn finish(self, inputs: Vec<Input>) -> Dataset {
+        let orphan_lines = self.correlator.orphan_lines;
+        Dataset {
+            records: self.correlator.finish(),
+            inputs,
+            diag: self.diag,
+            orphan_lines,
+            span: self.span,
+            stdin_lines: self.stdin_lines,
+        }
+    }
+}
+
+/// rsyslog's `message repeated 3 times: [ payload]`: the payload, and how
+/// many times it stands for (the repeats plus the original is not implied:
+/// the original line was logged separately).
+fn repeated(payload: &str) -> (&str, u32) {
+    let parse = || {
+        let rest = payload.strip_prefix("message repeated ")?;
+        let (n, rest) = rest.split_once(" times: [")?;
+        let n: u32 = n.parse().ok()?;
+        let inner = rest.strip_suffix(']')?;
+        Some((inner.trim_start(), n.min(100_000)))
+    };
+    parse().unwrap_or((payload, 1))
+}
+
+/// Calls `f` on each line of a chunk, without its `\n` (and `\r`). A chunk
+/// that ends without a newline ends with a line too.
+pub fn for_each_line(bytes: &[u8], mut f: impl FnMut(&[u8])) {
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', bytes) {
+        f(trim_cr(&bytes[start..nl]));
+        start = nl + 1;
+    }
+    if start < bytes.len() {
+        f(trim_cr(&bytes[start..]));
+    }
+}
+
+fn trim_cr(l: &[u8]) -> &[u8] {
+    l.strip_suffix(b"\r").unwrap_or(l)
+}
+
+fn now() -> Micros {
+    system_to_micros(SystemTime::now())
+}
+
+fn system_to_micros(t: SystemTime) -> Micros {
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => d.as_micros() as i64,
+        Err(e) => -(e.duration().as_micros() as i64),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_lines_expand() {
+        assert_eq!(
+            repeated("message repeated 3 times: [ warning: unknown[1.2.3.4]: SASL LOGIN authentication failed: x]"),
+            ("warning: unknown[1.2.3.4]: SASL LOGIN authentication failed: x", 3)
+        );
+        assert_eq!(repeated("connect from x[1.2.3.4]"), ("connect from x[1.2.3.4]", 1));
+    }
+
+    #[test]
+    fn lines_split_with_or_without_final_newline() {
+        let mut seen = Vec::new();
+        for_each_line(b"a\r\nb\n\nc", |l| seen.push(l.to_vec()));
+        assert_eq!(seen, [b"a".to_vec(), b"b".to_vec(), b"".to_vec(), b"c".to_vec()]);
+    }
+}

@@ -1,0 +1,30 @@
+//! postsleuth: a fast forensic analyzer for Postfix mail logs.
+//!
+//! The data flow, one module per stage (each depends only on those above):
+//!
+//! ```text
+//! source     find the rotated set, open plain/gzip by magic bytes, stream lines
+//! syslog     the envelope: timestamp, host, program tag, pid
+//! event      the Postfix payload → one typed Event
+//! correlate  Events → Message, Delivery, AuthAttempt, Reject, Session records
+//! frame      records → polars DataFrames (the one place that knows the schema)
+//! analyze    lazy polars queries: rankings, time series
+//! render     terminal tables, JSON, CSV, Markdown
+//! ```
+//!
+//! [`ingest`] wires source → correlate; `commands` wire the rest per
+//! subcommand.
+
+pub mod analyze;
+pub mod cli;
+pub mod commands;
+pub mod correlate;
+pub mod diag;
+pub mod event;
+pub mod frame;
+pub mod ingest;
+pub mod render;
+pub mod source;
+pub mod syslog;
+pub mod text;
+pub mod time;

@@ -1,0 +1,34 @@
+//! Thin: parse the command line, run one command, turn the outcome into an
+//! exit code. Commands return errors as values; only here are they printed.
+
+use clap::Parser;
+use postsleuth::cli::{Cli, Command};
+use postsleuth::commands::{self, Outcome};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(Outcome::Complete) => ExitCode::SUCCESS,
+        Ok(Outcome::Partial) => ExitCode::from(3),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("postsleuth: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        None => commands::summary::run(&cli.summary),
+        Some(Command::Summary(a)) => commands::summary::run(&a),
+        Some(Command::Trace(a)) => commands::trace::run(&a),
+        Some(Command::Export(a)) => commands::export::run(&a),
+    }
+}
+
+/// `postsleuth … | head` closes our stdout early: that is not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().filter_map(|c| c.downcast_ref::<std::io::Error>()).any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}

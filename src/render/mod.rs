@@ -1,0 +1,150 @@
+//! Every table leaves through here, in one of four formats, with every
+//! string from the log made safe for where it lands: control characters
+//! escaped for the terminal, `|` and HTML escaped for Markdown, formula-like
+//! cells neutralised for spreadsheets.
+
+mod cells;
+
+pub use cells::Cell;
+
+use crate::cli::Format;
+use crate::text;
+use crate::time::Zone;
+use comfy_table::{presets, ContentArrangement, Table};
+use polars::prelude::*;
+use std::io::Write;
+
+/// Widest a cell may be in a terminal table; longer strings get an ellipsis.
+const MAX_CELL: usize = 60;
+
+/// Writes `df` in `format`. `zone` is for table and Markdown times (JSON and
+/// CSV times are RFC 3339 UTC, for machines).
+pub fn write_frame(df: &DataFrame, format: Format, zone: &Zone, out: &mut dyn Write) -> anyhow::Result<()> {
+    let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
+    let rows = cells::rows(df)?;
+    match format {
+        Format::Table => write_table(&names, &rows, zone, out),
+        Format::Markdown => write_markdown(&names, &rows, zone, out),
+        Format::Csv => write_csv(&names, &rows, out),
+        Format::Json => write_json(&names, &rows, out),
+    }
+}
+
+fn write_table(names: &[String], rows: &[Vec<Cell>], zone: &Zone, out: &mut dyn Write) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        writeln!(out, "(none)")?;
+        return Ok(());
+    }
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED);
+    t.set_content_arrangement(ContentArrangement::Dynamic);
+    if let Some((w, _)) = terminal_width() {
+        t.set_width(w);
+    }
+    t.set_header(names);
+    for row in rows {
+        t.add_row(row.iter().map(|c| text::cell(&c.display(zone), MAX_CELL)));
+    }
+    writeln!(out, "{t}")?;
+    Ok(())
+}
+
+/// The terminal's width when stdout is one; `COLUMNS` otherwise, if set.
+fn terminal_width() -> Option<(u16, u16)> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        return comfy_table::Table::new().width().map(|w| (w, 0));
+    }
+    std::env::var("COLUMNS").ok()?.parse().ok().map(|w| (w, 0))
+}
+
+fn write_markdown(names: &[String], rows: &[Vec<Cell>], zone: &Zone, out: &mut dyn Write) -> anyhow::Result<()> {
+    writeln!(out, "| {} |", names.join(" | "))?;
+    writeln!(out, "|{}", names.iter().map(|_| "---|").collect::<String>())?;
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|c| markdown_escape(&c.display(zone))).collect();
+        writeln!(out, "| {} |", cells.join(" | "))?;
+    }
+    Ok(())
+}
+
+/// Markdown renders inline HTML and splits cells at `|`: escape both, and
+/// the characters that would start emphasis, code or links.
+pub fn markdown_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in text::printable(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn write_csv(names: &[String], rows: &[Vec<Cell>], out: &mut dyn Write) -> anyhow::Result<()> {
+    writeln!(out, "{}", names.iter().map(|n| csv_quote(n)).collect::<Vec<_>>().join(","))?;
+    for row in rows {
+        let fields: Vec<String> = row.iter().map(Cell::csv).collect();
+        writeln!(out, "{}", fields.join(","))?;
+    }
+    Ok(())
+}
+
+/// RFC 4180 quoting, and OWASP's CSV-injection rule: a text cell starting
+/// with `=`, `+`, `-`, `@`, tab or CR gets a leading `'` so that no
+/// spreadsheet runs it as a formula.
+pub fn csv_field(s: &str) -> String {
+    let neutral = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
+    csv_quote(&neutral)
+}
+
+/// RFC 4180 quoting only (for header names and numbers).
+fn csv_quote(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn write_json(names: &[String], rows: &[Vec<Cell>], out: &mut dyn Write) -> anyhow::Result<()> {
+    let arr: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|row| {
+            let obj: serde_json::Map<String, serde_json::Value> =
+                names.iter().cloned().zip(row.iter().map(Cell::json)).collect();
+            serde_json::Value::Object(obj)
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &arr)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_neutralises_formulas() {
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("+1"), "'+1");
+        assert_eq!(csv_field("-cmd"), "'-cmd");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("bob@example.org"), "bob@example.org");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+    }
+
+    #[test]
+    fn markdown_escapes_html_and_pipes() {
+        assert_eq!(markdown_escape("<script>|x"), "&lt;script&gt;\\|x");
+        assert_eq!(markdown_escape("\u{1b}[2J"), "\\\\x1b\\[2J");
+    }
+}

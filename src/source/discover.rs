@@ -1,0 +1,254 @@
+//! Which files to read, in which order: a directory or base name expands to
+//! its rotated set (`mail.log.3.gz … mail.log.1, mail.log`), oldest first.
+//!
+//! Rotation schemes: logrotate numbers (`mail.log.1`, `mail.log.2.gz`; higher
+//! is older), dateext (`maillog-20261122.gz`), and `postfix logrotate`
+//! (`postfix.log.20261123-042020.gz`). Names with a date sort by it.
+
+use std::path::{Path, PathBuf};
+
+/// One input to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    File(PathBuf),
+    Stdin,
+}
+
+impl Input {
+    /// The name used in messages and evidence.
+    pub fn display(&self) -> String {
+        match self {
+            Input::File(p) => p.display().to_string(),
+            Input::Stdin => "<stdin>".to_string(),
+        }
+    }
+}
+
+/// Families of log files a directory may hold, in the order they are tried.
+/// `mail.err`/`mail.warn` repeat lines of `mail.log` and are left out.
+pub const KNOWN_BASES: [&str; 4] = ["mail.log", "maillog", "postfix.log", "mail"];
+
+/// Where a name sits in its rotated set: sorts oldest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rotation {
+    /// dateext or `postfix logrotate`: YYYYMMDD[HHMMSS].
+    Dated(u64),
+    /// logrotate's number, negated so that higher (older) sorts first.
+    Numbered(i64),
+    Current,
+}
+
+/// Splits a file name into its base and rotation: `mail.log.2.gz` →
+/// (`mail.log`, Numbered(-2)).
+pub fn split_rotation(name: &str) -> (&str, Rotation) {
+    let stem = name.strip_suffix(".gz").unwrap_or(name);
+    if let Some((base, n)) = stem.rsplit_once('.') {
+        if !n.is_empty() && n.len() <= 4 && n.bytes().all(|c| c.is_ascii_digit()) {
+            return (base, Rotation::Numbered(-n.parse::<i64>().unwrap_or(0)));
+        }
+        if let Some(d) = date_suffix(n) {
+            return (base, Rotation::Dated(d));
+        }
+    }
+    if let Some((base, d)) = stem.rsplit_once('-') {
+        if let Some(d) = date_suffix(d) {
+            return (base, Rotation::Dated(d));
+        }
+    }
+    if stem.len() != name.len() {
+        return (stem, Rotation::Numbered(0));
+    }
+    (name, Rotation::Current)
+}
+
+/// `20261122`, `2026112204`, `20261123-042020` → a sortable number.
+fn date_suffix(s: &str) -> Option<u64> {
+    let digits: String = s.chars().filter(|c| *c != '-').collect();
+    let ok = (8..=14).contains(&digits.len()) && digits.bytes().all(|c| c.is_ascii_digit()) && s.starts_with("20");
+    let padded = format!("{digits:0<14}");
+    if ok {
+        padded.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// Problems that stop one path, not the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathProblem {
+    pub path: String,
+    pub message: String,
+}
+
+/// Expands the user's paths into inputs, oldest first within each rotated
+/// set. `exact` reads only the named files.
+pub fn resolve(paths: &[PathBuf], exact: bool) -> (Vec<Input>, Vec<PathProblem>) {
+    let mut inputs = Vec::new();
+    let mut problems = Vec::new();
+    if paths.is_empty() {
+        match default_inputs() {
+            Ok(found) => inputs = found,
+            Err(p) => problems.push(p),
+        }
+        return (inputs, problems);
+    }
+    for p in paths {
+        match expand(p, exact) {
+            Ok(found) => {
+                for f in found {
+                    if !inputs.contains(&f) {
+                        inputs.push(f);
+                    }
+                }
+            }
+            Err(e) => problems.push(e),
+        }
+    }
+    (inputs, problems)
+}
+
+fn problem(path: &Path, message: impl Into<String>) -> PathProblem {
+    PathProblem { path: path.display().to_string(), message: message.into() }
+}
+
+fn default_inputs() -> Result<Vec<Input>, PathProblem> {
+    for base in ["/var/log/mail.log", "/var/log/maillog"] {
+        let p = Path::new(base);
+        if let Ok(found) = expand(p, false) {
+            if !found.is_empty() {
+                return Ok(found);
+            }
+        }
+    }
+    Err(PathProblem {
+        path: "/var/log".into(),
+        message: "no path given and neither /var/log/mail.log* nor /var/log/maillog* exists; \
+                  name the log files or a directory (or - for standard input)"
+            .into(),
+    })
+}
+
+fn expand(p: &Path, exact: bool) -> Result<Vec<Input>, PathProblem> {
+    if p.as_os_str() == "-" {
+        return Ok(vec![Input::Stdin]);
+    }
+    match std::fs::metadata(p) {
+        Ok(md) if md.is_dir() => expand_dir(p),
+        Ok(_) if exact => Ok(vec![Input::File(p.to_path_buf())]),
+        Ok(_) => {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            match split_rotation(name) {
+                (base, Rotation::Current) => {
+                    Ok(family(p.parent(), base).unwrap_or_else(|_| vec![Input::File(p.to_path_buf())]))
+                }
+                _ => Ok(vec![Input::File(p.to_path_buf())]),
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // A base name whose current file is gone may still have rotations.
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            match family(p.parent(), name) {
+                Ok(found) if !exact && !found.is_empty() => Ok(found),
+                _ => Err(problem(p, "no such file or directory")),
+            }
+        }
+        Err(e) => Err(problem(p, e.to_string())),
+    }
+}
+
+/// All files in `dir` whose base is `base`, oldest first.
+fn family(dir: Option<&Path>, base: &str) -> Result<Vec<Input>, PathProblem> {
+    let dir = match dir {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut members: Vec<(Rotation, PathBuf)> = list_dir(dir)?
+        .into_iter()
+        .filter_map(|(name, path)| {
+            let (b, rot) = split_rotation(&name);
+            (b == base).then_some((rot, path))
+        })
+        .collect();
+    members.sort();
+    Ok(members.into_iter().map(|(_, p)| Input::File(p)).collect())
+}
+
+fn expand_dir(dir: &Path) -> Result<Vec<Input>, PathProblem> {
+    let names = list_dir(dir)?;
+    let mut out = Vec::new();
+    for base in KNOWN_BASES {
+        if names.iter().any(|(n, _)| split_rotation(n).0 == base) {
+            out.extend(family(Some(dir), base)?);
+        }
+    }
+    if out.is_empty() {
+        return Err(problem(
+            dir,
+            format!(
+                "no {} files in this directory; name the log files instead",
+                KNOWN_BASES.map(|b| format!("{b}*")).join(", ")
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// Regular files in a directory, by name (sorted, for a stable order).
+fn list_dir(dir: &Path) -> Result<Vec<(String, PathBuf)>, PathProblem> {
+    let rd = std::fs::read_dir(dir).map_err(|e| problem(dir, e.to_string()))?;
+    let mut out: Vec<(String, PathBuf)> = rd
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().map(|t| !t.is_dir()).unwrap_or(false))
+        .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotation_names() {
+        assert_eq!(split_rotation("mail.log"), ("mail.log", Rotation::Current));
+        assert_eq!(split_rotation("mail.log.1"), ("mail.log", Rotation::Numbered(-1)));
+        assert_eq!(split_rotation("mail.log.12.gz"), ("mail.log", Rotation::Numbered(-12)));
+        assert_eq!(split_rotation("maillog-20261122.gz"), ("maillog", Rotation::Dated(20261122000000)));
+        assert_eq!(split_rotation("maillog-20261122"), ("maillog", Rotation::Dated(20261122000000)));
+        assert_eq!(split_rotation("postfix.log.20261123-042020.gz"), ("postfix.log", Rotation::Dated(20261123042020)));
+        assert_eq!(split_rotation("mail.err"), ("mail.err", Rotation::Current));
+    }
+
+    #[test]
+    fn directory_expands_oldest_first() {
+        let d = tempfile::tempdir().unwrap();
+        for n in ["mail.log", "mail.log.1", "mail.log.2.gz", "mail.log.10.gz", "mail.err", "README.md"] {
+            std::fs::write(d.path().join(n), "").unwrap();
+        }
+        let (inputs, problems) = resolve(&[d.path().to_path_buf()], false);
+        assert!(problems.is_empty());
+        let names: Vec<String> = inputs
+            .iter()
+            .map(|i| match i {
+                Input::File(p) => p.file_name().unwrap().to_string_lossy().into_owned(),
+                Input::Stdin => "-".into(),
+            })
+            .collect();
+        assert_eq!(names, ["mail.log.10.gz", "mail.log.2.gz", "mail.log.1", "mail.log"]);
+        // The base name expands too; a rotated name or `exact` does not.
+        assert_eq!(resolve(&[d.path().join("mail.log")], false).0.len(), 4);
+        assert_eq!(resolve(&[d.path().join("mail.log")], true).0.len(), 1);
+        assert_eq!(resolve(&[d.path().join("mail.log.1")], false).0.len(), 1);
+    }
+
+    #[test]
+    fn missing_path_is_a_problem_not_a_stop() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("maillog"), "").unwrap();
+        let (inputs, problems) = resolve(&[d.path().join("nope.log"), d.path().join("maillog")], false);
+        assert_eq!(inputs.len(), 1);
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].message.contains("no such file"));
+    }
+}

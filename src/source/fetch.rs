@@ -1,0 +1,59 @@
+//! Reads chosen lines back from the input, for quoting evidence: records keep
+//! only file and line number, and the raw text is fetched once at the end,
+//! counting lines exactly as ingest did.
+
+use super::reader::{self, Chunk};
+use super::Input;
+use crate::correlate::LineRef;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+/// The raw text of `wanted` lines. `stdin_lines` stands in for standard
+/// input, which cannot be read twice. Lines that can no longer be read (the
+/// file changed or vanished) are missing from the result.
+pub fn fetch_lines(
+    inputs: &[Input],
+    wanted: &BTreeSet<LineRef>,
+    stdin_lines: &[Box<str>],
+) -> BTreeMap<LineRef, String> {
+    let mut out = BTreeMap::new();
+    let files: BTreeSet<u32> = wanted.iter().map(|r| r.file).collect();
+    for file in files {
+        match inputs.get(file as usize) {
+            Some(Input::Stdin) => {
+                for r in wanted.range(LineRef { file, line: 0 }..=LineRef { file, line: u64::MAX }) {
+                    if let Some(text) = stdin_lines.get(r.line.saturating_sub(1) as usize) {
+                        out.insert(*r, text.to_string());
+                    }
+                }
+            }
+            Some(input) => fetch_from(file, input.clone(), wanted, &mut out),
+            None => {}
+        }
+    }
+    out
+}
+
+fn fetch_from(file: u32, input: Input, wanted: &BTreeSet<LineRef>, out: &mut BTreeMap<LineRef, String>) {
+    let last =
+        wanted.range(LineRef { file, line: 0 }..=LineRef { file, line: u64::MAX }).next_back().map_or(0, |r| r.line);
+    let rx = reader::spawn(vec![input], Arc::new(AtomicU64::new(0)));
+    let mut line = 0u64;
+    for chunk in rx {
+        match chunk {
+            Chunk::Data { bytes, .. } => crate::ingest::for_each_line(&bytes, |l| {
+                line += 1;
+                let r = LineRef { file, line };
+                if wanted.contains(&r) {
+                    out.insert(r, String::from_utf8_lossy(l).into_owned());
+                }
+            }),
+            Chunk::LongLine { .. } => line += 1,
+            Chunk::Opened { .. } | Chunk::End { .. } => {}
+        }
+        if line >= last {
+            break; // dropping the receiver stops the reader thread
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Finding and reading the input: rotated sets, plain or gzip, files or
+//! standard input. Every line keeps its file and line number.
+
+pub mod discover;
+pub mod fetch;
+pub mod reader;
+
+pub use discover::{resolve, Input, PathProblem};
+pub use reader::{Chunk, FileMeta};

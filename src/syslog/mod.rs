@@ -1,0 +1,253 @@
+//! The syslog envelope: timestamp, host, program tag and pid, split off a
+//! line without allocating.
+//!
+//! Two timestamp shapes are common and may be mixed in one run:
+//! `Nov 23 03:13:00` (RFC 3164: no year, no zone, day padded with a space)
+//! and `2026-11-23T03:13:00.123456+01:00` (RFC 3339, rsyslog's default on
+//! Debian 12+). The program tag is `NAME/DAEMON[PID]`, where NAME is Postfix's
+//! `syslog_name` and may itself contain slashes or dashes
+//! (`postfix/submission/smtpd`): the daemon is the last component.
+
+mod year;
+
+pub use year::YearTracker;
+
+use crate::time::{civil_to_micros, Micros};
+
+/// When a line was written, as far as the line itself says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stamp {
+    /// RFC 3164: the year must be inferred, the zone supplied.
+    Local { month: u32, day: u32, secs: u32 },
+    /// RFC 3339: an exact instant.
+    Exact(Micros),
+}
+
+/// One syslog line, split. All slices borrow from the line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Envelope<'a> {
+    pub stamp: Stamp,
+    pub host: &'a str,
+    /// The tag without its daemon: `postfix`, `postfix/submission`,
+    /// `postfix-out`; empty when the tag has no slash (not Postfix).
+    pub instance: &'a str,
+    /// The last component of the tag: `smtpd`, `qmgr`, or the whole tag of
+    /// another program (`dovecot`, `opendkim`).
+    pub daemon: &'a str,
+    pub pid: u32,
+    pub payload: &'a str,
+}
+
+impl Envelope<'_> {
+    /// Postfix always logs as `syslog_name/daemon`; other programs sharing
+    /// the file (dovecot, amavis, opendkim) use a bare name.
+    pub fn is_postfix(&self) -> bool {
+        !self.instance.is_empty()
+    }
+}
+
+/// Splits a line into its envelope, or `None` when it is not a syslog line.
+pub fn parse(line: &str) -> Option<Envelope<'_>> {
+    let (stamp, rest) = parse_stamp(line)?;
+    let rest = rest.strip_prefix(' ')?;
+    let sp = memchr::memchr(b' ', rest.as_bytes())?;
+    let host = &rest[..sp];
+    let rest = &rest[sp + 1..];
+    let colon = memchr::memchr(b':', rest.as_bytes())?;
+    let tag = &rest[..colon];
+    let payload = rest[colon + 1..].strip_prefix(' ').unwrap_or(&rest[colon + 1..]);
+    let (program, pid) = split_pid(tag)?;
+    let (instance, daemon) = match program.rfind('/') {
+        Some(i) => (&program[..i], &program[i + 1..]),
+        None => ("", program),
+    };
+    if host.is_empty() || daemon.is_empty() {
+        return None;
+    }
+    Some(Envelope { stamp, host, instance, daemon, pid, payload })
+}
+
+/// `smtpd[2310]` → (`smtpd`, 2310); a tag without a pid gets pid 0.
+fn split_pid(tag: &str) -> Option<(&str, u32)> {
+    match tag.strip_suffix(']') {
+        Some(t) => {
+            let open = t.rfind('[')?;
+            let pid = t[open + 1..].parse().ok()?;
+            Some((&t[..open], pid))
+        }
+        None if tag.contains(' ') => None,
+        None => Some((tag, 0)),
+    }
+}
+
+fn parse_stamp(line: &str) -> Option<(Stamp, &str)> {
+    let b = line.as_bytes();
+    if b.first()?.is_ascii_digit() {
+        parse_rfc3339(b).map(|(t, n)| (Stamp::Exact(t), &line[n..]))
+    } else {
+        parse_rfc3164(b).map(|(s, n)| (s, &line[n..]))
+    }
+}
+
+const MONTHS: [&[u8; 3]; 12] =
+    [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
+
+/// `Nov 23 03:13:00` or `Nov  3 03:13:00` (also tolerates `Nov 3 …`).
+fn parse_rfc3164(b: &[u8]) -> Option<(Stamp, usize)> {
+    let mon = b.get(..3)?;
+    let month = MONTHS.iter().position(|m| m[..] == *mon)? as u32 + 1;
+    if *b.get(3)? != b' ' {
+        return None;
+    }
+    let mut i = 4;
+    if b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let (day, n) = digits(b, i, 2)?;
+    i = n;
+    if *b.get(i)? != b' ' || !(1..=31).contains(&day) {
+        return None;
+    }
+    let (secs, n) = parse_hms(b, i + 1)?;
+    Some((Stamp::Local { month, day, secs }, n))
+}
+
+/// `2026-11-23T03:13:00[.ffffff](Z|±HH:MM)`.
+fn parse_rfc3339(b: &[u8]) -> Option<(Micros, usize)> {
+    let y = fixed(b, 0, 4)? as i32;
+    let mo = fixed(b, 5, 2)?;
+    let d = fixed(b, 8, 2)?;
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') || !matches!(b.get(10), Some(b'T' | b' ')) {
+        return None;
+    }
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let (secs, mut i) = parse_hms(b, 11)?;
+    let mut micros = 0i64;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 6 {
+                micros = micros * 10 + (b[i] - b'0') as i64;
+            }
+            i += 1;
+        }
+        let n = i - start;
+        if n == 0 {
+            return None;
+        }
+        for _ in n..6 {
+            micros *= 10;
+        }
+    }
+    let offset = match b.get(i)? {
+        b'Z' | b'z' => {
+            i += 1;
+            0
+        }
+        sign @ (b'+' | b'-') => {
+            let h = fixed(b, i + 1, 2)? as i64;
+            let m = fixed(b, i + 4, 2)? as i64;
+            if b.get(i + 3) != Some(&b':') {
+                return None;
+            }
+            i += 6;
+            let o = (h * 3600 + m * 60) * 1_000_000;
+            if *sign == b'-' {
+                -o
+            } else {
+                o
+            }
+        }
+        _ => return None,
+    };
+    let t = civil_to_micros(y, mo, d, 0, 0, 0) + secs as i64 * 1_000_000 + micros - offset;
+    Some((t, i))
+}
+
+/// `HH:MM:SS` at `i`: seconds of the day and the index after it.
+fn parse_hms(b: &[u8], i: usize) -> Option<(u32, usize)> {
+    let h = fixed(b, i, 2)?;
+    let m = fixed(b, i + 3, 2)?;
+    let s = fixed(b, i + 6, 2)?;
+    if b.get(i + 2) != Some(&b':') || b.get(i + 5) != Some(&b':') || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    Some((h * 3600 + m * 60 + s.min(59), i + 8))
+}
+
+/// Exactly `n` ASCII digits at `i`.
+fn fixed(b: &[u8], i: usize, n: usize) -> Option<u32> {
+    let s = b.get(i..i + n)?;
+    s.iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32))
+}
+
+/// One to `max` ASCII digits at `i`: the value and the index after them.
+fn digits(b: &[u8], i: usize, max: usize) -> Option<(u32, usize)> {
+    let mut v = 0u32;
+    let mut j = i;
+    while j < b.len() && j - i < max && b[j].is_ascii_digit() {
+        v = v * 10 + (b[j] - b'0') as u32;
+        j += 1;
+    }
+    (j > i).then_some((v, j))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3164_envelope() {
+        let e = parse("Nov 23 03:13:00 mx1 postfix/smtpd[2310]: connect from x[1.2.3.4]").unwrap();
+        assert_eq!(e.stamp, Stamp::Local { month: 11, day: 23, secs: 3 * 3600 + 13 * 60 });
+        assert_eq!((e.host, e.instance, e.daemon, e.pid), ("mx1", "postfix", "smtpd", 2310));
+        assert_eq!(e.payload, "connect from x[1.2.3.4]");
+    }
+
+    #[test]
+    fn padded_day_and_nested_instance() {
+        let e = parse("Nov  3 03:13:00 mx1 postfix/submission/smtpd[88]: x").unwrap();
+        assert_eq!(e.stamp, Stamp::Local { month: 11, day: 3, secs: 11580 });
+        assert_eq!((e.instance, e.daemon), ("postfix/submission", "smtpd"));
+        let e = parse("Nov  3 03:13:00 mx1 postfix-submission/smtpd[88]: x").unwrap();
+        assert_eq!((e.instance, e.daemon), ("postfix-submission", "smtpd"));
+    }
+
+    #[test]
+    fn rfc3339_with_fraction_and_offset() {
+        let e = parse("2026-11-23T03:13:00.123456+01:00 mx1 postfix/qmgr[1200]: removed").unwrap();
+        let expect = civil_to_micros(2026, 11, 23, 2, 13, 0) + 123_456;
+        assert_eq!(e.stamp, Stamp::Exact(expect));
+        let e = parse("2026-11-23T03:13:00Z mx1 postfix/qmgr[1200]: removed").unwrap();
+        assert_eq!(e.stamp, Stamp::Exact(civil_to_micros(2026, 11, 23, 3, 13, 0)));
+        let e = parse("2026-11-23T03:13:00.5-05:30 mx1 postfix/qmgr[1200]: removed").unwrap();
+        assert_eq!(e.stamp, Stamp::Exact(civil_to_micros(2026, 11, 23, 8, 43, 0) + 500_000));
+    }
+
+    #[test]
+    fn other_programs_are_not_postfix() {
+        let e = parse("Nov 23 03:13:00 mx1 dovecot: imap-login: Login: user=<a>").unwrap();
+        assert!(!e.is_postfix());
+        assert_eq!(e.daemon, "dovecot");
+        assert!(parse("Nov 23 03:13:00 mx1 postfix/smtpd[1]: x").unwrap().is_postfix());
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for s in [
+            "",
+            "Nov",
+            "Nov 23",
+            "Foo 23 03:13:00 h p[1]: x",
+            "Nov 23 25:13:00 h p[1]: x",
+            "2026-13-01T00:00:00Z h p: x",
+            "Nov 23 03:13:00 h",
+            "Nov 23 03:13:00 h p[x]: y",
+        ] {
+            assert!(parse(s).is_none(), "{s:?}");
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Time as postsleuth keeps it: `i64` microseconds since the Unix epoch, UTC.
+//!
+//! Parsing log timestamps happens millions of times per second, so the civil
+//! date arithmetic here is hand-rolled (Howard Hinnant's `days_from_civil`)
+//! instead of going through chrono for every line. chrono and chrono-tz are
+//! used where a zone's rules are needed: converting RFC 3164 local times
+//! (cached per hour) and displaying.
+
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
+use std::fmt;
+
+/// Microseconds since 1970-01-01T00:00:00Z.
+pub type Micros = i64;
+
+pub const MICROS_PER_SEC: i64 = 1_000_000;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+pub fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y } as i64;
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Microseconds of a civil date and time taken as UTC.
+pub fn civil_to_micros(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Micros {
+    let days = days_from_civil(y, mo, d);
+    (days * 86_400 + h as i64 * 3600 + mi as i64 * 60 + s as i64) * MICROS_PER_SEC
+}
+
+/// A time zone as the user names it: the machine's local zone, or an IANA name.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Zone {
+    Local,
+    Named(chrono_tz::Tz),
+}
+
+impl Zone {
+    /// `local`, `UTC` or any IANA name such as `Europe/Berlin`.
+    pub fn parse(s: &str) -> Result<Zone, String> {
+        if s.eq_ignore_ascii_case("local") {
+            return Ok(Zone::Local);
+        }
+        s.parse::<chrono_tz::Tz>()
+            .map(Zone::Named)
+            .map_err(|_| format!("unknown time zone {s:?}: use an IANA name such as UTC or Europe/Berlin, or 'local'"))
+    }
+
+    /// Offset from UTC in seconds at a local wall-clock time. An ambiguous
+    /// time (DST fall-back) takes the earlier instant; a skipped one (spring
+    /// forward) takes the offset before the gap, as syslog daemons do.
+    pub fn offset_at_local(&self, naive: NaiveDateTime) -> i64 {
+        fn pick<T: TimeZone>(r: LocalResult<DateTime<T>>, tz: &T, naive: NaiveDateTime) -> i64 {
+            match r {
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.offset().fix().local_minus_utc() as i64,
+                LocalResult::None => {
+                    let before = naive - chrono::Duration::hours(3);
+                    tz.offset_from_utc_datetime(&before).fix().local_minus_utc() as i64
+                }
+            }
+        }
+        match self {
+            Zone::Local => pick(chrono::Local.from_local_datetime(&naive), &chrono::Local, naive),
+            Zone::Named(tz) => pick(tz.from_local_datetime(&naive), tz, naive),
+        }
+    }
+
+    /// Offset from UTC in seconds at an instant.
+    pub fn offset_at(&self, t: Micros) -> i64 {
+        let utc = micros_to_utc(t).naive_utc();
+        match self {
+            Zone::Local => chrono::Local.offset_from_utc_datetime(&utc).fix().local_minus_utc() as i64,
+            Zone::Named(tz) => tz.offset_from_utc_datetime(&utc).fix().local_minus_utc() as i64,
+        }
+    }
+
+    /// `2026-11-23 03:13:00` in this zone (with `+01:00` when `offset` is set).
+    pub fn format(&self, t: Micros, with_offset: bool) -> String {
+        let off = self.offset_at(t);
+        let local = micros_to_utc(t + off * MICROS_PER_SEC).naive_utc();
+        let mut s = local.format("%Y-%m-%d %H:%M:%S").to_string();
+        if with_offset {
+            s.push_str(&format_offset(off));
+        }
+        s
+    }
+}
+
+impl fmt::Display for Zone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Zone::Local => f.write_str("local"),
+            Zone::Named(tz) => f.write_str(tz.name()),
+        }
+    }
+}
+
+fn format_offset(off: i64) -> String {
+    if off == 0 {
+        return "Z".to_string();
+    }
+    let sign = if off < 0 { '-' } else { '+' };
+    let a = off.abs();
+    format!("{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60)
+}
+
+/// RFC 3339 in UTC with second precision: the form for JSON, CSV and evidence.
+pub fn rfc3339_utc(t: Micros) -> String {
+    micros_to_utc(t).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+pub fn micros_to_utc(t: Micros) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_micros(t).unwrap_or_default()
+}
+
+/// Converts RFC 3164 wall-clock times to UTC, remembering the offset of the
+/// last hour seen: log lines arrive in time order, so the zone rules are
+/// consulted about once per hour of log instead of once per line.
+pub struct LocalToUtc {
+    zone: Zone,
+    cache_key: i64,
+    cache_offset: i64,
+}
+
+impl LocalToUtc {
+    pub fn new(zone: Zone) -> Self {
+        LocalToUtc { zone, cache_key: i64::MIN, cache_offset: 0 }
+    }
+
+    pub fn convert(&mut self, local_as_utc: Micros) -> Micros {
+        let hour = local_as_utc.div_euclid(3600 * MICROS_PER_SEC);
+        if hour != self.cache_key {
+            self.cache_key = hour;
+            let naive = micros_to_utc(local_as_utc).naive_utc();
+            self.cache_offset = self.zone.offset_at_local(naive);
+        }
+        local_as_utc - self.cache_offset * MICROS_PER_SEC
+    }
+}
+
+/// The calendar date of an instant in a zone, for year inference from mtimes.
+pub fn local_date(zone: &Zone, t: Micros) -> NaiveDate {
+    let off = zone.offset_at(t);
+    micros_to_utc(t + off * MICROS_PER_SEC).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_matches_chrono() {
+        for (y, m, d) in [(1970, 1, 1), (2000, 2, 29), (2026, 11, 23), (2026, 12, 31), (2027, 1, 1), (1969, 12, 31)] {
+            let expect = NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp();
+            assert_eq!(days_from_civil(y, m, d) * 86_400, expect, "{y}-{m}-{d}");
+        }
+    }
+
+    #[test]
+    fn named_zone_converts_local_times() {
+        let z = Zone::parse("Europe/Berlin").unwrap();
+        let mut c = LocalToUtc::new(z);
+        // 2026-11-23 03:13:00 CET is 02:13:00 UTC.
+        let local = civil_to_micros(2026, 11, 23, 3, 13, 0);
+        assert_eq!(c.convert(local), civil_to_micros(2026, 11, 23, 2, 13, 0));
+        // Summer time: +02:00.
+        let local = civil_to_micros(2026, 7, 1, 12, 0, 0);
+        assert_eq!(c.convert(local), civil_to_micros(2026, 7, 1, 10, 0, 0));
+    }
+
+    #[test]
+    fn formats_in_zone() {
+        let z = Zone::parse("UTC").unwrap();
+        let t = civil_to_micros(2026, 11, 23, 3, 13, 0);
+        assert_eq!(z.format(t, false), "2026-11-23 03:13:00");
+        assert_eq!(rfc3339_utc(t), "2026-11-23T03:13:00Z");
+        assert!(Zone::parse("Mars/Olympus").is_err());
+    }
+}
