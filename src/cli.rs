@@ -45,6 +45,9 @@ pub struct Cli {
 pub enum Command {
     /// One screen: totals, time span, input problems, top senders (the default).
     Summary(SummaryArgs),
+    /// Rank accounts, uids, IPs, networks, senders… by a metric, overall or per time bucket.
+    #[command(long_about = TOP_ABOUT, after_help = EXIT_CODES)]
+    Top(TopArgs),
     /// Every matching message and its raw log lines, in order, with file:line.
     #[command(long_about = TRACE_ABOUT, after_help = EXIT_CODES)]
     Trace(TraceArgs),
@@ -65,6 +68,21 @@ Examples:
   postsleuth trace 840A4C0FF0
   postsleuth trace '<20261123031300.4F1@example.com>' /var/log/mail.log
   postsleuth trace victim@example.com sample-logs/ --format json";
+
+const TOP_ABOUT: &str = "\
+Rank who sent what: by SASL account, local uid, client IP or network, sender, sender or
+recipient domain, or HELO name; by messages, recipients, bytes, deferred or bounced
+recipients, rejects, failed logins, or distinct client IPs. With --every, the ranking per
+time bucket, so a burst shows when it started.
+
+Messages are counted once, by their original submission: a content filter's re-injected
+copy counts for the SASL account and client IP that sent the original.
+
+Examples:
+  postsleuth top --by account                     who sent the most messages
+  postsleuth top --by ip --metric auth-failures   brute-force sources
+  postsleuth top --by account --every 1h --limit 3 --since yesterday
+  postsleuth top --by net --metric rejected --format csv > rejects-by-network.csv";
 
 const EXPORT_ABOUT: &str = "\
 Dump correlated records as rows, one table at a time, for your own analysis.
@@ -92,6 +110,12 @@ pub struct InputArgs {
     /// Zone the log's RFC 3164 timestamps were written in (IANA name, or `local`).
     #[arg(long, value_name = "ZONE", default_value = "local")]
     pub log_tz: String,
+    /// Only look at what happened from this time on: RFC 3339, a date, `24h`, `7d`, `yesterday`, `last-week`…
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only look at what happened before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
     /// No progress bar and no per-line warnings (file errors are still shown).
     #[arg(long, short)]
     pub quiet: bool,
@@ -132,6 +156,66 @@ pub struct SummaryArgs {
 pub struct TraceArgs {
     /// Queue ID, Message-ID or address.
     pub query: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What `top` ranks.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    /// SASL username (of the original submission).
+    Account,
+    /// Local uid that submitted through pickup (sendmail, PHP mail()).
+    Uid,
+    /// Client IP address.
+    Ip,
+    /// Client network: /24 for IPv4, /64 for IPv6.
+    Net,
+    /// Envelope sender address.
+    Sender,
+    /// Envelope sender domain.
+    SenderDomain,
+    /// HELO/EHLO name (logged by Postfix only on rejects).
+    Helo,
+    /// Recipient domain.
+    RecipientDomain,
+}
+
+/// What `top` ranks by.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    /// Messages submitted (counted once through content filters).
+    Messages,
+    /// Distinct final recipients.
+    Recipients,
+    /// Message bytes received.
+    Bytes,
+    /// Deferred delivery attempts.
+    Deferred,
+    /// Bounced recipients.
+    Bounced,
+    /// Rejected SMTP commands (NOQUEUE and cleanup rejects).
+    Rejected,
+    /// Failed SASL logins.
+    AuthFailures,
+    /// Distinct client IPs.
+    DistinctIps,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TopArgs {
+    #[arg(long, value_enum, default_value_t = Key::Account)]
+    pub by: Key,
+    #[arg(long, value_enum, default_value_t = Metric::Messages)]
+    pub metric: Metric,
+    /// Rank per time bucket: 15m, 1h, 6h, 1d, 1w…
+    #[arg(long, value_name = "DURATION")]
+    pub every: Option<String>,
+    /// How many to show (per bucket with --every).
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: usize,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]

@@ -6,6 +6,9 @@
 //! not "received". A recipient is delivered when a final (non-filter)
 //! delivery says `status=sent`.
 
+pub mod top;
+
+use crate::window::Window;
 use polars::prelude::*;
 
 /// The frames a report needs.
@@ -17,12 +20,14 @@ pub struct Frames {
 }
 
 impl Frames {
-    pub fn build(ds: &crate::ingest::Dataset) -> PolarsResult<Frames> {
+    /// The frames of a dataset, cut to `window` (messages by when they were
+    /// first seen, other rows by their own time).
+    pub fn build(ds: &crate::ingest::Dataset, window: &Window) -> PolarsResult<Frames> {
         Ok(Frames {
-            messages: crate::frame::messages(ds)?,
-            deliveries: crate::frame::deliveries(ds)?,
-            auth: crate::frame::auth(ds)?,
-            rejects: crate::frame::rejects(ds)?,
+            messages: in_window(crate::frame::messages(ds)?, "first_seen", window)?,
+            deliveries: in_window(crate::frame::deliveries(ds)?, "time", window)?,
+            auth: in_window(crate::frame::auth(ds)?, "time", window)?,
+            rejects: in_window(crate::frame::rejects(ds)?, "time", window)?,
         })
     }
 
@@ -35,6 +40,22 @@ impl Frames {
     pub fn final_deliveries(&self) -> LazyFrame {
         self.deliveries.clone().lazy().filter(col("filter_hop").not())
     }
+}
+
+/// Rows of `df` whose `column` time lies in `window`.
+pub fn in_window(df: DataFrame, column: &str, window: &Window) -> PolarsResult<DataFrame> {
+    if window.is_open() {
+        return Ok(df);
+    }
+    let t = || col(column).cast(DataType::Int64);
+    let mut cond = lit(true);
+    if let Some(s) = window.since {
+        cond = cond.and(t().gt_eq(lit(s)));
+    }
+    if let Some(u) = window.until {
+        cond = cond.and(t().lt(lit(u)));
+    }
+    df.lazy().filter(cond).collect()
 }
 
 /// Grand totals, comparable to pflogsumm's.

@@ -1,18 +1,20 @@
 //! `postsleuth export --table T`: correlated records as rows.
 
-use super::{display_zone, finish, load, stdout, Outcome};
+use super::{display_zone, finish, load, stdout, window, Outcome};
+use crate::analyze::in_window;
 use crate::cli::{ExportArgs, Table};
 use crate::frame;
 
 pub fn run(a: &ExportArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;
+    let window = window(&a.input, &zone)?;
     let ds = load(&a.input, false)?;
     let df = match a.table {
-        Table::Messages => frame::messages(&ds)?,
-        Table::Deliveries => frame::deliveries(&ds)?,
-        Table::Auth => frame::auth(&ds)?,
-        Table::Rejects => frame::rejects(&ds)?,
-        Table::Sessions => frame::sessions(&ds)?,
+        Table::Messages => in_window(frame::messages(&ds)?, "first_seen", &window)?,
+        Table::Deliveries => in_window(frame::deliveries(&ds)?, "time", &window)?,
+        Table::Auth => in_window(frame::auth(&ds)?, "time", &window)?,
+        Table::Rejects => in_window(frame::rejects(&ds)?, "time", &window)?,
+        Table::Sessions => in_window(frame::sessions(&ds)?, "start", &window)?,
     };
     let mut out = stdout();
     crate::render::write_frame(&df, a.output.format, &zone, &mut out)?;

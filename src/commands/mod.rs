@@ -2,11 +2,14 @@
 
 pub mod export;
 pub mod summary;
+pub mod top;
 pub mod trace;
 
+use crate::analyze::Frames;
 use crate::cli::{InputArgs, OutputArgs};
 use crate::ingest::{ingest, Dataset, IngestOptions};
 use crate::time::Zone;
+use crate::window::Window;
 use anyhow::Context;
 use std::io::{BufWriter, Write};
 
@@ -35,6 +38,20 @@ pub fn load(input: &InputArgs, keep_lines: bool) -> anyhow::Result<Dataset> {
         ds.diag.print_summary();
     }
     Ok(ds)
+}
+
+/// The `--since`/`--until` window, read in the display zone.
+pub fn window(input: &InputArgs, zone: &Zone) -> anyhow::Result<Window> {
+    let now = chrono::Utc::now().timestamp_micros();
+    Window::parse(input.since.as_deref(), input.until.as_deref(), zone, now).map_err(anyhow::Error::msg)
+}
+
+/// Reads the logs and builds the frames, cut to the window.
+pub fn load_frames(input: &InputArgs, zone: &Zone) -> anyhow::Result<(Dataset, Frames)> {
+    let window = window(input, zone)?;
+    let ds = load(input, false)?;
+    let frames = Frames::build(&ds, &window)?;
+    Ok((ds, frames))
 }
 
 pub fn display_zone(output: &OutputArgs) -> anyhow::Result<Zone> {

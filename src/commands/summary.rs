@@ -1,8 +1,8 @@
 //! `postsleuth summary` (the default): one screen of totals, the time span,
 //! the input and its problems, and the top senders by every identity.
 
-use super::{display_zone, finish, load, stdout, Outcome};
-use crate::analyze::{self, Frames, Totals};
+use super::{display_zone, finish, load_frames, stdout, Outcome};
+use crate::analyze::{self, Totals};
 use crate::cli::{Format, SummaryArgs};
 use crate::ingest::Dataset;
 use crate::render::{self, write_frame};
@@ -22,8 +22,7 @@ const SECTIONS: [(&str, &str); 4] = [
 
 pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;
-    let ds = load(&a.input, false)?;
-    let frames = Frames::build(&ds)?;
+    let (ds, frames) = load_frames(&a.input, &zone)?;
     let totals = analyze::totals(&frames)?;
     let mut tables: Vec<(String, DataFrame)> = Vec::new();
     for (title, key) in SECTIONS {

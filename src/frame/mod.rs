@@ -6,6 +6,7 @@
 //! re-injected copy (client `127.0.0.1`) counts for whoever really sent it.
 
 mod build;
+pub mod net;
 
 use crate::correlate::{Link, Message, Records, Sym};
 use crate::ingest::Dataset;
@@ -29,14 +30,31 @@ fn some(r: &Records, s: Sym) -> Option<&str> {
     (!s.is_none()).then(|| r.str(s))
 }
 
-/// Distinct final recipients per root message (filter hand-overs excluded).
-fn recipients_per_root(r: &Records) -> Vec<u32> {
+/// What happened to a whole chain (original + continuations), filter
+/// hand-overs excluded; kept on the root's row.
+#[derive(Clone, Copy, Default)]
+struct ChainCounts {
+    recipients: u32,
+    sent: u32,
+    deferred: u32,
+    bounced: u32,
+}
+
+fn chain_counts(r: &Records) -> Vec<ChainCounts> {
+    use crate::correlate::DeliveryStatus as S;
     let mut seen: HashSet<(u32, Sym)> = HashSet::new();
-    let mut counts = vec![0u32; r.messages.len()];
+    let mut counts = vec![ChainCounts::default(); r.messages.len()];
     for d in r.deliveries.iter().filter(|d| !d.filter_hop) {
         let root = r.root_of(d.message);
+        let c = &mut counts[root as usize];
         if seen.insert((root, d.to)) {
-            counts[root as usize] += 1;
+            c.recipients += 1;
+        }
+        match S::parse(r.str(d.status)) {
+            S::Sent => c.sent += 1,
+            S::Deferred => c.deferred += 1,
+            S::Bounced => c.bounced += 1,
+            _ => {}
         }
     }
     counts
@@ -46,7 +64,7 @@ pub fn messages(ds: &Dataset) -> PolarsResult<DataFrame> {
     let r = &ds.records;
     let ms = &r.messages;
     let roots: Vec<Root> = ms.iter().map(|m| root(r, m)).collect();
-    let rcpts = recipients_per_root(r);
+    let chain = chain_counts(r);
     let mut c = Cols::default();
     c.push(u32_col("message", ms.iter().map(|m| m.id)));
     c.push(str_col("host", ms.iter().map(|m| r.str(m.host))));
@@ -77,9 +95,14 @@ pub fn messages(ds: &Dataset) -> PolarsResult<DataFrame> {
     ));
     c.push(opt_str("root_sasl_username", roots.iter().map(|x| x.sasl_username)));
     c.push(opt_str("root_client_ip", roots.iter().map(|x| x.client_ip)));
+    let nets = nets_of(roots.iter().map(|x| x.client_ip));
+    c.push(opt_str("root_client_net", nets.iter().map(|n| n.as_deref())));
     c.push(opt_u32("root_uid", roots.iter().map(|x| x.uid)));
     c.push(str_col("state", ms.iter().map(|m| m.state.as_str())));
-    c.push(u32_col("recipients", ms.iter().map(|m| rcpts[m.id as usize])));
+    c.push(u32_col("recipients", ms.iter().map(|m| chain[m.id as usize].recipients)));
+    c.push(u32_col("final_sent", ms.iter().map(|m| chain[m.id as usize].sent)));
+    c.push(u32_col("final_deferred", ms.iter().map(|m| chain[m.id as usize].deferred)));
+    c.push(u32_col("final_bounced", ms.iter().map(|m| chain[m.id as usize].bounced)));
     c.push(u32_col("sent", ms.iter().map(|m| m.sent)));
     c.push(u32_col("deferred", ms.iter().map(|m| m.deferred)));
     c.push(u32_col("bounced", ms.iter().map(|m| m.bounced)));
@@ -90,6 +113,12 @@ pub fn messages(ds: &Dataset) -> PolarsResult<DataFrame> {
     c.push(u64_col("line", ms.iter().map(|m| m.first_line.line)));
     c.push(opt_u32("session", ms.iter().map(|m| m.session)));
     c.finish()
+}
+
+/// Networks of many IPs, each distinct IP computed once.
+fn nets_of<'a>(ips: impl Iterator<Item = Option<&'a str>>) -> Vec<Option<String>> {
+    let mut cache: std::collections::HashMap<&str, Option<String>> = std::collections::HashMap::new();
+    ips.map(|ip| ip.and_then(|ip| cache.entry(ip).or_insert_with(|| net::network(ip)).clone())).collect()
 }
 
 fn link_name(l: Link) -> &'static str {
@@ -112,6 +141,8 @@ pub fn deliveries(ds: &Dataset) -> PolarsResult<DataFrame> {
     c.push(dt("time", d.iter().map(|x| Some(x.time)))?);
     c.push(str_col("daemon", d.iter().map(|x| r.str(x.daemon))));
     c.push(str_col("to", d.iter().map(|x| r.str(x.to))));
+    let domains: Vec<String> = d.iter().map(|x| crate::event::fields::domain_of(r.str(x.to))).collect();
+    c.push(str_col("recipient_domain", domains.iter().map(|s| s.as_str())));
     c.push(opt_str("orig_to", d.iter().map(|x| some(r, x.orig_to))));
     c.push(str_col("relay", d.iter().map(|x| r.str(x.relay))));
     c.push(Column::new("delay".into(), d.iter().map(|x| x.delay).collect::<Vec<_>>()));
@@ -137,6 +168,8 @@ pub fn auth(ds: &Dataset) -> PolarsResult<DataFrame> {
     c.push(str_col("instance", a.iter().map(|x| r.str(x.instance))));
     c.push(str_col("client_name", a.iter().map(|x| r.str(x.client_name))));
     c.push(str_col("client_ip", a.iter().map(|x| r.str(x.client_ip))));
+    let nets = nets_of(a.iter().map(|x| Some(r.str(x.client_ip))));
+    c.push(opt_str("client_net", nets.iter().map(|n| n.as_deref())));
     c.push(str_col("sasl_method", a.iter().map(|x| r.str(x.method))));
     c.push(opt_str("sasl_username", a.iter().map(|x| some(r, x.username))));
     c.push(Column::new("success".into(), a.iter().map(|x| x.success).collect::<Vec<_>>()));
@@ -159,11 +192,18 @@ pub fn rejects(ds: &Dataset) -> PolarsResult<DataFrame> {
     c.push(str_col("stage", x.iter().map(|x| r.str(x.stage))));
     c.push(opt_str("client_name", x.iter().map(|x| some(r, x.client_name))));
     c.push(opt_str("client_ip", x.iter().map(|x| some(r, x.client_ip))));
+    let nets = nets_of(x.iter().map(|x| some(r, x.client_ip)));
+    c.push(opt_str("client_net", nets.iter().map(|n| n.as_deref())));
     c.push(opt_str("code", x.iter().map(|x| some(r, x.code))));
     c.push(opt_str("dsn", x.iter().map(|x| some(r, x.dsn))));
     c.push(str_col("reason", x.iter().map(|x| &*x.reason)));
     c.push(opt_str("sender", x.iter().map(|x| x.sender.map(|s| r.str(s)))));
     c.push(opt_str("recipient", x.iter().map(|x| x.recipient.map(|s| r.str(s)))));
+    let domain = |a: Option<Sym>| a.map(|s| crate::event::fields::domain_of(r.str(s)));
+    let sdom: Vec<Option<String>> = x.iter().map(|x| domain(x.sender)).collect();
+    let rdom: Vec<Option<String>> = x.iter().map(|x| domain(x.recipient)).collect();
+    c.push(opt_str("sender_domain", sdom.iter().map(|d| d.as_deref())));
+    c.push(opt_str("recipient_domain", rdom.iter().map(|d| d.as_deref())));
     c.push(opt_str("proto", x.iter().map(|x| some(r, x.proto))));
     c.push(opt_str("helo", x.iter().map(|x| some(r, x.helo))));
     c.push(str_col("file", x.iter().map(|x| ds.file_name(x.line)).collect::<Vec<_>>().iter().map(|s| s.as_str())));

@@ -1,0 +1,190 @@
+//! `top`: rank one identity (account, uid, IP, network, sender, domain,
+//! HELO) by one metric, overall or per time bucket.
+//!
+//! Each metric is counted from the frame that holds it ("fact"): messages
+//! for volume, deliveries for recipient domains, rejects, failed logins.
+//! The key is renamed to the user's word (`account`, `ip`, …) so that every
+//! output speaks the same language whatever frame it came from.
+
+use super::Frames;
+use crate::cli::{Key, Metric};
+use polars::prelude::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fact {
+    Messages,
+    Deliveries,
+    Rejects,
+    Auth,
+}
+
+/// The user's name for a key, used as the output column.
+pub fn key_name(k: Key) -> &'static str {
+    match k {
+        Key::Account => "account",
+        Key::Uid => "uid",
+        Key::Ip => "ip",
+        Key::Net => "net",
+        Key::Sender => "sender",
+        Key::SenderDomain => "sender_domain",
+        Key::Helo => "helo",
+        Key::RecipientDomain => "recipient_domain",
+    }
+}
+
+pub fn metric_name(m: Metric) -> &'static str {
+    match m {
+        Metric::Messages => "messages",
+        Metric::Recipients => "recipients",
+        Metric::Bytes => "bytes",
+        Metric::Deferred => "deferred",
+        Metric::Bounced => "bounced",
+        Metric::Rejected => "rejected",
+        Metric::AuthFailures => "auth_failures",
+        Metric::DistinctIps => "distinct_ips",
+    }
+}
+
+fn fact_for(key: Key, metric: Metric) -> Fact {
+    match metric {
+        Metric::Rejected => Fact::Rejects,
+        Metric::AuthFailures => Fact::Auth,
+        _ if key == Key::RecipientDomain => Fact::Deliveries,
+        _ => Fact::Messages,
+    }
+}
+
+/// The column holding `key` in a fact's frame.
+fn key_column(fact: Fact, key: Key) -> Option<&'static str> {
+    use Key::*;
+    match (fact, key) {
+        (Fact::Messages | Fact::Deliveries, Account) => Some("root_sasl_username"),
+        (Fact::Messages | Fact::Deliveries, Uid) => Some("root_uid"),
+        (Fact::Messages | Fact::Deliveries, Ip) => Some("root_client_ip"),
+        (Fact::Messages, Net) => Some("root_client_net"),
+        (Fact::Messages | Fact::Rejects, Sender) => Some("sender"),
+        (Fact::Messages | Fact::Rejects, SenderDomain) => Some("sender_domain"),
+        (Fact::Deliveries | Fact::Rejects, RecipientDomain) => Some("recipient_domain"),
+        (Fact::Rejects, Helo) => Some("helo"),
+        (Fact::Rejects | Fact::Auth, Ip) => Some("client_ip"),
+        (Fact::Rejects | Fact::Auth, Net) => Some("client_net"),
+        (Fact::Auth, Account) => Some("sasl_username"),
+        _ => None,
+    }
+}
+
+/// The rows of a fact, in the window, with their time column named `time`.
+fn fact_frame(f: &Frames, fact: Fact) -> LazyFrame {
+    match fact {
+        Fact::Messages => f.received().rename(["first_seen"], ["time"], true),
+        Fact::Deliveries => f.final_deliveries(),
+        Fact::Rejects => f.rejects.clone().lazy().filter(col("action").eq(lit("reject"))),
+        Fact::Auth => f.auth.clone().lazy().filter(col("success").not()),
+    }
+}
+
+/// What each fact can count, by metric name.
+fn aggregations(fact: Fact) -> Vec<Expr> {
+    let span = [col("time").min().alias("first"), col("time").max().alias("last")];
+    let mut aggs = match fact {
+        Fact::Messages => vec![
+            len().alias("messages"),
+            col("recipients").sum().alias("recipients"),
+            col("size").sum().alias("bytes"),
+            col("final_deferred").sum().alias("deferred"),
+            col("final_bounced").sum().alias("bounced"),
+            col("root_client_ip").drop_nulls().n_unique().alias("distinct_ips"),
+        ],
+        Fact::Deliveries => vec![
+            col("root").n_unique().alias("messages"),
+            col("to").n_unique().alias("recipients"),
+            col("status").eq(lit("deferred")).sum().alias("deferred"),
+            col("status").eq(lit("bounced")).sum().alias("bounced"),
+            col("root_client_ip").drop_nulls().n_unique().alias("distinct_ips"),
+        ],
+        Fact::Rejects => vec![len().alias("rejected"), col("client_ip").drop_nulls().n_unique().alias("distinct_ips")],
+        Fact::Auth => vec![
+            len().alias("auth_failures"),
+            col("client_ip").n_unique().alias("distinct_ips"),
+            col("sasl_username").drop_nulls().n_unique().alias("usernames_tried"),
+        ],
+    };
+    aggs.extend(span);
+    aggs
+}
+
+/// The metric columns [`aggregations`] yields for a fact.
+fn has_metric(fact: Fact, metric: &str) -> bool {
+    let names: &[&str] = match fact {
+        Fact::Messages => &["messages", "recipients", "bytes", "deferred", "bounced", "distinct_ips"],
+        Fact::Deliveries => &["messages", "recipients", "deferred", "bounced", "distinct_ips"],
+        Fact::Rejects => &["rejected", "distinct_ips"],
+        Fact::Auth => &["auth_failures", "distinct_ips"],
+    };
+    names.contains(&metric)
+}
+
+/// Why a key/metric pair cannot be ranked.
+fn unsupported(key: Key, metric: Metric) -> String {
+    let hint = match key {
+        Key::Helo => " (Postfix logs HELO names only when it rejects: use --metric rejected)",
+        Key::RecipientDomain => " (use messages, recipients, deferred, bounced or rejected)",
+        _ => "",
+    };
+    format!("cannot rank --by {} by --metric {}{hint}", key_name(key), metric_name(metric).replace('_', "-"))
+}
+
+/// A query ranking `key` by `metric`: overall, or per `every` bucket with
+/// the top `limit` of each bucket.
+pub fn top(f: &Frames, key: Key, metric: Metric, every: Option<&str>, limit: usize) -> Result<LazyFrame, String> {
+    let fact = fact_for(key, metric);
+    let column = key_column(fact, key).ok_or_else(|| unsupported(key, metric))?;
+    let m = metric_name(metric);
+    if !has_metric(fact, m) {
+        return Err(unsupported(key, metric));
+    }
+    let name = key_name(key);
+    let mut lf = fact_frame(f, fact).filter(col(column).is_not_null());
+    lf = lf.with_column(col(column).cast(DataType::String).alias(name));
+    let lf = match every {
+        None => lf
+            .group_by([col(name)])
+            .agg(aggregations(fact))
+            .sort_by_exprs(
+                [col(m), col(name)],
+                SortMultipleOptions::default().with_order_descending_multi([true, false]),
+            )
+            .limit(limit as IdxSize),
+        Some(every) => per_bucket(lf, name, m, fact, every, limit)?,
+    };
+    Ok(lf)
+}
+
+fn per_bucket(lf: LazyFrame, name: &str, m: &str, fact: Fact, every: &str, limit: usize) -> Result<LazyFrame, String> {
+    let every =
+        Duration::try_parse(every).map_err(|_| format!("--every {every:?}: use a duration like 15m, 1h, 1d, 1w"))?;
+    let options = DynamicGroupOptions {
+        every,
+        period: every,
+        offset: Duration::parse("0s"),
+        label: Label::Left,
+        include_boundaries: false,
+        closed_window: ClosedWindow::Left,
+        start_by: StartBy::WindowBound,
+        ..Default::default()
+    };
+    let rank = col(name).cum_count(false).over([col("bucket")]).map_err(|e| e.to_string())?.alias("rank");
+    let ranked = lf
+        .sort(["time"], SortMultipleOptions::default())
+        .group_by_dynamic(col("time"), [col(name)], options)
+        .agg(aggregations(fact))
+        .rename(["time"], ["bucket"], true)
+        .sort_by_exprs(
+            [col("bucket"), col(m), col(name)],
+            SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
+        )
+        .with_column(rank)
+        .filter(col("rank").lt_eq(lit(limit as u32)))
+        .select([col("bucket"), col("rank"), all().exclude_cols(["bucket", "rank"]).as_expr()]);
+    Ok(ranked)
+}

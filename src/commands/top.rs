@@ -1,0 +1,16 @@
+//! `postsleuth top --by KEY --metric M [--every D]`: rankings for people and
+//! scripts.
+
+use super::{display_zone, finish, load_frames, stdout, Outcome};
+use crate::analyze::top::top;
+use crate::cli::TopArgs;
+
+pub fn run(a: &TopArgs) -> anyhow::Result<Outcome> {
+    let zone = display_zone(&a.output)?;
+    let (ds, frames) = load_frames(&a.input, &zone)?;
+    let lf = top(&frames, a.by, a.metric, a.every.as_deref(), a.limit).map_err(anyhow::Error::msg)?;
+    let df = lf.collect()?;
+    let mut out = stdout();
+    crate::render::write_frame(&df, a.output.format, &zone, &mut out)?;
+    finish(out, &ds)
+}
