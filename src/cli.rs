@@ -51,6 +51,9 @@ pub enum Command {
     /// Every matching message and its raw log lines, in order, with file:line.
     #[command(long_about = TRACE_ABOUT, after_help = EXIT_CODES)]
     Trace(TraceArgs),
+    /// Look up IPs (country, ASN) or rebuild the embedded tables from newer CSV files.
+    #[command(subcommand)]
+    Geo(GeoCommand),
     /// Dump correlated records (messages, deliveries, auth, rejects, sessions) as rows.
     #[command(long_about = EXPORT_ABOUT, after_help = EXIT_CODES)]
     Export(ExportArgs),
@@ -116,6 +119,12 @@ pub struct InputArgs {
     /// Only look at what happened before this time (same forms as --since).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+    /// MaxMind GeoLite2/GeoIP2 Country (or City) .mmdb, or a table from `geo import` [env: POSTSLEUTH_GEOIP].
+    #[arg(long, value_name = "FILE")]
+    pub geoip: Option<PathBuf>,
+    /// MaxMind GeoLite2 ASN .mmdb, or a table from `geo import` [env: POSTSLEUTH_ASN_DB].
+    #[arg(long, value_name = "FILE")]
+    pub asn_db: Option<PathBuf>,
     /// No progress bar and no per-line warnings (file errors are still shown).
     #[arg(long, short)]
     pub quiet: bool,
@@ -181,6 +190,10 @@ pub enum Key {
     Helo,
     /// Recipient domain.
     RecipientDomain,
+    /// Country of the client IP.
+    Country,
+    /// Autonomous system (network operator) of the client IP.
+    Asn,
 }
 
 /// What `top` ranks by.
@@ -239,4 +252,35 @@ pub struct ExportArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GeoCommand {
+    /// Country, ASN and organisation of each IP, and which data answered.
+    Lookup {
+        #[arg(required = true, value_name = "IP")]
+        ips: Vec<String>,
+        /// MaxMind Country .mmdb or imported table [env: POSTSLEUTH_GEOIP].
+        #[arg(long, value_name = "FILE")]
+        geoip: Option<PathBuf>,
+        /// MaxMind ASN .mmdb or imported table [env: POSTSLEUTH_ASN_DB].
+        #[arg(long, value_name = "FILE")]
+        asn_db: Option<PathBuf>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Build country/ASN tables from ip-location-db CSV files
+    /// (geo-whois-asn-country-ipv4.csv, …-ipv6.csv, asn-ipv4.csv, asn-ipv6.csv).
+    /// Use the output with --geoip DIR/country.bin.gz --asn-db DIR/asn.bin.gz.
+    Import {
+        /// Country CSV files (ip_range_start,ip_range_end,country_code).
+        #[arg(long = "country", value_name = "CSV")]
+        country: Vec<PathBuf>,
+        /// ASN CSV files (ip_range_start,ip_range_end,as_number,as_organization).
+        #[arg(long = "asn", value_name = "CSV")]
+        asn: Vec<PathBuf>,
+        /// Directory for country.bin.gz and asn.bin.gz.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }

@@ -29,6 +29,8 @@ pub fn key_name(k: Key) -> &'static str {
         Key::SenderDomain => "sender_domain",
         Key::Helo => "helo",
         Key::RecipientDomain => "recipient_domain",
+        Key::Country => "country",
+        Key::Asn => "asn",
     }
 }
 
@@ -69,6 +71,10 @@ fn key_column(fact: Fact, key: Key) -> Option<&'static str> {
         (Fact::Rejects | Fact::Auth, Ip) => Some("client_ip"),
         (Fact::Rejects | Fact::Auth, Net) => Some("client_net"),
         (Fact::Auth, Account) => Some("sasl_username"),
+        (Fact::Messages, Country) => Some("root_country"),
+        (Fact::Messages, Asn) => Some("root_asn"),
+        (Fact::Rejects | Fact::Auth, Country) => Some("country"),
+        (Fact::Rejects | Fact::Auth, Asn) => Some("asn"),
         _ => None,
     }
 }
@@ -83,7 +89,17 @@ fn fact_frame(f: &Frames, fact: Fact) -> LazyFrame {
     }
 }
 
-/// What each fact can count, by metric name.
+/// What each fact can count, by metric name; for `--by asn`, the
+/// organisation's name too.
+fn aggregations_for(fact: Fact, key: Key) -> Vec<Expr> {
+    let mut aggs = aggregations(fact);
+    if key == Key::Asn {
+        let org = if fact == Fact::Messages { "root_as_org" } else { "as_org" };
+        aggs.insert(0, col(org).drop_nulls().first().alias("as_org"));
+    }
+    aggs
+}
+
 fn aggregations(fact: Fact) -> Vec<Expr> {
     let span = [col("time").min().alias("first"), col("time").max().alias("last")];
     let mut aggs = match fact {
@@ -149,18 +165,25 @@ pub fn top(f: &Frames, key: Key, metric: Metric, every: Option<&str>, limit: usi
     let lf = match every {
         None => lf
             .group_by([col(name)])
-            .agg(aggregations(fact))
+            .agg(aggregations_for(fact, key))
             .sort_by_exprs(
                 [col(m), col(name)],
                 SortMultipleOptions::default().with_order_descending_multi([true, false]),
             )
             .limit(limit as IdxSize),
-        Some(every) => per_bucket(lf, name, m, fact, every, limit)?,
+        Some(every) => per_bucket(lf, name, m, aggregations_for(fact, key), every, limit)?,
     };
     Ok(lf)
 }
 
-fn per_bucket(lf: LazyFrame, name: &str, m: &str, fact: Fact, every: &str, limit: usize) -> Result<LazyFrame, String> {
+fn per_bucket(
+    lf: LazyFrame,
+    name: &str,
+    m: &str,
+    aggs: Vec<Expr>,
+    every: &str,
+    limit: usize,
+) -> Result<LazyFrame, String> {
     let every =
         Duration::try_parse(every).map_err(|_| format!("--every {every:?}: use a duration like 15m, 1h, 1d, 1w"))?;
     let options = DynamicGroupOptions {
@@ -177,7 +200,7 @@ fn per_bucket(lf: LazyFrame, name: &str, m: &str, fact: Fact, every: &str, limit
     let ranked = lf
         .sort(["time"], SortMultipleOptions::default())
         .group_by_dynamic(col("time"), [col(name)], options)
-        .agg(aggregations(fact))
+        .agg(aggs)
         .rename(["time"], ["bucket"], true)
         .sort_by_exprs(
             [col("bucket"), col(m), col(name)],

@@ -1,6 +1,7 @@
 //! One file per subcommand; each wires stages together for one question.
 
 pub mod export;
+pub mod geo;
 pub mod summary;
 pub mod top;
 pub mod trace;
@@ -49,9 +50,16 @@ pub fn window(input: &InputArgs, zone: &Zone) -> anyhow::Result<Window> {
 /// Reads the logs and builds the frames, cut to the window.
 pub fn load_frames(input: &InputArgs, zone: &Zone) -> anyhow::Result<(Dataset, Frames)> {
     let window = window(input, zone)?;
+    let geo = geo(input)?;
     let ds = load(input, false)?;
-    let frames = Frames::build(&ds, &window)?;
+    let frames = Frames::build(&ds, &window, &geo)?;
     Ok((ds, frames))
+}
+
+/// The geolocation data the user chose (options, then environment, then the
+/// embedded tables).
+pub fn geo(input: &InputArgs) -> anyhow::Result<crate::enrich::Geo> {
+    Ok(crate::enrich::Geo::from_env_or_args(input.geoip.as_deref(), input.asn_db.as_deref())?)
 }
 
 pub fn display_zone(output: &OutputArgs) -> anyhow::Result<Zone> {

@@ -13,10 +13,11 @@ use std::io::Write;
 const TOP: usize = 10;
 
 /// The ranked sections: title, key column.
-const SECTIONS: [(&str, &str); 4] = [
+const SECTIONS: [(&str, &str); 5] = [
     ("Top SASL accounts", "root_sasl_username"),
     ("Top local uids (pickup)", "root_uid"),
     ("Top client IPs", "root_client_ip"),
+    ("Top client countries", "root_country"),
     ("Top sender domains", "sender_domain"),
 ];
 

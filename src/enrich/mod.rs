@@ -8,6 +8,7 @@
 //! field.
 
 mod classify;
+mod columns;
 mod import;
 mod mmdb;
 mod table;
@@ -19,6 +20,7 @@ use std::sync::{Arc, OnceLock};
 
 use classify::canonical;
 pub use classify::{classify, IpClass};
+pub use columns::add_geo_columns;
 pub use import::{import, ImportStats};
 
 use mmdb::{MmdbAsn, MmdbCountry};

@@ -1,0 +1,45 @@
+//! Geolocation as frame columns: each distinct IP is looked up once, and the
+//! answers join the frame as `{prefix}country`, `{prefix}asn`,
+//! `{prefix}as_org`. Non-public addresses show their class (`private`,
+//! `loopback`, `documentation`) in place of a country.
+
+use super::Geo;
+use polars::prelude::*;
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// One IP's answer, as the columns hold it.
+#[derive(Clone, Default)]
+struct Row {
+    country: Option<String>,
+    asn: Option<u32>,
+    as_org: Option<String>,
+}
+
+fn answer(geo: &Geo, ip: &str) -> Row {
+    let Ok(addr) = ip.parse::<IpAddr>() else { return Row::default() };
+    let info = geo.lookup(addr);
+    let country = match info.country {
+        Some(c) => Some(c.as_str().to_string()),
+        None if !info.class.is_public() => Some(info.class.as_str().to_string()),
+        None => None,
+    };
+    Row { country, asn: info.asn, as_org: info.as_org.map(|o| o.to_string()) }
+}
+
+/// Appends the geolocation of `ip_column` to `df`.
+pub fn add_geo_columns(df: &mut DataFrame, ip_column: &str, prefix: &str, geo: &Geo) -> PolarsResult<()> {
+    let ips = df.column(ip_column)?.str()?.clone();
+    let mut cache: HashMap<&str, Row> = HashMap::new();
+    let rows: Vec<Row> = ips
+        .iter()
+        .map(|ip| ip.map(|ip| cache.entry(ip).or_insert_with(|| answer(geo, ip)).clone()).unwrap_or_default())
+        .collect();
+    let country: Vec<Option<&str>> = rows.iter().map(|r| r.country.as_deref()).collect();
+    let asn: Vec<Option<u32>> = rows.iter().map(|r| r.asn).collect();
+    let org: Vec<Option<&str>> = rows.iter().map(|r| r.as_org.as_deref()).collect();
+    df.with_column(Column::new(format!("{prefix}country").into(), country))?;
+    df.with_column(Column::new(format!("{prefix}asn").into(), asn))?;
+    df.with_column(Column::new(format!("{prefix}as_org").into(), org))?;
+    Ok(())
+}
