@@ -51,6 +51,9 @@ pub enum Command {
     /// Every matching message and its raw log lines, in order, with file:line.
     #[command(long_about = TRACE_ABOUT, after_help = EXIT_CODES)]
     Trace(TraceArgs),
+    /// Read the logs and report what was understood: files, lines, records, problems, speed.
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
     /// Look up IPs (country, ASN) or rebuild the embedded tables from newer CSV files.
     #[command(subcommand)]
     Geo(GeoCommand),
@@ -283,4 +286,12 @@ pub enum GeoCommand {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }

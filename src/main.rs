@@ -23,6 +23,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         None => commands::summary::run(&cli.summary),
         Some(Command::Summary(a)) => commands::summary::run(&a),
+        Some(Command::Check(a)) => commands::check::run(&a),
         Some(Command::Geo(g)) => commands::geo::run(&g),
         Some(Command::Top(a)) => commands::top::run(&a),
         Some(Command::Trace(a)) => commands::trace::run(&a),

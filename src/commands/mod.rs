@@ -1,5 +1,6 @@
 //! One file per subcommand; each wires stages together for one question.
 
+pub mod check;
 pub mod export;
 pub mod geo;
 pub mod summary;
