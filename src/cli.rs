@@ -44,6 +44,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// One screen: totals, time span, input problems, top senders (the default).
+    #[command(long_about = SUMMARY_ABOUT, after_help = EXIT_CODES)]
     Summary(SummaryArgs),
     /// Rank accounts, uids, IPs, networks, senders… by a metric, overall or per time bucket.
     #[command(long_about = TOP_ABOUT, after_help = EXIT_CODES)]
@@ -61,6 +62,18 @@ pub enum Command {
     #[command(long_about = EXPORT_ABOUT, after_help = EXIT_CODES)]
     Export(ExportArgs),
 }
+
+const SUMMARY_ABOUT: &str = "\
+One screen: grand totals comparable to pflogsumm's (received, delivered, deferred, bounced,
+rejected, held, discarded, bytes, senders, recipients), the time span and input read, then the
+top 10 SASL accounts, local uids, client IPs, countries, sender domains and auth-failure
+sources. This is what `postsleuth` runs when no command is given.
+
+Examples:
+  postsleuth                                   /var/log/mail.log and its rotated siblings
+  postsleuth sample-logs/ --since 2026-11-21 --until 2026-11-22
+  postsleuth /var/log/mail.log --since yesterday --format json | jq .totals
+  postsleuth --format markdown > summary.md";
 
 const TRACE_ABOUT: &str = "\
 Every message matching QUERY, with its record and its raw log lines (file:line), in time order,

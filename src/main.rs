@@ -12,6 +12,10 @@ fn main() -> ExitCode {
         Ok(Outcome::Complete) => ExitCode::SUCCESS,
         Ok(Outcome::Partial) => ExitCode::from(3),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<commands::UsageError>().is_some() => {
+            eprintln!("postsleuth: {e:#}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("postsleuth: {e:#}");
             ExitCode::from(1)

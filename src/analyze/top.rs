@@ -150,6 +150,26 @@ fn unsupported(key: Key, metric: Metric) -> String {
     format!("cannot rank --by {} by --metric {}{hint}", key_name(key), metric_name(metric).replace('_', "-"))
 }
 
+/// Checks a request before any log is read: the pair can be ranked and the
+/// bucket is a duration.
+pub fn validate(key: Key, metric: Metric, every: Option<&str>) -> Result<(), String> {
+    let fact = fact_for(key, metric);
+    if key_column(fact, key).is_none() || !has_metric(fact, metric_name(metric)) {
+        return Err(unsupported(key, metric));
+    }
+    if let Some(e) = every {
+        bucket(e)?;
+    }
+    Ok(())
+}
+
+fn bucket(every: &str) -> Result<Duration, String> {
+    match Duration::try_parse(every) {
+        Ok(d) if !d.is_zero() && !d.negative() => Ok(d),
+        _ => Err(format!("--every {every:?}: use a duration like 15m, 1h, 6h, 1d, 1w")),
+    }
+}
+
 /// A query ranking `key` by `metric`: overall, or per `every` bucket with
 /// the top `limit` of each bucket.
 pub fn top(f: &Frames, key: Key, metric: Metric, every: Option<&str>, limit: usize) -> Result<LazyFrame, String> {

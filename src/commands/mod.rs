@@ -12,8 +12,13 @@ use crate::cli::{InputArgs, OutputArgs};
 use crate::ingest::{ingest, Dataset, IngestOptions};
 use crate::time::Zone;
 use crate::window::Window;
-use anyhow::Context;
 use std::io::{BufWriter, Write};
+
+/// A request that cannot be carried out as asked (exit code 2, like a
+/// command-line syntax error): a bad time, zone, or key/metric pair.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
 
 /// How a command ended, for the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +30,7 @@ pub enum Outcome {
 
 /// Reads the logs the user named.
 pub fn load(input: &InputArgs, keep_lines: bool) -> anyhow::Result<Dataset> {
-    let log_zone = Zone::parse(&input.log_tz).map_err(anyhow::Error::msg).context("--log-tz")?;
+    let log_zone = Zone::parse(&input.log_tz).map_err(|e| UsageError(format!("--log-tz: {e}")))?;
     let opts = IngestOptions {
         paths: input.paths.clone(),
         exact: input.exact,
@@ -45,7 +50,7 @@ pub fn load(input: &InputArgs, keep_lines: bool) -> anyhow::Result<Dataset> {
 /// The `--since`/`--until` window, read in the display zone.
 pub fn window(input: &InputArgs, zone: &Zone) -> anyhow::Result<Window> {
     let now = chrono::Utc::now().timestamp_micros();
-    Window::parse(input.since.as_deref(), input.until.as_deref(), zone, now).map_err(anyhow::Error::msg)
+    Ok(Window::parse(input.since.as_deref(), input.until.as_deref(), zone, now).map_err(UsageError)?)
 }
 
 /// Reads the logs and builds the frames, cut to the window.
@@ -64,7 +69,7 @@ pub fn geo(input: &InputArgs) -> anyhow::Result<crate::enrich::Geo> {
 }
 
 pub fn display_zone(output: &OutputArgs) -> anyhow::Result<Zone> {
-    Zone::parse(&output.tz).map_err(anyhow::Error::msg).context("--tz")
+    Ok(Zone::parse(&output.tz).map_err(|e| UsageError(format!("--tz: {e}")))?)
 }
 
 pub fn outcome(ds: &Dataset) -> Outcome {
