@@ -30,14 +30,22 @@ fn answer(geo: &Geo, ip: &str) -> Row {
 /// Appends the geolocation of `ip_column` to `df`.
 pub fn add_geo_columns(df: &mut DataFrame, ip_column: &str, prefix: &str, geo: &Geo) -> PolarsResult<()> {
     let ips = df.column(ip_column)?.str()?.clone();
-    let mut cache: HashMap<&str, Row> = HashMap::new();
-    let rows: Vec<Row> = ips
+    // Each distinct IP is looked up once; rows point at its answer.
+    let mut index: HashMap<&str, usize, foldhash::fast::RandomState> = HashMap::default();
+    let mut answers: Vec<Row> = vec![Row::default()];
+    let rows: Vec<usize> = ips
         .iter()
-        .map(|ip| ip.map(|ip| cache.entry(ip).or_insert_with(|| answer(geo, ip)).clone()).unwrap_or_default())
+        .map(|ip| match ip {
+            None => 0,
+            Some(ip) => *index.entry(ip).or_insert_with(|| {
+                answers.push(answer(geo, ip));
+                answers.len() - 1
+            }),
+        })
         .collect();
-    let country: Vec<Option<&str>> = rows.iter().map(|r| r.country.as_deref()).collect();
-    let asn: Vec<Option<u32>> = rows.iter().map(|r| r.asn).collect();
-    let org: Vec<Option<&str>> = rows.iter().map(|r| r.as_org.as_deref()).collect();
+    let country: Vec<Option<&str>> = rows.iter().map(|&i| answers[i].country.as_deref()).collect();
+    let asn: Vec<Option<u32>> = rows.iter().map(|&i| answers[i].asn).collect();
+    let org: Vec<Option<&str>> = rows.iter().map(|&i| answers[i].as_org.as_deref()).collect();
     df.with_column(Column::new(format!("{prefix}country").into(), country))?;
     df.with_column(Column::new(format!("{prefix}asn").into(), asn))?;
     df.with_column(Column::new(format!("{prefix}as_org").into(), org))?;

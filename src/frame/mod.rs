@@ -12,7 +12,10 @@ use crate::correlate::{Link, Message, Records, Sym};
 use crate::ingest::Dataset;
 use build::{dt, opt_str, opt_u32, str_col, u32_col, u64_col, Cols};
 use polars::prelude::*;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Attribution of a message: its root's identity.
 struct Root<'a> {
@@ -42,7 +45,7 @@ struct ChainCounts {
 
 fn chain_counts(r: &Records) -> Vec<ChainCounts> {
     use crate::correlate::DeliveryStatus as S;
-    let mut seen: HashSet<(u32, Sym)> = HashSet::new();
+    let mut seen: FastSet<(u32, Sym)> = FastSet::default();
     let mut counts = vec![ChainCounts::default(); r.messages.len()];
     for d in r.deliveries.iter().filter(|d| !d.filter_hop) {
         let root = r.root_of(d.message);
@@ -106,10 +109,7 @@ pub fn messages(ds: &Dataset) -> PolarsResult<DataFrame> {
     c.push(u32_col("sent", ms.iter().map(|m| m.sent)));
     c.push(u32_col("deferred", ms.iter().map(|m| m.deferred)));
     c.push(u32_col("bounced", ms.iter().map(|m| m.bounced)));
-    c.push(str_col(
-        "file",
-        ms.iter().map(|m| ds.file_name(m.first_line)).collect::<Vec<_>>().iter().map(|s| s.as_str()),
-    ));
+    c.push(file_col(ds, ms.iter().map(|m| m.first_line)));
     c.push(u64_col("line", ms.iter().map(|m| m.first_line.line)));
     c.push(opt_u32("session", ms.iter().map(|m| m.session)));
     c.finish()
@@ -117,8 +117,14 @@ pub fn messages(ds: &Dataset) -> PolarsResult<DataFrame> {
 
 /// Networks of many IPs, each distinct IP computed once.
 fn nets_of<'a>(ips: impl Iterator<Item = Option<&'a str>>) -> Vec<Option<String>> {
-    let mut cache: std::collections::HashMap<&str, Option<String>> = std::collections::HashMap::new();
+    let mut cache: FastMap<&str, Option<String>> = FastMap::default();
     ips.map(|ip| ip.and_then(|ip| cache.entry(ip).or_insert_with(|| net::network(ip)).clone())).collect()
+}
+
+/// The `file` column: each input's name computed once, not once per row.
+fn file_col(ds: &Dataset, lines: impl Iterator<Item = crate::correlate::LineRef>) -> Column {
+    let names: Vec<String> = ds.inputs.iter().map(|i| i.display()).collect();
+    str_col("file", lines.map(|l| names.get(l.file as usize).map_or("?", |s| s.as_str())))
 }
 
 fn link_name(l: Link) -> &'static str {
@@ -154,7 +160,7 @@ pub fn deliveries(ds: &Dataset) -> PolarsResult<DataFrame> {
     c.push(opt_str("root_sasl_username", roots.iter().map(|x| x.sasl_username)));
     c.push(opt_str("root_client_ip", roots.iter().map(|x| x.client_ip)));
     c.push(opt_u32("root_uid", roots.iter().map(|x| x.uid)));
-    c.push(str_col("file", d.iter().map(|x| ds.file_name(x.line)).collect::<Vec<_>>().iter().map(|s| s.as_str())));
+    c.push(file_col(ds, d.iter().map(|x| x.line)));
     c.push(u64_col("line", d.iter().map(|x| x.line.line)));
     c.finish()
 }
@@ -173,7 +179,7 @@ pub fn auth(ds: &Dataset) -> PolarsResult<DataFrame> {
     c.push(str_col("sasl_method", a.iter().map(|x| r.str(x.method))));
     c.push(opt_str("sasl_username", a.iter().map(|x| some(r, x.username))));
     c.push(Column::new("success".into(), a.iter().map(|x| x.success).collect::<Vec<_>>()));
-    c.push(str_col("file", a.iter().map(|x| ds.file_name(x.line)).collect::<Vec<_>>().iter().map(|s| s.as_str())));
+    c.push(file_col(ds, a.iter().map(|x| x.line)));
     c.push(u64_col("line", a.iter().map(|x| x.line.line)));
     c.finish()
 }
@@ -206,7 +212,7 @@ pub fn rejects(ds: &Dataset) -> PolarsResult<DataFrame> {
     c.push(opt_str("recipient_domain", rdom.iter().map(|d| d.as_deref())));
     c.push(opt_str("proto", x.iter().map(|x| some(r, x.proto))));
     c.push(opt_str("helo", x.iter().map(|x| some(r, x.helo))));
-    c.push(str_col("file", x.iter().map(|x| ds.file_name(x.line)).collect::<Vec<_>>().iter().map(|s| s.as_str())));
+    c.push(file_col(ds, x.iter().map(|x| x.line)));
     c.push(u64_col("line", x.iter().map(|x| x.line.line)));
     c.finish()
 }
@@ -228,7 +234,7 @@ pub fn sessions(ds: &Dataset) -> PolarsResult<DataFrame> {
     c.push(Column::new("auth_ok".into(), s.iter().map(|x| x.auth_ok).collect::<Vec<_>>()));
     c.push(u32_col("messages", s.iter().map(|x| x.messages)));
     let first = |x: &crate::correlate::Session| x.connect_line.or(x.end_line).unwrap_or_default();
-    c.push(str_col("file", s.iter().map(|x| ds.file_name(first(x))).collect::<Vec<_>>().iter().map(|s| s.as_str())));
+    c.push(file_col(ds, s.iter().map(|x| first(x))));
     c.push(u64_col("line", s.iter().map(|x| first(x).line)));
     c.finish()
 }
