@@ -145,8 +145,8 @@ pub fn top_senders(f: &Frames, key: &str, limit: usize) -> LazyFrame {
         .agg([
             len().alias("messages"),
             col("recipients").sum().alias("recipients"),
-            col("deferred").sum().alias("deferred"),
-            col("bounced").sum().alias("bounced"),
+            col("final_deferred").sum().alias("deferred"),
+            col("final_bounced").sum().alias("bounced"),
             col("size").sum().alias("bytes"),
             col("root_client_ip").n_unique().alias("distinct_ips"),
         ])

@@ -85,7 +85,7 @@ fn write_sections(
     let heading = |title: &str| match format {
         Format::Markdown => format!("## {title}\n"),
         Format::Csv => format!("# {title}"),
-        _ => format!("{title}"),
+        _ => title.to_string(),
     };
     if format != Format::Csv {
         writeln!(out, "{}", heading("Postfix log summary"))?;

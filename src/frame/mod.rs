@@ -234,7 +234,7 @@ pub fn sessions(ds: &Dataset) -> PolarsResult<DataFrame> {
     c.push(Column::new("auth_ok".into(), s.iter().map(|x| x.auth_ok).collect::<Vec<_>>()));
     c.push(u32_col("messages", s.iter().map(|x| x.messages)));
     let first = |x: &crate::correlate::Session| x.connect_line.or(x.end_line).unwrap_or_default();
-    c.push(file_col(ds, s.iter().map(|x| first(x))));
+    c.push(file_col(ds, s.iter().map(first)));
     c.push(u64_col("line", s.iter().map(|x| first(x).line)));
     c.finish()
 }
