@@ -1,8 +1,14 @@
 //! Deliveries, and the links between messages they reveal: a content filter
-//! answering `queued as NEWID` on loopback, and bounce notifications.
+//! answering `queued as NEWID` (on loopback, or confirmed by the copy's
+//! `orig_queue_id=`), local(8)'s `forwarded as NEWID`, and bounce
+//! notifications.
 
-use super::{Correlator, Delivery, DeliveryStatus, LineCtx, Link};
+use super::{Correlator, Delivery, DeliveryStatus, LineCtx, Link, MsgKey};
 use crate::event;
+
+/// How far back (in records) a link looks for a message that is no longer
+/// in flight.
+pub(super) const RECENT: usize = 10_000;
 
 impl Correlator {
     pub(super) fn delivery(&mut self, cx: &LineCtx, d: event::Delivery) {
@@ -36,11 +42,54 @@ impl Correlator {
             line: cx.line,
         };
         self.records.deliveries.push(row);
-        if status == DeliveryStatus::Sent && is_loopback_relay(d.relay) {
-            if let Some(new_id) = queued_as(d.response) {
-                let row = self.records.deliveries.len() - 1;
-                self.records.deliveries[row].filter_hop = true;
-                self.link_forward(cx, msg, new_id, Link::Reinjected);
+        if status != DeliveryStatus::Sent {
+            return;
+        }
+        let row = self.records.deliveries.len() - 1;
+        if let Some(new_id) = forwarded_as(d.response) {
+            // local(8) resubmitted it for a .forward or alias: a new queue
+            // file, the same message.
+            self.records.deliveries[row].filter_hop = true;
+            self.link_forward(cx, msg, new_id, Link::Reinjected);
+            return;
+        }
+        let Some(new_id) = queued_as(d.response) else { return };
+        if is_loopback_relay(d.relay) {
+            self.records.deliveries[row].filter_hop = true;
+            self.link_forward(cx, msg, new_id, Link::Reinjected);
+        } else if self.continues(cx, new_id, msg) {
+            // A filter on another host, linked by `orig_queue_id=` already.
+            self.records.deliveries[row].filter_hop = true;
+        }
+    }
+
+    /// Whether the message `queue_id` (in flight, or finished since `parent`
+    /// began) is `parent` re-injected.
+    fn continues(&mut self, cx: &LineCtx, queue_id: &str, parent: u32) -> bool {
+        let Some(key) = self.key(cx.host, queue_id) else { return false };
+        self.find_since(key, parent)
+            .is_some_and(|id| self.records.messages[id as usize].parent == Some((parent, Link::Reinjected)))
+    }
+
+    /// The message `key` in flight, or else the latest finished one that
+    /// began after message `after` (a continuation begins after what it
+    /// continues; an older message that used the same short ID does not).
+    fn find_since(&self, key: MsgKey, after: u32) -> Option<u32> {
+        if let Some(&id) = self.active.get(&key) {
+            return (id > after).then_some(id);
+        }
+        let recent = self.records.messages.iter().rev().take(RECENT).take_while(|m| m.id > after);
+        recent.filter(|m| (m.host, m.queue_id) == key).map(|m| m.id).next()
+    }
+
+    /// `parent` was handed to a content filter that answered `queued as
+    /// QUEUE_ID` and `QUEUE_ID` turned out to continue it (XFORWARD's
+    /// `orig_queue_id=`): those deliveries were hops, not final.
+    pub(super) fn mark_filter_hops(&mut self, parent: u32, queue_id: &str) {
+        let super::Records { deliveries, strings, .. } = &mut self.records;
+        for d in deliveries.iter_mut().rev().take(RECENT).filter(|d| d.message == parent && !d.filter_hop) {
+            if strings.get(d.status) == "sent" && queued_as(&d.response) == Some(queue_id) {
+                d.filter_hop = true;
             }
         }
     }
@@ -51,11 +100,14 @@ impl Correlator {
     }
 
     /// Ties the message `new_id` (in flight now, or to come) to `parent`.
+    /// The child may also be finished already: syslog does not keep the
+    /// order of lines from different processes, and a re-injected copy
+    /// delivered over LMTP can be gone before the filter's `250` is logged.
     fn link_forward(&mut self, cx: &LineCtx, parent: u32, new_id: &str, link: Link) {
         let Some(key) = self.key(cx.host, new_id) else { return };
-        match self.active.get(&key) {
-            Some(&child) if child != parent => self.set_parent(child, (parent, link)),
-            Some(_) => {}
+        match self.find_since(key, parent) {
+            Some(child) => self.set_parent(child, (parent, link)),
+            None if self.active.contains_key(&key) => {}
             None => {
                 self.pending_links.insert(key, (parent, link));
             }
@@ -89,6 +141,13 @@ fn queued_as(response: &str) -> Option<&str> {
     event::fields::is_queue_id(id).then_some(id)
 }
 
+/// local(8)'s `forwarded as 9C4A2D1E3F` (a .forward file or an alias to a
+/// remote address).
+fn forwarded_as(response: &str) -> Option<&str> {
+    let id = response.strip_prefix("forwarded as ")?;
+    event::fields::is_queue_id(id).then_some(id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +163,7 @@ mod tests {
         assert!(is_loopback_relay("127.0.0.1[127.0.0.1]:10025"));
         assert!(is_loopback_relay("localhost[::1]:10024"));
         assert!(!is_loopback_relay("mx.example[192.0.2.1]:25"));
+        assert_eq!(forwarded_as("forwarded as 9C4A2D1E3F"), Some("9C4A2D1E3F"));
+        assert_eq!(forwarded_as("250 2.0.0 forwarded as 9C4A2D1E3F"), None);
     }
 }

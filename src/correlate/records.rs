@@ -121,7 +121,8 @@ impl State {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Link {
     /// Re-injected by a content filter (`queued as NEWID` on loopback, or
-    /// `orig_queue_id=`): the same message, counted once.
+    /// `orig_queue_id=`), or resubmitted by local(8) for a .forward or an
+    /// alias (`forwarded as NEWID`): the same message, counted once.
     Reinjected,
     /// A notification about the parent (bounce, delay).
     NotificationOf,
@@ -229,8 +230,8 @@ pub struct Delivery {
     pub dsn: Sym,
     pub status: Sym,
     pub response: Box<str>,
-    /// A hand-over to a content filter whose continuation was found: not a
-    /// final delivery.
+    /// A hand-over to a content filter whose continuation was found, or
+    /// local(8)'s `forwarded as NEWID`: not a final delivery.
     pub filter_hop: bool,
     pub line: LineRef,
 }

@@ -102,11 +102,14 @@ impl Correlator {
         let Some(key) = self.key(cx.host, orig) else { return };
         let parent = self.active.get(&key).copied().or_else(|| {
             // The original may already be removed: find its latest record.
-            self.records.messages.iter().rev().take(10_000).find(|m| (m.host, m.queue_id) == key).map(|m| m.id)
+            let recent = self.records.messages.iter().rev().take(super::links::RECENT);
+            recent.filter(|m| (m.host, m.queue_id) == key).map(|m| m.id).next()
         });
         if let Some(p) = parent {
             if p != id {
                 self.set_parent(id, (p, Link::Reinjected));
+                let queue_id = self.records.messages[id as usize].queue_id;
+                self.mark_filter_hops(p, queue_id.as_str());
             }
         }
     }
@@ -183,35 +186,15 @@ impl Correlator {
         self.records.rejects.push(rec);
     }
 
-    /// cleanup's verdicts are rejects too (pflogsumm counts them so): the
-    /// detail reads `header Subject: … from name[ip]; from=<a> to=<b> …`.
+    /// cleanup's verdicts are rejects too (pflogsumm counts them so); see
+    /// [`event::cleanup_verdict`] for the two shapes of the detail.
     pub(super) fn cleanup_reject_record(&mut self, cx: &LineCtx, queue_id: &str, action: CleanupVerdict, detail: &str) {
         let action = match action {
             CleanupVerdict::Reject => "reject",
             CleanupVerdict::Discard => "discard",
             CleanupVerdict::Hold => "hold",
         };
-        let stage = detail.split(' ').next().unwrap_or("");
-        let client = detail
-            .find(" from ")
-            .and_then(|i| {
-                let t = &detail[i + 6..];
-                t.find(']').and_then(|e| event::fields::client(&t[..=e]))
-            })
-            .unwrap_or_default();
-        let field = |k: &str| event::fields::value_of(detail, k, " ").map(|v| v.trim_matches(['<', '>', ';', ':']));
-        let r = event::Reject {
-            queue_id: Some(queue_id),
-            action,
-            stage,
-            client,
-            reason: detail,
-            sender: field("; from=<"),
-            recipient: field(" to=<"),
-            proto: field(" proto="),
-            helo: None,
-            ..event::Reject::default()
-        };
+        let r = event::cleanup_verdict(queue_id, action, detail);
         self.push_reject(cx, r);
     }
 }

@@ -1,1 +1,124 @@
 //! Correlation driven by real log lines (parsed by the real stages).
+
+use super::*;
+use crate::syslog::{self, Stamp};
+
+/// Runs RFC 3339 lines through syslog → event → correlate.
+fn run(lines: &[&str]) -> Records {
+    let mut c = Correlator::new(true);
+    for (i, text) in lines.iter().enumerate() {
+        let env = syslog::parse(text).unwrap_or_else(|| panic!("not syslog: {text}"));
+        let Stamp::Exact(time) = env.stamp else { panic!("use RFC 3339 stamps: {text}") };
+        let line = LineRef { file: 0, line: i as u64 + 1 };
+        let cx = LineCtx { time, host: env.host, instance: env.instance, daemon: env.daemon, pid: env.pid, line };
+        let ev = crate::event::parse(env.daemon, env.payload).unwrap_or_else(|| panic!("not parsed: {text}"));
+        c.feed(&cx, ev);
+    }
+    c.finish()
+}
+
+fn by_qid<'a>(r: &'a Records, qid: &str) -> &'a Message {
+    r.messages.iter().find(|m| m.queue_id.as_str() == qid).unwrap_or_else(|| panic!("no message {qid}"))
+}
+
+#[test]
+fn milter_reject_is_split_like_an_smtpd_reject() {
+    let r = run(&[
+        "2026-11-23T17:04:01Z mx1 postfix/smtpd[9405]: 1D2E3F4A5B: client=mail.example.org[203.0.113.50]",
+        "2026-11-23T17:04:02Z mx1 postfix/cleanup[9406]: 1D2E3F4A5B: milter-reject: END-OF-MESSAGE from mail.example.org[203.0.113.50]: 5.7.1 Spam message rejected; from=<news@example.org> to=<info@example.com> proto=ESMTP helo=<mail.example.org>",
+    ]);
+    assert_eq!(r.rejects.len(), 1);
+    let x = &r.rejects[0];
+    let s = |sym| r.str(sym);
+    assert_eq!((s(x.action), s(x.stage), s(x.daemon)), ("reject", "END-OF-MESSAGE", "cleanup"));
+    assert_eq!((s(x.client_name), s(x.client_ip)), ("mail.example.org", "203.0.113.50"));
+    assert_eq!((s(x.code), s(x.dsn), &*x.reason), ("", "5.7.1", "Spam message rejected"));
+    assert_eq!(x.sender.map(s), Some("news@example.org"));
+    assert_eq!(x.recipient.map(s), Some("info@example.com"));
+    assert_eq!((s(x.proto), s(x.helo)), ("ESMTP", "mail.example.org"));
+    assert_eq!(by_qid(&r, "1D2E3F4A5B").state, State::Rejected);
+}
+
+#[test]
+fn header_reject_keeps_the_match_and_finds_helo_and_dsn() {
+    let detail = "header Subject: mail from the boss from unknown[203.0.113.9]; from=<a@example.org> to=<b@example.com> proto=ESMTP helo=<x.example.org>: 5.7.1 Message content rejected";
+    let line = format!("2026-11-23T17:04:02Z mx1 postfix/cleanup[9406]: 2D2E3F4A5B: reject: {detail}");
+    let r = run(&[&line]);
+    let x = &r.rejects[0];
+    let s = |sym| r.str(sym);
+    assert_eq!((s(x.stage), &*x.reason), ("header", detail));
+    assert_eq!((s(x.client_name), s(x.client_ip)), ("unknown", "203.0.113.9"));
+    assert_eq!((s(x.dsn), s(x.proto), s(x.helo)), ("5.7.1", "ESMTP", "x.example.org"));
+    assert_eq!((x.sender.map(s), x.recipient.map(s)), (Some("a@example.org"), Some("b@example.com")));
+}
+
+/// The re-injected copy can be delivered and removed before the filter's
+/// `250 … queued as` line reaches the log: it is still a continuation.
+#[test]
+fn reinjected_copy_finished_before_the_queued_as_line() {
+    let r = run(&[
+        "2026-11-23T13:10:01Z mx1 postfix/smtpd[11280]: 3pJjg82Vycz1JBJG: client=unknown[203.0.113.44], sasl_method=PLAIN, sasl_username=tj@example.com",
+        "2026-11-23T13:10:01Z mx1 postfix/qmgr[986]: 3pJjg82Vycz1JBJG: from=<tj@example.com>, size=4000, nrcpt=1 (queue active)",
+        "2026-11-23T13:10:02Z mx1 postfix/smtpd[11290]: 3pJjgB6dpKz1JBPW: client=localhost[127.0.0.1]",
+        "2026-11-23T13:10:02Z mx1 postfix/qmgr[986]: 3pJjgB6dpKz1JBPW: from=<tj@example.com>, size=4800, nrcpt=1 (queue active)",
+        "2026-11-23T13:10:02Z mx1 postfix/lmtp[11505]: 3pJjgB6dpKz1JBPW: to=<amy@example.com>, relay=mx1.example.com[private/dovecot-lmtp], delay=0.01, delays=0/0/0/0.01, dsn=2.0.0, status=sent (250 2.0.0 <amy@example.com> Saved)",
+        "2026-11-23T13:10:02Z mx1 postfix/qmgr[986]: 3pJjgB6dpKz1JBPW: removed",
+        "2026-11-23T13:10:02Z mx1 postfix/lmtp[11504]: 3pJjg82Vycz1JBJG: to=<amy@example.com>, relay=127.0.0.1[127.0.0.1]:10024, delay=1, delays=0.2/0/0/0.8, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 3pJjgB6dpKz1JBPW)",
+        "2026-11-23T13:10:02Z mx1 postfix/qmgr[986]: 3pJjg82Vycz1JBJG: removed",
+    ]);
+    let (a, b) = (by_qid(&r, "3pJjg82Vycz1JBJG"), by_qid(&r, "3pJjgB6dpKz1JBPW"));
+    assert_eq!(b.parent, Some((a.id, Link::Reinjected)));
+    assert_eq!(r.root_of(b.id), a.id);
+    assert_eq!(r.deliveries.iter().map(|d| d.filter_hop).collect::<Vec<_>>(), [false, true]);
+}
+
+/// An older message that used the same short ID is not the continuation.
+#[test]
+fn queued_as_does_not_link_to_an_older_message_with_the_same_id() {
+    let r = run(&[
+        "2026-11-23T13:00:00Z mx1 postfix/pickup[1201]: 5B5B5B5B5B: uid=33 from=<www-data>",
+        "2026-11-23T13:00:01Z mx1 postfix/qmgr[986]: 5B5B5B5B5B: removed",
+        "2026-11-23T13:10:01Z mx1 postfix/pickup[1201]: 4A4A4A4A4A: uid=33 from=<www-data>",
+        "2026-11-23T13:10:02Z mx1 postfix/smtp[11504]: 4A4A4A4A4A: to=<amy@example.com>, relay=127.0.0.1[127.0.0.1]:10024, delay=1, delays=0.2/0/0/0.8, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 5B5B5B5B5B)",
+        "2026-11-23T13:10:02Z mx1 postfix/smtpd[11290]: 5B5B5B5B5B: client=localhost[127.0.0.1]",
+    ]);
+    let ids: Vec<(&str, Option<(u32, Link)>)> = r.messages.iter().map(|m| (m.queue_id.as_str(), m.parent)).collect();
+    assert_eq!(ids, [("5B5B5B5B5B", None), ("4A4A4A4A4A", None), ("5B5B5B5B5B", Some((1, Link::Reinjected)))]);
+}
+
+/// A content filter on another host (not loopback) that passes XFORWARD:
+/// the copy names its original with `orig_queue_id=`, and the original's
+/// `queued as` delivery is a hop, not a final delivery, in either order.
+#[test]
+fn remote_filter_hop_is_found_through_orig_queue_id() {
+    let hop = "2026-11-23T13:20:02Z mx1 postfix/smtp[8103]: 6C6C6C6C6C: to=<amy@example.net>, relay=filter.example.com[192.0.2.25]:10024, delay=0.7, delays=0.1/0.01/0.01/0.58, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[192.0.2.1]:10025): 250 2.0.0 Ok: queued as 7D7D7D7D7D)";
+    let copy = "2026-11-23T13:20:02Z mx1 postfix/smtpd[8104]: 7D7D7D7D7D: client=filter.example.com[192.0.2.25], orig_queue_id=6C6C6C6C6C, orig_client=unknown[203.0.113.5]";
+    let head = "2026-11-23T13:20:01Z mx1 postfix/smtpd[8101]: 6C6C6C6C6C: client=unknown[203.0.113.5], sasl_method=LOGIN, sasl_username=eve@example.com";
+    let out = "2026-11-23T13:20:03Z mx1 postfix/smtp[8105]: 7D7D7D7D7D: to=<amy@example.net>, relay=mx.example.net[198.51.100.25]:25, delay=1, delays=0.01/0.01/0.5/0.48, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 8E8E8E8E8E)";
+    for lines in [[head, hop, copy, out], [head, copy, hop, out]] {
+        let r = run(&lines);
+        let (a, b) = (by_qid(&r, "6C6C6C6C6C"), by_qid(&r, "7D7D7D7D7D"));
+        assert_eq!(b.parent, Some((a.id, Link::Reinjected)));
+        let hops: Vec<(u32, bool)> = r.deliveries.iter().map(|d| (d.message, d.filter_hop)).collect();
+        assert_eq!(hops, [(a.id, true), (b.id, false)], "{lines:?}");
+    }
+}
+
+/// local(8) delivering to a .forward or an alias resubmits the message as a
+/// new queue file (`forwarded as NEWID`): the same message, counted once,
+/// its final deliveries attributed to whoever sent the original.
+#[test]
+fn local_forward_is_a_continuation() {
+    let r = run(&[
+        "2026-11-23T21:00:01Z mx1 postfix/smtpd[9701]: 8B3F1C0D2E: client=unknown[203.0.113.5], sasl_method=LOGIN, sasl_username=eve@example.com",
+        "2026-11-23T21:00:01Z mx1 postfix/cleanup[9702]: 9C4A2D1E3F: message-id=<fwd.1@example.com>",
+        "2026-11-23T21:00:01Z mx1 postfix/local[9703]: 8B3F1C0D2E: to=<bob@mx1.example.com>, relay=local, delay=0.1, delays=0.05/0.01/0/0.04, dsn=2.0.0, status=sent (forwarded as 9C4A2D1E3F)",
+        "2026-11-23T21:00:02Z mx1 postfix/smtp[9704]: 9C4A2D1E3F: to=<bob@example.org>, relay=mx.example.org[203.0.113.80]:25, delay=1, delays=0.01/0.01/0.5/0.48, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 1F2F3F4F5F)",
+    ]);
+    let (a, b) = (by_qid(&r, "8B3F1C0D2E"), by_qid(&r, "9C4A2D1E3F"));
+    assert_eq!(b.parent, Some((a.id, Link::Reinjected)));
+    assert_eq!(
+        r.deliveries.iter().map(|d| (d.message, d.filter_hop)).collect::<Vec<_>>(),
+        [(a.id, true), (b.id, false)]
+    );
+}

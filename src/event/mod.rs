@@ -10,6 +10,7 @@ mod screen;
 mod smtpd;
 
 pub use fields::Client;
+pub use smtpd::cleanup_verdict;
 
 /// One recognised Postfix log line.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,7 +1,7 @@
 //! smtpd: sessions, the `client=` line that starts a message, SASL
 //! failures, and NOQUEUE rejects.
 
-use super::fields::{client, client_until, split_queue_id, Client};
+use super::fields::{client, split_queue_id, Client};
 use super::{ClientLine, Event, Reject};
 
 pub fn parse(p: &str) -> Option<Event<'_>> {
@@ -49,10 +49,12 @@ const NOISE: [&str; 8] = [
     "non-SMTP command from",
 ];
 
-/// `name[ip] ehlo=1 auth=0/1 quit=1 commands=2/3`.
+/// `name[ip] ehlo=1 auth=0/1 quit=1 commands=2/3`; with
+/// `smtpd_client_port_logging = yes` the client is `name[ip]:port`.
 fn disconnect(rest: &str) -> Option<Event<'_>> {
-    let (client, stats) = match rest.find("] ") {
-        Some(i) => (client(&rest[..i + 1])?, &rest[i + 2..]),
+    let close = rest.find(']')?;
+    let (client, stats) = match rest[close..].find(' ') {
+        Some(i) => (client(&rest[..close + i])?, &rest[close + i + 1..]),
         None => (client(rest)?, ""),
     };
     Some(Event::Disconnect { client, stats, auth_failed: auth_failures(stats) })
@@ -83,9 +85,10 @@ fn session_abort<'a>(rest: &'a str, reason: &'a str) -> Option<Event<'a>> {
     Some(Event::SessionAbort { client, reason, after })
 }
 
-/// `name[ip]: SASL LOGIN authentication failed: reason[, sasl_username=u]`.
+/// `name[ip]: SASL LOGIN authentication failed: reason[, sasl_username=u]`
+/// (`name[ip]:port: …` with `smtpd_client_port_logging = yes`).
 fn auth_failure(rest: &str) -> Option<Event<'_>> {
-    let (client, rest) = client_until(rest, "]: ")?;
+    let (client, rest) = client_until_colon(rest)?;
     let rest = rest.strip_prefix("SASL ")?;
     let sp = rest.find(' ')?;
     let method = &rest[..sp];
@@ -135,18 +138,71 @@ pub fn reject<'a>(queue_id: Option<&'a str>, rest: &'a str) -> Option<Event<'a>>
     if !matches!(action, "reject" | "warn" | "discard" | "hold" | "filter" | "redirect" | "reject_warning") {
         return None;
     }
-    let rest = &rest[colon + 2..];
+    reject_body(queue_id, action, &rest[colon + 2..]).map(Event::Reject)
+}
+
+/// What follows `action: `: `RCPT from name[ip]: 554 5.7.1 reason; from=<a> …`.
+fn reject_body<'a>(queue_id: Option<&'a str>, action: &'a str, rest: &'a str) -> Option<Reject<'a>> {
     let from = rest.find(" from ")?;
     let stage = &rest[..from];
     let (client, rest) = client_until_colon(&rest[from + 6..])?;
     let mut r = Reject { queue_id, action, stage, client, ..Reject::default() };
-    let (status, envelope) = match rest.find("; from=<") {
+    let (status, envelope) = match envelope_start(rest) {
         Some(i) => (&rest[..i], &rest[i + 2..]),
         None => (rest, ""),
     };
     split_status(status, &mut r);
     envelope_fields(envelope, &mut r);
-    Some(Event::Reject(r))
+    Some(r)
+}
+
+/// The detail of a cleanup verdict (`QID: milter-reject: DETAIL`). Milters
+/// write the smtpd shape, `END-OF-MESSAGE from name[ip]: 5.7.1 text; from=<a>
+/// to=<b> proto=ESMTP helo=<h>`; header and body checks write
+/// `header Subject: … from name[ip]; from=<a> to=<b> proto=ESMTP helo=<h>:
+/// 5.7.1 text`, whose reason stays the whole detail (what matched is the
+/// evidence). Messages from pickup say `from local` and have no client.
+pub fn cleanup_verdict<'a>(queue_id: &'a str, action: &'a str, detail: &'a str) -> Reject<'a> {
+    let stage = detail.split(' ').next().unwrap_or("");
+    if !stage.is_empty() && stage.bytes().all(|c| c.is_ascii_uppercase() || c == b'-') {
+        if let Some(r) = reject_body(Some(queue_id), action, detail) {
+            return r;
+        }
+    }
+    let mut r = Reject { queue_id: Some(queue_id), action, stage, reason: detail, ..Reject::default() };
+    let Some(env) = envelope_start(detail) else { return r };
+    // The client follows the last ` from ` before the envelope: the header
+    // text before it is the sender's and may contain ` from ` itself.
+    let head = &detail[..env];
+    if let Some(i) = head.rfind(" from ") {
+        r.client = client(&head[i + 6..]).unwrap_or_default();
+    }
+    let tail = &detail[env + 2..];
+    let (envelope, text) = match tail.rfind(">: ") {
+        Some(i) => (&tail[..=i], &tail[i + 3..]),
+        None => (tail, ""),
+    };
+    envelope_fields(envelope, &mut r);
+    let mut status = Reject::default();
+    split_status(text, &mut status);
+    (r.code, r.dsn) = (status.code, status.dsn);
+    r
+}
+
+/// Where `; from=<a> to=<b> proto=ESMTP helo=<h>` begins. Postfix writes
+/// each field only when it knows it: a CONNECT or EHLO reject has no
+/// sender, so the list may begin at `to=`, `proto=` or `helo=`.
+fn envelope_start(s: &str) -> Option<usize> {
+    const KEYS: [&str; 4] = ["from=<", "to=<", "proto=", "helo=<"];
+    let mut at = 0;
+    while let Some(i) = s[at..].find("; ") {
+        let start = at + i;
+        if KEYS.iter().any(|k| s[start + 2..].starts_with(k)) {
+            return Some(start);
+        }
+        at = start + 2;
+    }
+    None
 }
 
 /// `name[ip]: ` or postscreen's `[ip]:port: `.
@@ -161,14 +217,18 @@ fn client_until_colon(s: &str) -> Option<(Client<'_>, &str)> {
     Some((c, rest.strip_prefix(": ").unwrap_or(rest)))
 }
 
-/// `554 5.7.1 <x@y>: Relay access denied` → code, dsn, reason.
+/// `554 5.7.1 <x@y>: Relay access denied` → code, dsn, reason. Milters
+/// answer with a DSN and no code: `5.7.1 Spam message rejected`.
 fn split_status<'a>(status: &'a str, r: &mut Reject<'a>) {
     let mut it = status.splitn(3, ' ');
     let code = it.next().unwrap_or("");
-    if code.len() == 3 && code.bytes().all(|c| c.is_ascii_digit()) {
+    if is_dsn(code) {
+        r.dsn = code;
+        r.reason = status[code.len()..].trim_start();
+    } else if code.len() == 3 && code.bytes().all(|c| c.is_ascii_digit()) {
         r.code = code;
         let dsn = it.next().unwrap_or("");
-        if dsn.split('.').count() == 3 && dsn.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
+        if is_dsn(dsn) {
             r.dsn = dsn;
             r.reason = it.next().unwrap_or("");
         } else {
@@ -177,6 +237,19 @@ fn split_status<'a>(status: &'a str, r: &mut Reject<'a>) {
     } else {
         r.reason = status;
     }
+}
+
+/// `5.7.1`: class, subject and detail (RFC 3463).
+fn is_dsn(s: &str) -> bool {
+    let mut parts = s.split('.');
+    let ok = |p: Option<&str>, max: usize| {
+        p.is_some_and(|p| (1..=max).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_digit()))
+    };
+    matches!(s.as_bytes().first(), Some(b'2' | b'4' | b'5'))
+        && ok(parts.next(), 1)
+        && ok(parts.next(), 3)
+        && ok(parts.next(), 3)
+        && parts.next().is_none()
 }
 
 /// `from=<a> to=<b> proto=ESMTP helo=<h>` (or with `, ` separators).

@@ -56,6 +56,37 @@ fn auth_failures_with_and_without_username() {
     assert_eq!(parse("smtpd", "warning: hostname x does not resolve to address 1.2.3.4"), Some(Event::Warning));
 }
 
+/// `smtpd_client_port_logging = yes` appends `:port` to every client.
+#[test]
+fn client_port_logging() {
+    let e = parse(
+        "smtpd",
+        "warning: unknown[203.0.113.66]:50412: SASL LOGIN authentication failed: authentication failure, sasl_username=alice@example.com",
+    );
+    assert_eq!(
+        e,
+        Some(Event::AuthFailed {
+            client: c("unknown", "203.0.113.66"),
+            method: "LOGIN",
+            username: Some("alice@example.com"),
+            reason: "authentication failure"
+        })
+    );
+    let e = parse("smtpd", "disconnect from client.example.com[2001:db8::77]:60001 ehlo=1 auth=0/2 commands=1/3");
+    assert_eq!(
+        e,
+        Some(Event::Disconnect {
+            client: c("client.example.com", "2001:db8::77"),
+            stats: "ehlo=1 auth=0/2 commands=1/3",
+            auth_failed: 2
+        })
+    );
+    let e = parse("smtpd", "disconnect from unknown[192.0.2.1]:4000");
+    assert_eq!(e, Some(Event::Disconnect { client: c("unknown", "192.0.2.1"), stats: "", auth_failed: 0 }));
+    let e = parse("smtpd", "connect from unknown[192.0.2.1]:4000");
+    assert_eq!(e, Some(Event::Connect { client: c("unknown", "192.0.2.1") }));
+}
+
 #[test]
 fn disconnect_counts_failed_auth() {
     let e = parse("smtpd", "disconnect from unknown[94.251.111.121] ehlo=1 auth=0/1 quit=1 commands=2/3");
@@ -90,6 +121,37 @@ fn noqueue_reject() {
     assert_eq!((r.action, r.stage, r.client), ("reject", "RCPT", c("unknown", "1.2.3.4")));
     assert_eq!((r.code, r.dsn, r.reason), ("554", "5.7.1", "<x@y>: Relay access denied"));
     assert_eq!((r.sender, r.recipient, r.proto, r.helo), (Some("a@b"), Some("x@y"), Some("ESMTP"), Some("h")));
+}
+
+#[test]
+fn reject_without_sender_keeps_its_fields() {
+    // CONNECT and EHLO rejects come before MAIL FROM: no `from=`.
+    let e = parse(
+        "smtpd",
+        "NOQUEUE: reject: CONNECT from unknown[192.0.2.99]: 554 5.7.1 <unknown[192.0.2.99]>: Client host rejected: Access denied; proto=SMTP",
+    );
+    let Some(Event::Reject(r)) = e else { panic!("{e:?}") };
+    assert_eq!((r.stage, r.code, r.dsn), ("CONNECT", "554", "5.7.1"));
+    assert_eq!(r.reason, "<unknown[192.0.2.99]>: Client host rejected: Access denied");
+    assert_eq!((r.sender, r.recipient, r.proto, r.helo), (None, None, Some("SMTP"), None));
+    let e = parse(
+        "smtpd",
+        "NOQUEUE: reject: EHLO from unknown[192.0.2.98]: 504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname; proto=SMTP helo=<localhost>",
+    );
+    let Some(Event::Reject(r)) = e else { panic!("{e:?}") };
+    assert_eq!(r.reason, "<localhost>: Helo command rejected: need fully-qualified hostname");
+    assert_eq!((r.sender, r.proto, r.helo), (None, Some("SMTP"), Some("localhost")));
+    // A `; ` inside the reason is not the envelope.
+    let e = parse(
+        "smtpd",
+        "NOQUEUE: reject: RCPT from unknown[203.0.113.7]: 554 5.7.1 Service unavailable; Client host [203.0.113.7] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/203.0.113.7; from=<> to=<info@example.com> proto=ESMTP helo=<[203.0.113.7]>",
+    );
+    let Some(Event::Reject(r)) = e else { panic!("{e:?}") };
+    assert_eq!(
+        r.reason,
+        "Service unavailable; Client host [203.0.113.7] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/203.0.113.7"
+    );
+    assert_eq!((r.sender, r.recipient, r.helo), (Some(""), Some("info@example.com"), Some("[203.0.113.7]")));
 }
 
 #[test]

@@ -148,12 +148,15 @@ fn parse_rfc3339(b: &[u8]) -> Option<(Micros, usize)> {
             0
         }
         sign @ (b'+' | b'-') => {
+            // `+01:00` (RFC 3339), or `+0100` as some syslog daemons and
+            // shippers write it (ISO 8601 basic offset).
             let h = fixed(b, i + 1, 2)? as i64;
-            let m = fixed(b, i + 4, 2)? as i64;
-            if b.get(i + 3) != Some(&b':') {
+            let colon = b.get(i + 3) == Some(&b':');
+            let m = fixed(b, i + if colon { 4 } else { 3 }, 2)? as i64;
+            if h > 23 || m > 59 {
                 return None;
             }
-            i += 6;
+            i += if colon { 6 } else { 5 };
             let o = (h * 3600 + m * 60) * 1_000_000;
             if *sign == b'-' {
                 -o
@@ -225,6 +228,17 @@ mod tests {
         assert_eq!(e.stamp, Stamp::Exact(civil_to_micros(2026, 11, 23, 3, 13, 0)));
         let e = parse("2026-11-23T03:13:00.5-05:30 mx1 postfix/qmgr[1200]: removed").unwrap();
         assert_eq!(e.stamp, Stamp::Exact(civil_to_micros(2026, 11, 23, 8, 43, 0) + 500_000));
+    }
+
+    #[test]
+    fn rfc3339_offset_without_colon() {
+        let e = parse("2015-12-14T00:06:14+0000 mx1 postfix-inbound/qmgr[986]: 3pJjg82Vycz1JBJG: removed").unwrap();
+        assert_eq!(e.stamp, Stamp::Exact(civil_to_micros(2015, 12, 14, 0, 6, 14)));
+        assert_eq!((e.host, e.instance, e.daemon), ("mx1", "postfix-inbound", "qmgr"));
+        let e = parse("2026-11-23T03:13:00.25-0530 mx1 postfix/qmgr[1200]: removed").unwrap();
+        assert_eq!(e.stamp, Stamp::Exact(civil_to_micros(2026, 11, 23, 8, 43, 0) + 250_000));
+        assert!(parse("2026-11-23T03:13:00+01 mx1 postfix/qmgr[1200]: removed").is_none());
+        assert!(parse("2026-11-23T03:13:00+0160 mx1 postfix/qmgr[1200]: removed").is_none());
     }
 
     #[test]
