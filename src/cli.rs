@@ -52,6 +52,9 @@ pub enum Command {
     /// Every matching message and its raw log lines, in order, with file:line.
     #[command(long_about = TRACE_ABOUT, after_help = EXIT_CODES)]
     Trace(TraceArgs),
+    /// Write a realistic incident (rotated mail.log set + truth.json) to try postsleuth on.
+    #[command(long_about = SIMULATE_ABOUT, after_help = EXIT_CODES)]
+    Simulate(SimulateArgs),
     /// Read the logs and report what was understood: files, lines, records, problems, speed.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
@@ -102,6 +105,25 @@ Examples:
   postsleuth top --by ip --metric auth-failures   brute-force sources
   postsleuth top --by account --every 1h --limit 3 --since yesterday
   postsleuth top --by net --metric rejected --format csv > rejects-by-network.csv";
+
+const SIMULATE_ABOUT: &str = "\
+Write a realistic Postfix incident as a logrotate-style set (mail.log, mail.log.1,
+mail.log.2.gz, … one day per file) plus truth.json, the facts an analysis should find:
+the compromised account or uid, the attacker's first login (time and file:line), the
+brute-force wave, spam and recipient counts, per-account and per-IP figures.
+
+Scenarios:
+  sasl-compromise  a cracked password: brute force, first login from a new IP, a botnet's
+                   spam burst (deferred, bounced), the admin's postsuper -d
+  webapp-script    a hacked web application sending through pickup as uid 33 (www-data)
+  quiet            ordinary traffic only, for false-positive checks
+
+The same options and seed give byte-identical files.
+
+Examples:
+  postsleuth simulate --out /tmp/incident && postsleuth /tmp/incident
+  postsleuth simulate --out /tmp/big --volume 100 --days 3       (about 1.7 GB, for benchmarks)
+  postsleuth simulate --out /tmp/web --scenario webapp-script --format rfc3339 --long-ids";
 
 const EXPORT_ABOUT: &str = "\
 Dump correlated records as rows, one table at a time, for your own analysis.
@@ -307,4 +329,36 @@ pub struct CheckArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SimulateArgs {
+    /// Directory to write into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// sasl-compromise, webapp-script or quiet.
+    #[arg(long, default_value = "sasl-compromise")]
+    pub scenario: String,
+    /// Days to simulate, one log file per day.
+    #[arg(long, default_value_t = 3)]
+    pub days: u32,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Timestamp shape: rfc3164 (Nov 23 03:13:00) or rfc3339.
+    #[arg(long, default_value = "rfc3164")]
+    pub format: String,
+    /// Long queue IDs (enable_long_queue_ids = yes).
+    #[arg(long)]
+    pub long_ids: bool,
+    /// Traffic multiplier: 1 is about 15 MB, 100 about 1.7 GB.
+    #[arg(long, default_value_t = 1.0)]
+    pub volume: f64,
+    /// First day (UTC).
+    #[arg(long, default_value = "2026-11-20")]
+    pub start: String,
+    #[arg(long, default_value = "mx1")]
+    pub hostname: String,
+    /// Replace the mail.log* files of an earlier simulation in DIR.
+    #[arg(long)]
+    pub force: bool,
 }

@@ -76,8 +76,18 @@ impl Diagnostics {
         if let Some(f) = self.files.get_mut(file) {
             *f.skipped.entry(why).or_default() += 1;
         }
+        // `cell` has escaped what needs it; `{:?}` would escape the escapes.
         let excerpt = cell(&String::from_utf8_lossy(&text[..text.len().min(120)]), 60);
-        self.note(file, line, why.as_str(), &format!("{}: {excerpt:?}", why.as_str()));
+        self.note(file, line, why.as_str(), &format!("{}: \"{excerpt}\"", why.as_str()));
+    }
+
+    /// A line of `len` bytes, longer than `ingest::MAX_LINE`: skipped.
+    pub fn too_long(&mut self, file: usize, line: u64, len: u64) {
+        let why = Skip::TooLong;
+        if let Some(f) = self.files.get_mut(file) {
+            *f.skipped.entry(why).or_default() += 1;
+        }
+        self.note(file, line, why.as_str(), &format!("{} ({len} bytes)", why.as_str()));
     }
 
     pub fn repaired(&mut self, file: usize, line: u64) {

@@ -81,7 +81,9 @@ pub fn ingest(opts: &IngestOptions) -> Result<Dataset, IngestError> {
         eprintln!("postsleuth: {}: {}", crate::text::cell(&p.path, 200), p.message);
     }
     if inputs.is_empty() {
-        let why = problems.first().map_or("no input".to_string(), |p| format!("{}: {}", p.path, p.message));
+        let why = problems
+            .first()
+            .map_or("no input".to_string(), |p| format!("{}: {}", crate::text::cell(&p.path, 200), p.message));
         return Err(IngestError::NoInput(why));
     }
     let mut diag = Diagnostics::new(opts.verbose);
@@ -99,6 +101,14 @@ pub fn ingest(opts: &IngestOptions) -> Result<Dataset, IngestError> {
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
+    }
+    // Every input failed before its first line (binary, unreadable): there
+    // is nothing to analyse, which is an error like a missing path, not a
+    // partial result.
+    if run.diag.files.iter().all(|f| f.error.is_some() && f.lines == 0) {
+        let f = &run.diag.files[0];
+        let why = format!("{}: {}", crate::text::cell(&f.name, 200), f.error.as_deref().unwrap_or(""));
+        return Err(IngestError::NoInput(why));
     }
     Ok(run.finish(inputs))
 }
@@ -180,8 +190,11 @@ impl Run {
                 self.file = file;
                 self.line += 1;
                 self.count_line();
-                let note = format!("{len} bytes");
-                self.diag.skip(file as usize, self.line, Skip::TooLong, note.as_bytes());
+                if self.reading_stdin && self.keep_stdin {
+                    // Keeps `stdin_lines[line - 1]` the text of `line`.
+                    self.stdin_lines.push("".into());
+                }
+                self.diag.too_long(file as usize, self.line, len);
             }
             Chunk::End { file, error } => {
                 if let Some(e) = error {
@@ -218,7 +231,7 @@ impl Run {
             return;
         }
         if raw.len() > MAX_LINE {
-            self.diag.skip(self.file as usize, self.line, Skip::TooLong, format!("{} bytes", raw.len()).as_bytes());
+            self.diag.too_long(self.file as usize, self.line, raw.len() as u64);
             return;
         }
         if memchr::memchr(0, raw).is_some() {

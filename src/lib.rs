@@ -25,6 +25,7 @@ pub mod event;
 pub mod frame;
 pub mod ingest;
 pub mod render;
+pub mod simulate;
 pub mod source;
 pub mod syslog;
 pub mod text;

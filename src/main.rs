@@ -27,6 +27,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         None => commands::summary::run(&cli.summary),
         Some(Command::Summary(a)) => commands::summary::run(&a),
+        Some(Command::Simulate(a)) => commands::simulate::run(&a),
         Some(Command::Check(a)) => commands::check::run(&a),
         Some(Command::Geo(g)) => commands::geo::run(&g),
         Some(Command::Top(a)) => commands::top::run(&a),
@@ -37,5 +38,10 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
 
 /// `postsleuth … | head` closes our stdout early: that is not an error.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().filter_map(|c| c.downcast_ref::<std::io::Error>()).any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    // serde_json wraps the I/O error of a closed pipe in its own type.
+    e.chain().any(|c| {
+        let io = c.downcast_ref::<std::io::Error>().map(|io| io.kind());
+        let json = c.downcast_ref::<serde_json::Error>().and_then(|j| j.io_error_kind());
+        io.or(json) == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -181,7 +181,7 @@ pub fn top(f: &Frames, key: Key, metric: Metric, every: Option<&str>, limit: usi
     }
     let name = key_name(key);
     let mut lf = fact_frame(f, fact).filter(col(column).is_not_null());
-    lf = lf.with_column(col(column).cast(DataType::String).alias(name));
+    lf = lf.with_column(col(column).alias(name));
     let lf = match every {
         None => lf
             .group_by([col(name)])

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod export;
 pub mod geo;
+pub mod simulate;
 pub mod summary;
 pub mod top;
 pub mod trace;

@@ -3,7 +3,7 @@
 
 use super::{display_zone, finish, load_frames, stdout, Outcome};
 use crate::analyze::{self, Totals};
-use crate::cli::{Format, SummaryArgs};
+use crate::cli::{Format, Key, Metric, SummaryArgs};
 use crate::ingest::Dataset;
 use crate::render::{self, write_frame};
 use crate::time::{rfc3339_utc, Zone};
@@ -12,13 +12,14 @@ use std::io::Write;
 
 const TOP: usize = 10;
 
-/// The ranked sections: title, key column.
-const SECTIONS: [(&str, &str); 5] = [
-    ("Top SASL accounts", "root_sasl_username"),
-    ("Top local uids (pickup)", "root_uid"),
-    ("Top client IPs", "root_client_ip"),
-    ("Top client countries", "root_country"),
-    ("Top sender domains", "sender_domain"),
+/// The ranked sections: the same rankings `top` gives.
+const SECTIONS: [(&str, Key, Metric); 6] = [
+    ("Top SASL accounts", Key::Account, Metric::Messages),
+    ("Top local uids (pickup)", Key::Uid, Metric::Messages),
+    ("Top client IPs", Key::Ip, Metric::Messages),
+    ("Top client countries", Key::Country, Metric::Messages),
+    ("Top sender domains", Key::SenderDomain, Metric::Messages),
+    ("Top auth-failure sources", Key::Ip, Metric::AuthFailures),
 ];
 
 pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
@@ -26,10 +27,10 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let (ds, frames) = load_frames(&a.input, &zone)?;
     let totals = analyze::totals(&frames)?;
     let mut tables: Vec<(String, DataFrame)> = Vec::new();
-    for (title, key) in SECTIONS {
-        tables.push((title.to_string(), analyze::top_senders(&frames, key, TOP).collect()?));
+    for (title, key, metric) in SECTIONS {
+        let query = analyze::top::top(&frames, key, metric, None, TOP).map_err(anyhow::Error::msg)?;
+        tables.push((title.to_string(), query.collect()?));
     }
-    tables.push(("Top auth-failure sources".into(), analyze::auth_failure_sources(&frames, TOP).collect()?));
     let mut out = stdout();
     match a.output.format {
         Format::Json => write_json(&ds, &totals, &tables, &mut out)?,
@@ -116,7 +117,14 @@ fn write_problems(ds: &Dataset, format: Format, out: &mut dyn Write) -> anyhow::
     writeln!(out)?;
     writeln!(out, "Unrecognised Postfix lines (per daemon, with a sample):")?;
     for (daemon, (n, sample)) in &ds.diag.unrecognised {
-        writeln!(out, "  {:>8}  {}: {}", n, crate::text::cell(daemon, 30), sample)?;
+        let (daemon, sample) = (crate::text::cell(daemon, 30), crate::text::cell(sample, 100));
+        match format {
+            // Markdown renders HTML: a `logger -t postfix/x '<script>'` line must stay text.
+            Format::Markdown => {
+                writeln!(out, "- {n} {}: {}", render::markdown_escape(&daemon), render::markdown_escape(&sample))?
+            }
+            _ => writeln!(out, "  {n:>8}  {daemon}: {sample}")?,
+        }
     }
     Ok(())
 }

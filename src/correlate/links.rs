@@ -29,7 +29,7 @@ impl Correlator {
         let row = Delivery {
             message: msg,
             time: cx.time,
-            daemon: s.intern(cx.daemon),
+            daemon: self.cur.daemon,
             to: s.intern(d.to),
             orig_to: s.opt(d.orig_to),
             relay: s.intern(d.relay),

@@ -61,6 +61,13 @@ impl Records {
 
 type MsgKey = (Sym, QueueId);
 
+#[derive(Clone, Copy, Default)]
+struct CtxSyms {
+    host: Sym,
+    instance: Sym,
+    daemon: Sym,
+}
+
 #[derive(Default)]
 pub struct Correlator {
     pub records: Records,
@@ -69,6 +76,10 @@ pub struct Correlator {
     /// `queued as B` or a notification seen before B's own first line.
     pending_links: Map<MsgKey, (u32, Link)>,
     keep_lines: bool,
+    /// The current line's host, instance and daemon, interned once per line
+    /// (and not at all when they equal the previous line's).
+    cur: CtxSyms,
+    last_names: (String, String, String),
     /// Lines naming a queue ID that is in no message we know (e.g. `removed`
     /// of a message whose life began before the input).
     pub orphan_lines: u64,
@@ -81,6 +92,7 @@ impl Correlator {
     }
 
     pub fn feed(&mut self, cx: &LineCtx, ev: Event) {
+        self.set_context(cx);
         match ev {
             Event::Connect { client } => self.connect(cx, client),
             Event::Disconnect { client, stats, auth_failed } => self.disconnect(cx, client, stats, auth_failed),
@@ -125,8 +137,25 @@ impl Correlator {
         self.records
     }
 
+    fn set_context(&mut self, cx: &LineCtx) {
+        let (h, i, d) = &mut self.last_names;
+        let s = &mut self.records.strings;
+        for (name, last, sym) in [
+            (cx.host, h, &mut self.cur.host),
+            (cx.instance, i, &mut self.cur.instance),
+            (cx.daemon, d, &mut self.cur.daemon),
+        ] {
+            if name != last.as_str() || (sym.is_none() && !name.is_empty()) {
+                *sym = s.intern(name);
+                last.clear();
+                last.push_str(name);
+            }
+        }
+    }
+
     fn key(&mut self, host: &str, queue_id: &str) -> Option<MsgKey> {
-        Some((self.records.strings.intern(host), QueueId::new(queue_id)?))
+        let host = if host == self.last_names.0 { self.cur.host } else { self.records.strings.intern(host) };
+        Some((host, QueueId::new(queue_id)?))
     }
 
     /// Runs `f` on the in-flight message with this queue ID, creating it
@@ -198,7 +227,7 @@ impl Correlator {
     fn pickup(&mut self, cx: &LineCtx, queue_id: &str, uid: u32, sender: &str) {
         let Some(id) = self.start_message(cx, queue_id) else { return };
         let sender = self.records.strings.intern(sender);
-        let instance = self.records.strings.intern(cx.instance);
+        let instance = self.cur.instance;
         let keep = self.keep_lines;
         let m = &mut self.records.messages[id as usize];
         m.origin = Origin::Pickup;
@@ -260,8 +289,8 @@ impl Correlator {
         let s = &mut self.records.strings;
         let ev = ScreenEvent {
             time: cx.time,
-            host: s.intern(cx.host),
-            daemon: s.intern(cx.daemon),
+            host: self.cur.host,
+            daemon: self.cur.daemon,
             verdict: s.intern(verdict),
             ip: s.intern(ip),
             line: cx.line,

@@ -6,8 +6,7 @@ use crate::event::{self, CleanupVerdict, Client, ClientLine};
 
 impl Correlator {
     fn session_key(&mut self, cx: &LineCtx) -> (Sym, Sym, u32) {
-        let s = &mut self.records.strings;
-        (s.intern(cx.host), s.intern(cx.instance), cx.pid)
+        (self.cur.host, self.cur.instance, cx.pid)
     }
 
     /// The open session of this smtpd process, if its `connect` was seen.
@@ -74,7 +73,7 @@ impl Correlator {
         let s = &mut self.records.strings;
         let (name, ip) = (s.intern(l.client.name), s.intern(l.client.ip));
         let (method, user, sasl_sender) = (s.opt(l.sasl_method), s.opt(l.sasl_username), s.opt(l.sasl_sender));
-        let instance = s.intern(cx.instance);
+        let instance = self.cur.instance;
         let keep = self.keep_lines;
         let m = &mut self.records.messages[id as usize];
         m.origin = Origin::Smtpd;
@@ -124,8 +123,8 @@ impl Correlator {
             }
             s.auth_ok = true;
         }
-        let instance = self.records.strings.intern(cx.instance);
-        let host = self.records.strings.intern(cx.host);
+        let instance = self.cur.instance;
+        let host = self.cur.host;
         self.records.auth.push(AuthAttempt {
             time: cx.time,
             host,
@@ -143,8 +142,8 @@ impl Correlator {
         let s = &mut self.records.strings;
         let attempt = AuthAttempt {
             time: cx.time,
-            host: s.intern(cx.host),
-            instance: s.intern(cx.instance),
+            host: self.cur.host,
+            instance: self.cur.instance,
             client_name: s.intern(client.name),
             client_ip: s.intern(client.ip),
             method: s.intern(method),
@@ -166,9 +165,9 @@ impl Correlator {
         let s = &mut self.records.strings;
         let rec = Reject {
             time: cx.time,
-            host: s.intern(cx.host),
-            instance: s.intern(cx.instance),
-            daemon: s.intern(cx.daemon),
+            host: self.cur.host,
+            instance: self.cur.instance,
+            daemon: self.cur.daemon,
             queue_id: r.queue_id.and_then(QueueId::new),
             action: s.intern(r.action),
             stage: s.intern(r.stage),

@@ -123,7 +123,9 @@ fn write_json(names: &[String], rows: &[Vec<Cell>], out: &mut dyn Write) -> anyh
             serde_json::Value::Object(obj)
         })
         .collect();
-    serde_json::to_writer_pretty(&mut *out, &arr)?;
+    // As an io::Error, so that a closed pipe (`| head`) is recognised as one:
+    // serde_json's own error does not expose the io::Error as its source.
+    serde_json::to_writer_pretty(&mut *out, &arr).map_err(std::io::Error::from)?;
     writeln!(out)?;
     Ok(())
 }

@@ -157,16 +157,18 @@ fn expand(p: &Path, exact: bool) -> Result<Vec<Input>, PathProblem> {
 }
 
 /// All files in `dir` whose base is `base`, oldest first.
+/// A bare name (no directory) stays bare, as the user typed it: `mail.log`,
+/// not `./mail.log`.
 fn family(dir: Option<&Path>, base: &str) -> Result<Vec<Input>, PathProblem> {
-    let dir = match dir {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
+    let (dir, bare) = match dir {
+        Some(d) if !d.as_os_str().is_empty() => (d, false),
+        _ => (Path::new("."), true),
     };
     let mut members: Vec<(Rotation, PathBuf)> = list_dir(dir)?
         .into_iter()
         .filter_map(|(name, path)| {
             let (b, rot) = split_rotation(&name);
-            (b == base).then_some((rot, path))
+            (b == base).then(|| (rot, if bare { PathBuf::from(&name) } else { path }))
         })
         .collect();
     members.sort();

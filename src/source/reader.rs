@@ -87,9 +87,10 @@ fn read_one(file: u32, input: &Input, tx: &SyncSender<Chunk>, progress: &Arc<Ato
             Box::new(buffered)
         }
         Ok(other) => {
+            let tool = if other == "bzip2" { "bz" } else { other };
             let error = format!(
                 "compressed with {other}, which postsleuth does not read; decompress it and pipe it in \
-                 (e.g. {other}cat FILE | postsleuth … -)"
+                 (e.g. {tool}cat FILE | postsleuth … -)"
             );
             return tx.send(Chunk::End { file, error: Some(error) }).is_ok();
         }
@@ -157,7 +158,10 @@ fn pump(file: u32, mut r: impl Read, tx: &SyncSender<Chunk>) -> Result<(), PumpE
                 continue;
             }
             Err(e) => {
-                buf.truncate(start);
+                // Bytes after the last newline are a line the error cut
+                // short (a truncated .gz ends mid-line): they go with the
+                // rest of the file rather than be analysed as half a line.
+                buf.truncate(memchr::memrchr(b'\n', &buf[..start]).map_or(0, |i| i + 1));
                 send(tx, Chunk::Data { file, bytes: buf })?;
                 return Err(PumpError::Read(read_error(&e, total)));
             }

@@ -1,0 +1,297 @@
+//! The rotated log set on disk: one file per simulated day, named the way
+//! logrotate with `delaycompress` leaves them (`mail.log.2.gz`, `mail.log.1`,
+//! `mail.log`).
+//!
+//! Lines are formatted on the generating thread into 1 MiB chunks; a second
+//! thread writes (and for `.gz` files compresses) them, so gzip never stalls
+//! generation. Each file is written under a temporary name and renamed when
+//! complete, with its mtime set to its last line's time: analyzers infer the
+//! RFC 3164 year from it.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+use super::clock::{iso_seconds, Stamper, DAY};
+use super::put::Put;
+use super::truth::TruthFile;
+use super::{SimError, TimestampFormat};
+
+const CHUNK: usize = 1 << 20;
+
+/// The name logrotate gives the file `age` rotations old.
+pub(crate) fn rotated_name(age: usize) -> String {
+    match age {
+        0 => "mail.log".to_string(),
+        1 => "mail.log.1".to_string(),
+        n => format!("mail.log.{n}.gz"),
+    }
+}
+
+/// Whether `name` is one of the names [`rotated_name`] produces.
+pub(crate) fn is_rotated_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("mail.log") else {
+        return false;
+    };
+    let rest = rest.strip_suffix(".gz").unwrap_or(rest);
+    rest.is_empty() || rest.strip_prefix('.').is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
+}
+
+enum Cmd {
+    Open { tmp: PathBuf, gzip: bool },
+    Data(Vec<u8>),
+    Close { tmp: PathBuf, path: PathBuf, mtime: SystemTime },
+}
+
+/// Where formatted lines go. Infallible per line: an I/O failure on the
+/// writer thread is remembered and reported by [`Sink::finish`].
+pub(crate) struct Sink {
+    dir: PathBuf,
+    names: Vec<String>,
+    start: i64,
+    file: usize,
+    file_end: i64,
+    buf: Vec<u8>,
+    stamper: Stamper,
+    host: Vec<u8>,
+    lines: u64,
+    bytes: u64,
+    first: Option<i64>,
+    last: Option<i64>,
+    done: Vec<TruthFile>,
+    tx: Option<SyncSender<Cmd>>,
+    spare: Receiver<Vec<u8>>,
+    thread: Option<JoinHandle<Result<(), SimError>>>,
+    failed: bool,
+}
+
+impl Sink {
+    pub(crate) fn open(dir: &Path, days: u32, start: i64, format: TimestampFormat, host: &str) -> Sink {
+        let n = days as usize;
+        let names = (0..n).map(|d| rotated_name(n - 1 - d)).collect();
+        let (tx, rx) = sync_channel(4);
+        let (spare_tx, spare) = sync_channel(8);
+        let thread = std::thread::spawn(move || write_files(rx, spare_tx));
+        let mut sink = Sink {
+            dir: dir.to_path_buf(),
+            names,
+            start,
+            file: 0,
+            file_end: start + DAY,
+            buf: Vec::with_capacity(CHUNK + 4096),
+            stamper: Stamper::new(format),
+            host: host.as_bytes().to_vec(),
+            lines: 0,
+            bytes: 0,
+            first: None,
+            last: None,
+            done: Vec::new(),
+            tx: Some(tx),
+            spare,
+            thread: Some(thread),
+            failed: false,
+        };
+        sink.open_current();
+        sink
+    }
+
+    /// Starts a line at time `t` with its syslog envelope
+    /// (`TIME HOST TAG[PID]: `) and returns the buffer for the message text.
+    /// Finish it with [`Sink::end`].
+    pub(crate) fn begin(&mut self, t: i64, tag: &str, pid: Option<u32>) -> &mut Vec<u8> {
+        while t >= self.file_end && self.file + 1 < self.names.len() {
+            self.rotate();
+        }
+        self.first.get_or_insert(t);
+        self.last = Some(t);
+        self.lines += 1;
+        self.stamper.put(&mut self.buf, t);
+        self.buf.s(" ").b(&self.host).s(" ").s(tag);
+        if let Some(pid) = pid {
+            self.buf.s("[").n(pid.into()).s("]");
+        }
+        self.buf.s(": ")
+    }
+
+    /// The line being written, to append more of its text.
+    pub(crate) fn buf(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
+    /// Appends `tail` and ends the line.
+    pub(crate) fn b_end(&mut self, tail: &str) {
+        self.buf.extend_from_slice(tail.as_bytes());
+        self.end();
+    }
+
+    pub(crate) fn end(&mut self) {
+        self.buf.push(b'\n');
+        if self.buf.len() >= CHUNK {
+            self.flush_chunk();
+        }
+    }
+
+    /// The file name and 1-based number of the line last begun.
+    pub(crate) fn here(&self) -> (&str, u64) {
+        (&self.names[self.file], self.lines)
+    }
+
+    /// Formats `t` the way anvil writes times inside its messages.
+    pub(crate) fn put_bsd_time(&mut self, t: i64) {
+        self.stamper.put_rfc3164(&mut self.buf, t);
+    }
+
+    pub(crate) fn failed(&self) -> bool {
+        self.failed
+    }
+
+    /// Closes every remaining file (days with no lines still get one) and
+    /// waits for the writer thread.
+    pub(crate) fn finish(mut self) -> Result<Vec<TruthFile>, SimError> {
+        while self.file + 1 < self.names.len() {
+            self.rotate();
+        }
+        self.close_current();
+        drop(self.tx.take());
+        let thread = self.thread.take();
+        match thread.map(JoinHandle::join) {
+            Some(Ok(Err(e))) => Err(e),
+            Some(Err(_)) => Err(SimError::WriterPanicked),
+            _ if self.failed => Err(SimError::WriterPanicked),
+            _ => Ok(std::mem::take(&mut self.done)),
+        }
+    }
+
+    fn send(&mut self, cmd: Cmd) {
+        if let Some(tx) = &self.tx {
+            if tx.send(cmd).is_err() {
+                // The writer stopped on an error; finish() will report it.
+                self.failed = true;
+                self.tx = None;
+            }
+        }
+    }
+
+    fn flush_chunk(&mut self) {
+        let fresh = self.spare.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK + 4096));
+        let full = std::mem::replace(&mut self.buf, fresh);
+        self.bytes += full.len() as u64;
+        self.send(Cmd::Data(full));
+    }
+
+    fn rotate(&mut self) {
+        self.close_current();
+        self.file += 1;
+        self.file_end += DAY;
+        self.open_current();
+    }
+
+    fn tmp_path(&self) -> PathBuf {
+        self.dir.join(format!(".{}.tmp", self.names[self.file]))
+    }
+
+    fn open_current(&mut self) {
+        let gzip = self.names[self.file].ends_with(".gz");
+        let tmp = self.tmp_path();
+        self.send(Cmd::Open { tmp, gzip });
+    }
+
+    fn close_current(&mut self) {
+        self.flush_chunk();
+        let name = self.names[self.file].clone();
+        // An empty day's file is stamped with the end of its day.
+        let last = self.last.unwrap_or(self.start + (self.file as i64 + 1) * DAY - 1);
+        let mtime = UNIX_EPOCH + Duration::from_micros(last.max(0) as u64);
+        let tmp = self.tmp_path();
+        let path = self.dir.join(&name);
+        self.send(Cmd::Close { tmp, path, mtime });
+        self.done.push(TruthFile {
+            gzip: name.ends_with(".gz"),
+            name,
+            lines: self.lines,
+            bytes: self.bytes,
+            first: self.first.map(iso_seconds),
+            last: self.last.map(iso_seconds),
+        });
+        (self.lines, self.bytes, self.first, self.last) = (0, 0, None, None);
+    }
+}
+
+enum Out {
+    Plain(BufWriter<File>),
+    Gzip(GzEncoder<BufWriter<File>>),
+}
+
+/// The writer thread: owns the open file, returns emptied buffers for reuse.
+fn write_files(rx: Receiver<Cmd>, spare: SyncSender<Vec<u8>>) -> Result<(), SimError> {
+    let mut out: Option<(Out, PathBuf)> = None;
+    for cmd in rx {
+        match cmd {
+            Cmd::Open { tmp, gzip } => out = Some((create(&tmp, gzip)?, tmp)),
+            Cmd::Data(mut chunk) => {
+                if let Some((o, tmp)) = out.as_mut() {
+                    write_chunk(o, &chunk).map_err(|e| io_err(tmp, e))?;
+                }
+                chunk.clear();
+                let _ = spare.try_send(chunk);
+            }
+            Cmd::Close { tmp, path, mtime } => {
+                if let Some((o, _)) = out.take() {
+                    close(o, mtime).map_err(|e| io_err(&tmp, e))?;
+                    std::fs::rename(&tmp, &path).map_err(|e| io_err(&path, e))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn io_err(path: &Path, source: io::Error) -> SimError {
+    SimError::Io { path: path.to_path_buf(), source }
+}
+
+fn create(tmp: &Path, gzip: bool) -> Result<Out, SimError> {
+    let file = File::create(tmp).map_err(|e| io_err(tmp, e))?;
+    let w = BufWriter::with_capacity(CHUNK, file);
+    Ok(if gzip { Out::Gzip(GzEncoder::new(w, Compression::fast())) } else { Out::Plain(w) })
+}
+
+fn write_chunk(out: &mut Out, chunk: &[u8]) -> io::Result<()> {
+    match out {
+        Out::Plain(w) => w.write_all(chunk),
+        Out::Gzip(g) => g.write_all(chunk),
+    }
+}
+
+fn close(out: Out, mtime: SystemTime) -> io::Result<()> {
+    let buffered = match out {
+        Out::Plain(w) => w,
+        Out::Gzip(g) => g.finish()?,
+    };
+    let file = buffered.into_inner().map_err(|e| e.into_error())?;
+    file.set_modified(mtime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logrotate_names() {
+        assert_eq!(rotated_name(0), "mail.log");
+        assert_eq!(rotated_name(1), "mail.log.1");
+        assert_eq!(rotated_name(4), "mail.log.4.gz");
+        for ok in ["mail.log", "mail.log.1", "mail.log.12.gz", "mail.log.gz"] {
+            assert!(is_rotated_name(ok), "{ok}");
+        }
+        for no in ["mail.log.bak", "mail.logx", "mail.log.", "maillog", "truth.json"] {
+            assert!(!is_rotated_name(no), "{no}");
+        }
+    }
+}
