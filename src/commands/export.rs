@@ -18,5 +18,5 @@ pub fn run(a: &ExportArgs) -> anyhow::Result<Outcome> {
     };
     let mut out = stdout();
     crate::render::write_frame(&df, a.output.format, &zone, &mut out)?;
-    finish(out, &ds)
+    finish(out, ds)
 }

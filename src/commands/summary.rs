@@ -36,7 +36,7 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
         Format::Json => write_json(&ds, &totals, &tables, &mut out)?,
         f => write_sections(&ds, &totals, &tables, f, &zone, &mut out)?,
     }
-    finish(out, &ds)
+    finish(out, ds)
 }
 
 fn totals_frame(t: &Totals) -> PolarsResult<DataFrame> {

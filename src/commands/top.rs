@@ -13,5 +13,5 @@ pub fn run(a: &TopArgs) -> anyhow::Result<Outcome> {
     let df = lf.collect()?;
     let mut out = stdout();
     crate::render::write_frame(&df, a.output.format, &zone, &mut out)?;
-    finish(out, &ds)
+    finish(out, ds)
 }

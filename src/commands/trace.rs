@@ -28,7 +28,7 @@ pub fn run(a: &TraceArgs) -> anyhow::Result<Outcome> {
     if flows.is_empty() {
         eprintln!("postsleuth: no message matches {:?}", printable(&a.query));
     }
-    finish(out, &ds)
+    finish(out, ds)
 }
 
 /// Matching messages grouped into flows: each flow is a root message and

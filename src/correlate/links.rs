@@ -34,7 +34,7 @@ impl Correlator {
             orig_to: s.opt(d.orig_to),
             relay: s.intern(d.relay),
             delay: d.delay,
-            delays: s.intern(d.delays),
+            delays: super::parse_delays(d.delays),
             dsn: s.intern(d.dsn),
             status: s.intern(d.status),
             response: d.response.into(),

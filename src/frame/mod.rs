@@ -152,7 +152,9 @@ pub fn deliveries(ds: &Dataset) -> PolarsResult<DataFrame> {
     c.push(opt_str("orig_to", d.iter().map(|x| some(r, x.orig_to))));
     c.push(str_col("relay", d.iter().map(|x| r.str(x.relay))));
     c.push(Column::new("delay".into(), d.iter().map(|x| x.delay).collect::<Vec<_>>()));
-    c.push(str_col("delays", d.iter().map(|x| r.str(x.delays))));
+    let delays: Vec<Option<String>> =
+        d.iter().map(|x| x.delays.as_ref().map(crate::correlate::format_delays)).collect();
+    c.push(opt_str("delays", delays.iter().map(|s| s.as_deref())));
     c.push(str_col("dsn", d.iter().map(|x| r.str(x.dsn))));
     c.push(str_col("status", d.iter().map(|x| r.str(x.status))));
     c.push(str_col("response", d.iter().map(|x| &*x.response)));

@@ -49,13 +49,19 @@ impl Envelope<'_> {
 /// Splits a line into its envelope, or `None` when it is not a syslog line.
 pub fn parse(line: &str) -> Option<Envelope<'_>> {
     let (stamp, rest) = parse_stamp(line)?;
-    let rest = rest.strip_prefix(' ')?;
+    // Single-byte checks by hand: `strip_prefix(' ')` costs a memcmp call,
+    // and this runs for every line.
+    if rest.as_bytes().first() != Some(&b' ') {
+        return None;
+    }
+    let rest = &rest[1..];
     let sp = memchr::memchr(b' ', rest.as_bytes())?;
     let host = &rest[..sp];
     let rest = &rest[sp + 1..];
     let colon = memchr::memchr(b':', rest.as_bytes())?;
     let tag = &rest[..colon];
-    let payload = rest[colon + 1..].strip_prefix(' ').unwrap_or(&rest[colon + 1..]);
+    let after = &rest[colon + 1..];
+    let payload = if after.as_bytes().first() == Some(&b' ') { &after[1..] } else { after };
     let (program, pid) = split_pid(tag)?;
     let (instance, daemon) = match program.rfind('/') {
         Some(i) => (&program[..i], &program[i + 1..]),
@@ -69,14 +75,15 @@ pub fn parse(line: &str) -> Option<Envelope<'_>> {
 
 /// `smtpd[2310]` → (`smtpd`, 2310); a tag without a pid gets pid 0.
 fn split_pid(tag: &str) -> Option<(&str, u32)> {
-    match tag.strip_suffix(']') {
-        Some(t) => {
-            let open = t.rfind('[')?;
-            let pid = t[open + 1..].parse().ok()?;
-            Some((&t[..open], pid))
-        }
-        None if tag.contains(' ') => None,
-        None => Some((tag, 0)),
+    let b = tag.as_bytes();
+    if b.last() == Some(&b']') {
+        let open = memchr::memrchr(b'[', b)?;
+        let pid = tag[open + 1..b.len() - 1].parse().ok()?;
+        Some((&tag[..open], pid))
+    } else if memchr::memchr(b' ', b).is_some() {
+        None
+    } else {
+        Some((tag, 0))
     }
 }
 
