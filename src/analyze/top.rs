@@ -190,7 +190,8 @@ pub fn top(f: &Frames, key: Key, metric: Metric, every: Option<&str>, limit: usi
                 [col(m), col(name)],
                 SortMultipleOptions::default().with_order_descending_multi([true, false]),
             )
-            .limit(limit as IdxSize),
+            .limit(limit as IdxSize)
+            .select([col(name), col(m), all().exclude_cols([name, m]).as_expr()]),
         Some(every) => per_bucket(lf, name, m, aggregations_for(fact, key), every, limit)?,
     };
     Ok(lf)
@@ -228,6 +229,12 @@ fn per_bucket(
         )
         .with_column(rank)
         .filter(col("rank").lt_eq(lit(limit as u32)))
-        .select([col("bucket"), col("rank"), all().exclude_cols(["bucket", "rank"]).as_expr()]);
+        .select([
+            col("bucket"),
+            col("rank"),
+            col(name),
+            col(m),
+            all().exclude_cols(["bucket", "rank", name, m]).as_expr(),
+        ]);
     Ok(ranked)
 }
