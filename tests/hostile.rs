@@ -121,9 +121,16 @@ fn terminal_tables_have_no_escapes_and_stay_intact() {
         assert_no_terminal_controls(&what, &out);
         assert_tables_intact(&what, &out);
     }
-    // The escaped form is still there for the analyst to read.
-    // (comfy-table wraps long cells, so look for short pieces.)
-    let out = output(&["export", "--table", "rejects", p]);
+    // The escaped form is still there for the analyst to read (on a
+    // terminal wide enough that comfy-table does not wrap the cell).
+    let wide = std::process::Command::new(support::bin())
+        .arg("export")
+        .args(support::FIXED)
+        .args(["--table", "rejects", p])
+        .env("COLUMNS", "2000")
+        .output()
+        .unwrap();
+    let out = stdout(&wide);
     assert!(out.contains("\\x1b[2J") && out.contains("\\x1b]0;"), "{out}");
     let out = output(&["trace", "0A1B2C3D4E", p]);
     assert!(out.contains("message-id  <\"><img src=x onerror=alert(1)>\\x1b[2J@evil.test>"), "{out}");

@@ -29,7 +29,11 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let mut tables: Vec<(String, DataFrame)> = Vec::new();
     for (title, key, metric) in SECTIONS {
         let query = analyze::top::top(&frames, key, metric, None, TOP).map_err(anyhow::Error::msg)?;
-        tables.push((title.to_string(), query.collect()?));
+        // One screen: the volume rankings leave bytes and times to `top`.
+        let keep = |c: &str| metric != Metric::Messages || !matches!(c, "bytes" | "first" | "last");
+        let df = query.collect()?;
+        let cols: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).filter(|c| keep(c)).collect();
+        tables.push((title.to_string(), df.select(cols)?));
     }
     let mut out = stdout();
     match a.output.format {

@@ -42,8 +42,17 @@ fn write_table(names: &[String], rows: &[Vec<Cell>], zone: &Zone, out: &mut dyn 
         t.set_width(w);
     }
     t.set_header(names);
+    let mut key_width = 0;
     for row in rows {
-        t.add_row(row.iter().map(|c| text::cell(&c.display(zone), MAX_CELL)));
+        let cells: Vec<String> = row.iter().map(|c| text::cell(&c.display(zone), MAX_CELL)).collect();
+        key_width = key_width.max(cells.first().map_or(0, |c| c.chars().count()));
+        t.add_row(cells);
+    }
+    // The first column names who or what (an account, an IP): wrap the
+    // figures before it, up to 40 characters.
+    if let Some(c) = t.column_mut(0) {
+        let w = (key_width.clamp(names[0].len(), 40) + 2) as u16;
+        c.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(comfy_table::Width::Fixed(w)));
     }
     writeln!(out, "{t}")?;
     Ok(())
