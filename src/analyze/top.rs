@@ -191,22 +191,38 @@ pub fn top(f: &Frames, key: Key, metric: Metric, every: Option<&str>, limit: usi
                 SortMultipleOptions::default().with_order_descending_multi([true, false]),
             )
             .limit(limit as IdxSize)
-            .select([col(name), col(m), all().exclude_cols([name, m]).as_expr()]),
-        Some(every) => per_bucket(lf, name, m, aggregations_for(fact, key), every, limit)?,
+            .select([col(name), col(m), all().exclude_cols(skip(key, name, m)).as_expr()]),
+        Some(every) => per_bucket(lf, key, m, aggregations_for(fact, key), every, limit)?,
     };
     Ok(lf)
 }
 
+/// Columns placed first, or saying nothing: ranked by IP, each row has one
+/// distinct IP.
+fn skip<'a>(key: Key, name: &'a str, m: &'a str) -> Vec<&'a str> {
+    let mut cols = vec![name, m];
+    if key == Key::Ip && m != "distinct_ips" {
+        cols.push("distinct_ips");
+    }
+    cols
+}
+
+fn skip_bucketed<'a>(key: Key, name: &'a str, m: &'a str) -> Vec<&'a str> {
+    let mut cols = skip(key, name, m);
+    cols.extend(["bucket", "rank"]);
+    cols
+}
+
 fn per_bucket(
     lf: LazyFrame,
-    name: &str,
+    key: Key,
     m: &str,
     aggs: Vec<Expr>,
     every: &str,
     limit: usize,
 ) -> Result<LazyFrame, String> {
-    let every =
-        Duration::try_parse(every).map_err(|_| format!("--every {every:?}: use a duration like 15m, 1h, 1d, 1w"))?;
+    let every = bucket(every)?;
+    let name = key_name(key);
     let options = DynamicGroupOptions {
         every,
         period: every,
@@ -234,7 +250,7 @@ fn per_bucket(
             col("rank"),
             col(name),
             col(m),
-            all().exclude_cols(["bucket", "rank", name, m]).as_expr(),
+            all().exclude_cols(skip_bucketed(key, name, m)).as_expr(),
         ]);
     Ok(ranked)
 }
