@@ -35,36 +35,66 @@ fn write_table(names: &[String], rows: &[Vec<Cell>], zone: &Zone, out: &mut dyn 
         writeln!(out, "(none)")?;
         return Ok(());
     }
+    let cells: Vec<Vec<String>> =
+        rows.iter().map(|row| row.iter().map(|c| text::cell(&c.display(zone), MAX_CELL)).collect()).collect();
+    let header: Vec<String> = names.iter().map(|n| text::cell(n, MAX_CELL)).collect();
+    let shown = fitting_columns(&header, &cells, terminal_width());
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED);
-    t.set_content_arrangement(ContentArrangement::Dynamic);
-    if let Some((w, _)) = terminal_width() {
-        t.set_width(w);
-    }
-    t.set_header(names);
-    let mut key_width = 0;
-    for row in rows {
-        let cells: Vec<String> = row.iter().map(|c| text::cell(&c.display(zone), MAX_CELL)).collect();
-        key_width = key_width.max(cells.first().map_or(0, |c| c.chars().count()));
-        t.add_row(cells);
-    }
-    // The first column names who or what (an account, an IP): wrap the
-    // figures before it, up to 40 characters.
-    if let Some(c) = t.column_mut(0) {
-        let w = (key_width.clamp(names[0].len(), 40) + 2) as u16;
-        c.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(comfy_table::Width::Fixed(w)));
+    // No wrapping: a wrapped account name or timestamp is unreadable. Columns
+    // that do not fit are left out and named below the table instead.
+    t.set_content_arrangement(ContentArrangement::Disabled);
+    t.set_header(&header[..shown.len()]);
+    for row in &cells {
+        t.add_row(row.iter().zip(&shown).map(|(c, &w)| text::cell(c, w)));
     }
     writeln!(out, "{t}")?;
+    if shown.len() < names.len() {
+        let rest = names[shown.len()..].join(", ");
+        writeln!(
+            out,
+            "({} more columns: {rest}; widen the terminal or use --format csv|json)",
+            names.len() - shown.len()
+        )?;
+    }
     Ok(())
 }
 
-/// The terminal's width when stdout is one; `COLUMNS` otherwise, if set.
-fn terminal_width() -> Option<(u16, u16)> {
+/// The widths of the leading columns that fit in `avail` terminal columns
+/// (each column costs its width plus 3 for padding and border). The first
+/// column is always shown, cut to fit if it must be.
+fn fitting_columns(header: &[String], cells: &[Vec<String>], avail: Option<usize>) -> Vec<usize> {
+    let width = |i: usize| {
+        let w = cells.iter().filter_map(|r| r.get(i)).map(|c| c.chars().count()).max().unwrap_or(0);
+        w.max(header[i].chars().count())
+    };
+    let avail = avail.unwrap_or(usize::MAX);
+    let mut used = 1;
+    let mut shown = Vec::new();
+    for i in 0..header.len() {
+        let w = width(i);
+        if used + w + 3 > avail {
+            if shown.is_empty() {
+                shown.push(avail.saturating_sub(4).max(8));
+            }
+            break;
+        }
+        used += w + 3;
+        shown.push(w);
+    }
+    shown
+}
+
+/// The terminal's width when stdout is one; `COLUMNS` otherwise, if set;
+/// unlimited when writing to a file or pipe.
+fn terminal_width() -> Option<usize> {
     use std::io::IsTerminal;
     if std::io::stdout().is_terminal() {
-        return comfy_table::Table::new().width().map(|w| (w, 0));
+        if let Some(w) = comfy_table::Table::new().width() {
+            return Some(w as usize);
+        }
     }
-    std::env::var("COLUMNS").ok()?.parse().ok().map(|w| (w, 0))
+    std::env::var("COLUMNS").ok()?.parse().ok()
 }
 
 fn write_markdown(names: &[String], rows: &[Vec<Cell>], zone: &Zone, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -142,6 +172,15 @@ fn write_json(names: &[String], rows: &[Vec<Cell>], out: &mut dyn Write) -> anyh
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_that_do_not_fit_are_left_out() {
+        let header: Vec<String> = ["account", "messages", "first"].iter().map(|s| s.to_string()).collect();
+        let cells = vec![vec!["julien.fournier@example.com".to_string(), "2767".into(), "2026-11-20 12:25:34".into()]];
+        assert_eq!(fitting_columns(&header, &cells, None), [27, 8, 19]);
+        assert_eq!(fitting_columns(&header, &cells, Some(60)), [27, 8]);
+        assert_eq!(fitting_columns(&header, &cells, Some(20)), [16]);
+    }
 
     #[test]
     fn csv_neutralises_formulas() {
