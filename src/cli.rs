@@ -253,6 +253,8 @@ pub enum Metric {
     AuthFailures,
     /// Distinct client IPs.
     DistinctIps,
+    /// Distinct client countries (a cracked account is used from many).
+    DistinctCountries,
 }
 
 #[derive(Args, Debug, Clone)]

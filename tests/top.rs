@@ -54,6 +54,11 @@ fn accounts_by_every_volume_metric() {
         &["--by", "account", "--metric", "bounced"],
         &["account,bounced", "alice@example.com,1", "bob@example.org,0"],
     );
+    // Documentation addresses are one "country" of their own.
+    check(
+        &["--by", "account", "--metric", "distinct-countries"],
+        &["account,distinct_countries", "alice@example.com,1", "bob@example.org,1"],
+    );
     check(
         &["--by", "account", "--metric", "distinct-ips"],
         &["account,distinct_ips", "alice@example.com,2", "bob@example.org,1"],
@@ -65,9 +70,9 @@ fn full_row_for_an_account() {
     check(
         &["--by", "account"],
         &[
-            "account,messages,recipients,bytes,deferred,bounced,distinct_ips,first,last",
-            "alice@example.com,2,3,3000,1,1,2,2026-11-23T10:00:01Z,2026-11-23T10:30:01Z",
-            "bob@example.org,1,1,5000,0,0,1,2026-11-23T11:10:01Z,2026-11-23T11:10:01Z",
+            "account,messages,recipients,bytes,deferred,bounced,distinct_ips,distinct_countries,first,last",
+            "alice@example.com,2,3,3000,1,1,2,1,2026-11-23T10:00:01Z,2026-11-23T10:30:01Z",
+            "bob@example.org,1,1,5000,0,0,1,1,2026-11-23T11:10:01Z,2026-11-23T11:10:01Z",
         ],
     );
 }

@@ -44,6 +44,7 @@ pub fn metric_name(m: Metric) -> &'static str {
         Metric::Rejected => "rejected",
         Metric::AuthFailures => "auth_failures",
         Metric::DistinctIps => "distinct_ips",
+        Metric::DistinctCountries => "distinct_countries",
     }
 }
 
@@ -110,6 +111,7 @@ fn aggregations(fact: Fact) -> Vec<Expr> {
             col("final_deferred").sum().alias("deferred"),
             col("final_bounced").sum().alias("bounced"),
             col("root_client_ip").drop_nulls().n_unique().alias("distinct_ips"),
+            col("root_country").drop_nulls().n_unique().alias("distinct_countries"),
         ],
         Fact::Deliveries => vec![
             col("root").n_unique().alias("messages"),
@@ -132,7 +134,9 @@ fn aggregations(fact: Fact) -> Vec<Expr> {
 /// The metric columns [`aggregations`] yields for a fact.
 fn has_metric(fact: Fact, metric: &str) -> bool {
     let names: &[&str] = match fact {
-        Fact::Messages => &["messages", "recipients", "bytes", "deferred", "bounced", "distinct_ips"],
+        Fact::Messages => {
+            &["messages", "recipients", "bytes", "deferred", "bounced", "distinct_ips", "distinct_countries"]
+        }
         Fact::Deliveries => &["messages", "recipients", "deferred", "bounced", "distinct_ips"],
         Fact::Rejects => &["rejected", "distinct_ips"],
         Fact::Auth => &["auth_failures", "distinct_ips"],
@@ -191,36 +195,32 @@ pub fn top(f: &Frames, key: Key, metric: Metric, every: Option<&str>, limit: usi
                 SortMultipleOptions::default().with_order_descending_multi([true, false]),
             )
             .limit(limit as IdxSize)
-            .select([col(name), col(m), all().exclude_cols(skip(key, name, m)).as_expr()]),
-        Some(every) => per_bucket(lf, key, m, aggregations_for(fact, key), every, limit)?,
+            .select([col(name), col(m), all().exclude_cols(skip(fact, key, name, m)).as_expr()]),
+        Some(every) => per_bucket(lf, fact, key, m, every, limit)?,
     };
     Ok(lf)
 }
 
 /// Columns placed first, or saying nothing: ranked by IP, each row has one
-/// distinct IP.
-fn skip<'a>(key: Key, name: &'a str, m: &'a str) -> Vec<&'a str> {
+/// distinct IP and one country.
+fn skip<'a>(fact: Fact, key: Key, name: &'a str, m: &'a str) -> Vec<&'a str> {
+    let trivial: &[&'a str] = match key {
+        Key::Ip => &["distinct_ips", "distinct_countries"],
+        Key::Country => &["distinct_countries"],
+        _ => &[],
+    };
     let mut cols = vec![name, m];
-    if key == Key::Ip && m != "distinct_ips" {
-        cols.push("distinct_ips");
-    }
+    cols.extend(trivial.iter().filter(|c| **c != m && has_metric(fact, c)));
     cols
 }
 
-fn skip_bucketed<'a>(key: Key, name: &'a str, m: &'a str) -> Vec<&'a str> {
-    let mut cols = skip(key, name, m);
+fn skip_bucketed<'a>(fact: Fact, key: Key, name: &'a str, m: &'a str) -> Vec<&'a str> {
+    let mut cols = skip(fact, key, name, m);
     cols.extend(["bucket", "rank"]);
     cols
 }
 
-fn per_bucket(
-    lf: LazyFrame,
-    key: Key,
-    m: &str,
-    aggs: Vec<Expr>,
-    every: &str,
-    limit: usize,
-) -> Result<LazyFrame, String> {
+fn per_bucket(lf: LazyFrame, fact: Fact, key: Key, m: &str, every: &str, limit: usize) -> Result<LazyFrame, String> {
     let every = bucket(every)?;
     let name = key_name(key);
     let options = DynamicGroupOptions {
@@ -237,7 +237,7 @@ fn per_bucket(
     let ranked = lf
         .sort(["time"], SortMultipleOptions::default())
         .group_by_dynamic(col("time"), [col(name)], options)
-        .agg(aggs)
+        .agg(aggregations_for(fact, key))
         .rename(["time"], ["bucket"], true)
         .sort_by_exprs(
             [col("bucket"), col(m), col(name)],
@@ -250,7 +250,7 @@ fn per_bucket(
             col("rank"),
             col(name),
             col(m),
-            all().exclude_cols(skip_bucketed(key, name, m)).as_expr(),
+            all().exclude_cols(skip_bucketed(fact, key, name, m)).as_expr(),
         ]);
     Ok(ranked)
 }
