@@ -225,7 +225,8 @@ impl Sink {
 
 enum Out {
     Plain(BufWriter<File>),
-    Gzip(GzEncoder<BufWriter<File>>),
+    /// Boxed: the encoder's state dwarfs a `BufWriter`, and there is one `Out` per run.
+    Gzip(Box<GzEncoder<BufWriter<File>>>),
 }
 
 /// The writer thread: owns the open file, returns emptied buffers for reuse.
@@ -259,7 +260,7 @@ fn io_err(path: &Path, source: io::Error) -> SimError {
 fn create(tmp: &Path, gzip: bool) -> Result<Out, SimError> {
     let file = File::create(tmp).map_err(|e| io_err(tmp, e))?;
     let w = BufWriter::with_capacity(CHUNK, file);
-    Ok(if gzip { Out::Gzip(GzEncoder::new(w, Compression::fast())) } else { Out::Plain(w) })
+    Ok(if gzip { Out::Gzip(Box::new(GzEncoder::new(w, Compression::fast()))) } else { Out::Plain(w) })
 }
 
 fn write_chunk(out: &mut Out, chunk: &[u8]) -> io::Result<()> {
