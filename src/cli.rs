@@ -64,6 +64,12 @@ pub enum Command {
     /// Dump correlated records (messages, deliveries, auth, rejects, sessions) as rows.
     #[command(long_about = EXPORT_ABOUT, after_help = EXIT_CODES)]
     Export(ExportArgs),
+    /// Which account or uid was compromised, since when (login, file:line), and what to clean up.
+    #[command(long_about = SUSPECTS_ABOUT, after_help = EXIT_CODES)]
+    Suspects(SuspectsArgs),
+    /// One account, IP or uid=N hour by hour: logins, failures, messages, with the compromise marked.
+    #[command(long_about = TIMELINE_ABOUT, after_help = EXIT_CODES)]
+    Timeline(TimelineArgs),
 }
 
 const SUMMARY_ABOUT: &str = "\
@@ -363,4 +369,132 @@ pub struct SimulateArgs {
     /// Replace the mail.log* files of an earlier simulation in DIR.
     #[arg(long)]
     pub force: bool,
+}
+
+const SUSPECTS_ABOUT: &str = "\
+Rank SASL accounts and local uids by how likely they were taken over, and say since when.
+
+For each account: its usual volume and where it logs in from, learned from the input itself;
+the compromise = the first successful login from an IP, network, ASN or country new to it
+that is followed by abnormal volume; the brute-force wave before it (failures, IPs,
+networks, first and last); what followed (messages, recipients, deferred/bounced share,
+client IPs, countries); a score with the reasons behind it, and the log lines (file:line, raw
+text) that prove each claim. A uid (a web application sending through pickup) has no logins:
+its compromise time is the start of its abnormal volume.
+
+Score (a suspect from --threshold 5): +3 the compromise login is from a country no other
+account uses (+2 if it is only new to the account); +3 abnormal hours (>= --ratio times its
+usual busy hour, the 90th percentile of its hours, taken from before a long burst); +2 at
+least --min-hours of them; +2 >= --min-ips client IPs and +1 >= 3 countries since the
+compromise; +1 >= 30% of its messages deferred or bounced; +2 >= --min-failures failed
+logins naming the account before; +2 a login from a new IP whose IP or network failed
+>= --min-failures times just before (the smoking gun).
+
+--emit prints what to do next and nothing else; postsleuth never deletes or blocks anything:
+  queue-ids        the suspects' messages still queued or held at the end of the input (and
+                   the bounce notifications about them), one per line, for postsuper -d -
+  nft              attacker IPs and networks as an nftables ruleset (nft -f FILE)
+  iptables         the same as iptables/ip6tables commands
+  postfix-access   the same as a Postfix CIDR table for check_client_access
+  window           the time to review: --since/--until from the brute force to the last message
+
+Examples:
+  postsleuth suspects                             /var/log/mail.log and its rotated siblings
+  postsleuth suspects sample-logs/ --format json | jq '.suspects[0].compromised_at'
+  postsleuth suspects --emit queue-ids | postsuper -d -
+  postsleuth suspects --emit nft > /etc/nftables.d/postsleuth.nft
+  postsleuth suspects --suspect uid=33 --emit window
+  postsleuth suspects --all --threshold 3 --since 7d";
+
+const TIMELINE_ABOUT: &str = "\
+One account, client IP or local uid, bucket by bucket (an hour unless --every says otherwise):
+successful logins and where from (IP and country; for an IP, the accounts), failed logins
+(naming the account, or from the IP), messages, recipients, deferred and bounced deliveries.
+The mark column shows the brute-force wave, the abnormal hours and the estimated compromise
+instant, found as `suspects` finds them (same scoring options).
+
+Examples:
+  postsleuth timeline julien.fournier@example.com sample-logs/
+  postsleuth timeline 113.187.92.112 sample-logs/ --every 6h
+  postsleuth timeline uid=33 --since 2d --format csv > uid33.csv";
+
+/// How `suspects` and `timeline` decide what is abnormal.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Scoring")]
+pub struct ScoringArgs {
+    /// Score from which an account or uid is a suspect.
+    #[arg(long, value_name = "POINTS", default_value_t = 5)]
+    pub threshold: u32,
+    /// An hour is abnormal with this many times the identity's usual busy hour (its 90th percentile, at least 1 message).
+    #[arg(long, value_name = "X", default_value_t = 10.0)]
+    pub ratio: f64,
+    /// Abnormal hours that make the volume sustained.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub min_hours: usize,
+    /// How soon after a login from somewhere new abnormal volume must start for it to be the compromise.
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub horizon: String,
+    /// How long before the compromise failed logins count as its brute-force wave.
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub lookback: String,
+    /// Failed logins that make a brute-force wave (naming the account) or a smoking gun (from one IP or network).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub min_failures: u64,
+    /// Client IPs after the compromise that make a botnet.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub min_ips: u64,
+}
+
+/// What `suspects --emit` prints.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Emit {
+    /// Queue IDs still queued or held, one per line (for `postsuper -d -`).
+    QueueIds,
+    /// Attacker IPs and networks as an nftables ruleset.
+    Nft,
+    /// Attacker IPs and networks as iptables/ip6tables commands.
+    Iptables,
+    /// Attacker IPs and networks as a Postfix CIDR table for check_client_access.
+    PostfixAccess,
+    /// The time window to review, as --since/--until.
+    Window,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SuspectsArgs {
+    /// Only this account or uid=N, whatever its score (repeatable).
+    #[arg(long = "suspect", value_name = "ACCOUNT|uid=N")]
+    pub suspects: Vec<String>,
+    /// Also list the accounts and uids below the threshold.
+    #[arg(long)]
+    pub all: bool,
+    /// Print what to do next instead of the report.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub emit: Option<Emit>,
+    /// How many brute-force sources (IPs, networks) to list.
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Last: its help heading would otherwise carry over to the options after it.
+    #[command(flatten)]
+    pub scoring: ScoringArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TimelineArgs {
+    /// A SASL username, a client IP, or uid=N.
+    pub target: String,
+    /// Bucket size: 15m, 1h, 6h, 1d…
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub every: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Last: its help heading would otherwise carry over to the options after it.
+    #[command(flatten)]
+    pub scoring: ScoringArgs,
 }

@@ -5,6 +5,8 @@ pub mod export;
 pub mod geo;
 pub mod simulate;
 pub mod summary;
+pub mod suspects;
+pub mod timeline;
 pub mod top;
 pub mod trace;
 

@@ -60,9 +60,14 @@ fn write_table(names: &[String], rows: &[Vec<Cell>], zone: &Zone, out: &mut dyn 
     Ok(())
 }
 
+/// Narrowest a column is cut to rather than left out: less shows too little
+/// of an address or a mark to be worth the space.
+const MIN_CUT: usize = 16;
+
 /// The widths of the leading columns that fit in `avail` terminal columns
 /// (each column costs its width plus 3 for padding and border). The first
-/// column is always shown, cut to fit if it must be.
+/// column is always shown, cut to fit if it must be; so is the first that
+/// does not fit when at least [`MIN_CUT`] columns are left for it.
 fn fitting_columns(header: &[String], cells: &[Vec<String>], avail: Option<usize>) -> Vec<usize> {
     let width = |i: usize| {
         let w = cells.iter().filter_map(|r| r.get(i)).map(|c| c.chars().count()).max().unwrap_or(0);
@@ -74,8 +79,11 @@ fn fitting_columns(header: &[String], cells: &[Vec<String>], avail: Option<usize
     for i in 0..header.len() {
         let w = width(i);
         if used + w + 3 > avail {
+            let left = avail.saturating_sub(used + 3);
             if shown.is_empty() {
-                shown.push(avail.saturating_sub(4).max(8));
+                shown.push(left.max(8));
+            } else if left >= MIN_CUT {
+                shown.push(left);
             }
             break;
         }
@@ -180,6 +188,8 @@ mod tests {
         assert_eq!(fitting_columns(&header, &cells, None), [27, 8, 19]);
         assert_eq!(fitting_columns(&header, &cells, Some(60)), [27, 8]);
         assert_eq!(fitting_columns(&header, &cells, Some(20)), [16]);
+        // Room for 17 of the last column's 19: cut, not left out.
+        assert_eq!(fitting_columns(&header, &cells, Some(62)), [27, 8, 17]);
     }
 
     #[test]

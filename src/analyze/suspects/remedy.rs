@@ -1,0 +1,214 @@
+//! What to do next, as text an admin can review and run: the queue IDs to
+//! delete, the addresses to block, the time window to read. postsleuth only
+//! prints these; it never touches the queue or the firewall.
+
+use super::{baseline::Login, sent_since, Suspect, Who};
+use crate::analyze::Frames;
+use crate::time::{rfc3339_utc, Micros};
+use polars::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::net::IpAddr;
+
+/// `(host, queue_id)` of the suspects' messages still `queued` or `held` at
+/// the end of the input (content-filter copies included: that is where a
+/// message waits after the filter), and of the bounce notifications about
+/// them. Messages from an account's own earlier IPs are left out.
+pub fn queue_ids(f: &Frames, suspects: &[&Suspect]) -> PolarsResult<Vec<(String, String)>> {
+    let mut ids: BTreeSet<(String, String)> = BTreeSet::new();
+    for s in suspects {
+        let Some(t) = s.since() else { continue };
+        let spam =
+            sent_since(f.messages.clone().lazy(), &s.who, t, &s.baseline_ips).select([col("message")]).collect()?;
+        let spam = spam.column("message")?.as_materialized_series().clone();
+        let notices = f.messages.clone().lazy().filter(
+            col("link")
+                .eq(lit("notification"))
+                .and(col("parent").is_in(lit(spam.clone()).implode(false), false).fill_null(lit(false))),
+        );
+        let mine = f.messages.clone().lazy().filter(col("message").is_in(lit(spam).implode(false), false));
+        let queued = concat([mine, notices], UnionArgs::default())?
+            .filter(col("state").eq(lit("queued")).or(col("state").eq(lit("held"))))
+            .select([col("host"), col("queue_id")])
+            .collect()?;
+        let (hosts, qids) = (queued.column("host")?.str()?, queued.column("queue_id")?.str()?);
+        for (h, q) in hosts.iter().zip(qids.iter()) {
+            if let (Some(h), Some(q)) = (h, q) {
+                ids.insert((h.to_string(), q.to_string()));
+            }
+        }
+    }
+    Ok(ids.into_iter().collect())
+}
+
+/// An address or network to block, and why.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Block {
+    /// `203.0.113.7/32`, `198.51.100.0/24`, `2001:db8:1:2::/64`.
+    pub cidr: String,
+    pub v6: bool,
+    pub addresses: usize,
+}
+
+/// Why some attacker addresses are not in the block list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Spared {
+    /// Logged in as an account that is not a suspect: an office NAT, a
+    /// shared ISP address.
+    pub shared: usize,
+    /// Private, loopback, documentation…: not on the Internet.
+    pub not_public: usize,
+}
+
+/// The attacker addresses of `suspects` (logins from new IPs since the
+/// compromise, and the brute-force wave's IPs) as a block list: IPv4
+/// addresses sharing a /24 with another become the /24, IPv6 addresses
+/// their /64 (one end site). Addresses any other account logs in from are
+/// spared, so that blocking cannot lock out an office.
+pub fn block_list(suspects: &[&Suspect], wave_ips: &BTreeSet<String>, logins: &[Login]) -> (Vec<Block>, Spared) {
+    let accounts: HashSet<&str> = suspects
+        .iter()
+        .filter_map(|s| match &s.who {
+            Who::Account(a) => Some(a.as_str()),
+            Who::Uid(_) => None,
+        })
+        .collect();
+    let others: HashSet<&str> =
+        logins.iter().filter(|l| !accounts.contains(l.account.as_str())).map(|l| l.ip.as_str()).collect();
+    let mut spared = Spared::default();
+    let mut ips: BTreeSet<IpAddr> = BTreeSet::new();
+    for ip in suspects.iter().flat_map(|s| s.attacker_ips.iter()).chain(wave_ips) {
+        let Ok(addr) = ip.parse::<IpAddr>() else { continue };
+        if others.contains(ip.as_str()) {
+            spared.shared += 1;
+        } else if !crate::enrich::classify(addr).is_public() {
+            spared.not_public += 1;
+        } else {
+            ips.insert(addr);
+        }
+    }
+    (group(&ips), spared)
+}
+
+fn group(ips: &BTreeSet<IpAddr>) -> Vec<Block> {
+    let mut nets: BTreeMap<(bool, String), Vec<IpAddr>> = BTreeMap::new();
+    for ip in ips {
+        let net = crate::frame::net::network(&ip.to_string()).unwrap_or_else(|| ip.to_string());
+        nets.entry((ip.is_ipv6(), net)).or_default().push(*ip);
+    }
+    let mut out = Vec::new();
+    for ((v6, net), members) in nets {
+        if v6 || members.len() > 1 {
+            out.push(Block { cidr: net, v6, addresses: members.len() });
+        } else {
+            out.extend(members.iter().map(|ip| Block { cidr: format!("{ip}/32"), v6, addresses: 1 }));
+        }
+    }
+    out
+}
+
+/// The time to review for one suspect: from the first brute-force failure
+/// (or the compromise) to one second after its last message.
+pub fn window(s: &Suspect) -> Option<(Micros, Micros)> {
+    let since = s.since()?;
+    let start = s.wave.as_ref().map_or(since, |w| w.first.time.min(since));
+    let end = s.after.last.unwrap_or(since).max(since) + crate::time::MICROS_PER_SEC;
+    Some((start, end))
+}
+
+/// `--since … --until …` lines, one per suspect, with a comment naming it.
+pub fn window_text(suspects: &[&Suspect]) -> String {
+    let mut out = String::new();
+    for s in suspects {
+        if let Some((a, b)) = window(s) {
+            out.push_str(&format!(
+                "# {}\n--since {} --until {}\n",
+                comment_safe(&s.who.to_string()),
+                rfc3339_utc(a),
+                rfc3339_utc(b)
+            ));
+        }
+    }
+    out
+}
+
+/// A one-line comment: whatever an attacker put in a SASL username cannot
+/// start a new line of a script.
+fn comment_safe(s: &str) -> String {
+    crate::text::printable(s).into_owned()
+}
+
+fn header(what: &str, suspects: &[&Suspect], spared: &Spared) -> String {
+    let names: Vec<String> = suspects.iter().map(|s| comment_safe(&s.who.to_string())).collect();
+    let mut h = format!(
+        "# postsleuth: {what} for {}\n# Review before use; postsleuth changes nothing itself.\n",
+        names.join(", ")
+    );
+    if spared.shared > 0 {
+        h.push_str(&format!("# Left out: {} addresses that other accounts also log in from.\n", spared.shared));
+    }
+    if spared.not_public > 0 {
+        h.push_str(&format!("# Left out: {} private, loopback or reserved addresses.\n", spared.not_public));
+    }
+    h
+}
+
+/// An nftables ruleset (`nft -f FILE`) with one set per address family.
+pub fn nft(blocks: &[Block], suspects: &[&Suspect], spared: &Spared) -> String {
+    let mut out = header("attacker addresses as nftables sets", suspects, spared);
+    out.push_str("table inet postsleuth {\n");
+    for (name, v6, ty) in [("attackers4", false, "ipv4_addr"), ("attackers6", true, "ipv6_addr")] {
+        out.push_str(&format!("\tset {name} {{\n\t\ttype {ty}\n\t\tflags interval\n"));
+        let elems: Vec<&str> = blocks.iter().filter(|b| b.v6 == v6).map(|b| b.cidr.as_str()).collect();
+        if !elems.is_empty() {
+            out.push_str(&format!("\t\telements = {{\n\t\t\t{}\n\t\t}}\n", elems.join(",\n\t\t\t")));
+        }
+        out.push_str("\t}\n");
+    }
+    out.push_str("\tchain input {\n\t\ttype filter hook input priority -1; policy accept;\n");
+    out.push_str("\t\tip saddr @attackers4 drop\n\t\tip6 saddr @attackers6 drop\n\t}\n}\n");
+    out
+}
+
+/// `iptables`/`ip6tables` commands, one per address or network.
+pub fn iptables(blocks: &[Block], suspects: &[&Suspect], spared: &Spared) -> String {
+    let mut out = header("attacker addresses as iptables commands", suspects, spared);
+    for b in blocks {
+        let cmd = if b.v6 { "ip6tables" } else { "iptables" };
+        out.push_str(&format!("{cmd} -I INPUT -s {} -j DROP\n", b.cidr));
+    }
+    out
+}
+
+/// A Postfix CIDR table for `check_client_access`.
+pub fn postfix_access(blocks: &[Block], suspects: &[&Suspect], spared: &Spared) -> String {
+    let mut out = header("attacker addresses as a Postfix CIDR access table", suspects, spared);
+    out.push_str("# Save as /etc/postfix/postsleuth.cidr, then in main.cf:\n");
+    out.push_str("#   smtpd_client_restrictions = check_client_access cidr:/etc/postfix/postsleuth.cidr, …\n");
+    out.push_str("# and `postfix reload`. Client restrictions apply to SASL-authenticated clients too.\n");
+    for b in blocks {
+        out.push_str(&format!("{}\tREJECT abuse of a compromised account\n", b.cidr));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neighbours_become_networks() {
+        let ips: BTreeSet<IpAddr> = ["198.51.100.7", "198.51.100.9", "203.0.113.5", "2001:db8:1:2::5"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        let cidrs: Vec<String> = group(&ips).into_iter().map(|b| b.cidr).collect();
+        assert_eq!(cidrs, ["198.51.100.0/24", "203.0.113.5/32", "2001:db8:1:2::/64"]);
+    }
+
+    #[test]
+    fn rulesets_are_well_formed_when_empty() {
+        let s = nft(&[], &[], &Spared::default());
+        assert!(s.contains("set attackers4 {") && !s.contains("elements"));
+        assert_eq!(s.matches('{').count(), s.matches('}').count());
+    }
+}

@@ -1,0 +1,45 @@
+//! `postsleuth timeline ACCOUNT|IP|uid=N`: one identity bucket by bucket,
+//! with the brute force, the abnormal hours and the compromise marked as
+//! `suspects` finds them.
+
+use super::suspects::{duration, load_frames_quoting, thresholds};
+use super::{display_zone, finish, stdout, Outcome};
+use crate::analyze::suspects::timeline::{timeline, Marks, Target};
+use crate::analyze::suspects::{self as sus, Who};
+use crate::cli::TimelineArgs;
+use crate::text::printable;
+
+pub fn run(a: &TimelineArgs) -> anyhow::Result<Outcome> {
+    let zone = display_zone(&a.output)?;
+    let th = thresholds(&a.scoring)?;
+    let every = duration("--every", &a.every)?;
+    let target = Target::parse(&a.target);
+    let (ds, frames) = load_frames_quoting(&a.input, &zone)?;
+    let suspects = sus::suspects(&frames, &th)?;
+    let mut marks = Marks::default();
+    for s in &suspects {
+        let mine = match (&target, &s.who) {
+            (Target::Account(t), Who::Account(a)) => t == a,
+            (Target::Uid(t), Who::Uid(u)) => t == u,
+            // An IP's timeline marks the compromises it made.
+            (Target::Ip(ip), Who::Account(a)) if s.is_flagged(&th) => {
+                if let Some(l) = s.compromise.as_ref().filter(|l| &l.ip == ip) {
+                    let m = Marks::of(s, &zone).points.into_iter().filter(|(t, _)| *t == l.time);
+                    marks.points.extend(m.map(|(t, what)| (t, format!("{what} as {a}"))));
+                }
+                false
+            }
+            _ => false,
+        };
+        if mine {
+            marks = Marks::of(s, &zone);
+        }
+    }
+    let df = timeline(&frames, &target, every, &marks)?;
+    if df.height() == 0 && !a.input.quiet {
+        eprintln!("postsleuth: nothing found for {:?}", printable(&a.target));
+    }
+    let mut out = stdout();
+    crate::render::write_frame(&df, a.output.format, &zone, &mut out)?;
+    finish(out, ds)
+}
