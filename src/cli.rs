@@ -64,6 +64,9 @@ pub enum Command {
     /// Dump correlated records (messages, deliveries, auth, rejects, sessions) as rows.
     #[command(long_about = EXPORT_ABOUT, after_help = EXIT_CODES)]
     Export(ExportArgs),
+    /// Write a dated abuse report (Markdown, HTML with charts, JSON, CSV) for a day, week or month.
+    #[command(long_about = REPORT_ABOUT, after_help = EXIT_CODES)]
+    Report(ReportArgs),
     /// Which account or uid was compromised, since when (login, file:line), and what to clean up.
     #[command(long_about = SUSPECTS_ABOUT, after_help = EXIT_CODES)]
     Suspects(SuspectsArgs),
@@ -369,6 +372,72 @@ pub struct SimulateArgs {
     /// Replace the mail.log* files of an earlier simulation in DIR.
     #[arg(long)]
     pub force: bool,
+}
+
+const REPORT_ABOUT: &str = "\
+Write a periodic abuse report into OUT/LABEL/: report.md, report.html (one self-contained file,
+inline SVG charts, no scripts, no network), report.json (every figure) and one CSV per table.
+It holds the totals and their change against the previous period, the suspects (compromised
+accounts and uids, with their compromise time and evidence, as `suspects` finds them), the top
+accounts, uids, IPs, networks, countries, ASNs and sender domains, failed logins, charts per hour,
+and one block of evidence (UTC, with sample log lines) per offending IP or network, ready for its
+abuse desk: brute-force and reject sources, and the botnet that sent as a compromised account.
+
+The period: with neither --since nor --until, the last complete day, week (Monday to Sunday)
+or month before now, in --tz, so that a cron job after midnight reports on the day before;
+--since alone picks the period holding that time; --since and --until together report exactly
+that window. LABEL is 2026-11-22 (day), 2026-W47 (week), 2026-11 (month) or START_END.
+
+Cron-friendly: nothing on stdout; the folder is written under a temporary name and renamed,
+so a report is either complete or absent (a re-run replaces it whole); the same input gives the
+same files except for the one generated-at line (SOURCE_DATE_EPOCH fixes that too).
+
+Examples:
+  postsleuth report                                    yesterday, from /var/log/mail.log*
+  postsleuth report --period week --out /srv/reports   last week (cron: Mondays at 00:10)
+  postsleuth report --period day --since 2026-11-21 --tz UTC --out reports sample-logs/
+  postsleuth report --since '2026-11-21 08:00' --until '2026-11-21 20:00' /var/log/mail.log
+
+Crontab:
+  5 0 * * *  postsleuth report --out /srv/reports --quiet";
+
+/// How long a report's period is.
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReportPeriod {
+    /// A calendar day, midnight to midnight.
+    #[default]
+    Day,
+    /// An ISO week, Monday to Sunday.
+    Week,
+    /// A calendar month.
+    Month,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// Length of the period reported on, and of the previous one it is compared with.
+    #[arg(long, value_enum, default_value_t = ReportPeriod::Day)]
+    pub period: ReportPeriod,
+    /// Directory the dated report folder is written into (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub out: PathBuf,
+    /// Zone for the period's boundaries and the times shown (abuse-desk evidence is always UTC).
+    #[arg(long, value_name = "ZONE", default_value = "local")]
+    pub tz: String,
+    /// Rows per ranking.
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: usize,
+    /// Failed logins from one network (/24, /64) that make it an offender for the abuse desk.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub min_failures: u64,
+    /// Rejected commands from one network that make it an offender for the abuse desk.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub min_rejects: u64,
+    /// Abuse-desk blocks shown in report.md and report.html (all are in report.json and offenders.csv).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub abuse_limit: usize,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 const SUSPECTS_ABOUT: &str = "\

@@ -33,6 +33,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Top(a)) => commands::top::run(&a),
         Some(Command::Trace(a)) => commands::trace::run(&a),
         Some(Command::Export(a)) => commands::export::run(&a),
+        Some(Command::Report(a)) => commands::report::run(&a),
         Some(Command::Suspects(a)) => commands::suspects::run(&a),
         Some(Command::Timeline(a)) => commands::timeline::run(&a),
     }

@@ -6,6 +6,7 @@
 //! not "received". A recipient is delivered when a final (non-filter)
 //! delivery says `status=sent`.
 
+pub mod report;
 pub mod suspects;
 pub mod top;
 

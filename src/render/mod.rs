@@ -4,6 +4,7 @@
 //! cells neutralised for spreadsheets.
 
 mod cells;
+pub mod report;
 
 pub use cells::Cell;
 

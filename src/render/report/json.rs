@@ -1,0 +1,154 @@
+//! `report.json`: every figure of the report, for machines. Times are RFC
+//! 3339 UTC; log strings are kept exactly (JSON escapes them itself).
+
+use super::{total_rows, Meta};
+use crate::analyze::report::{Evidence, Offender, Report, Span, SuspectView};
+use crate::render::cells;
+use crate::time::rfc3339_utc;
+use polars::prelude::DataFrame;
+use serde_json::{json, Map, Value};
+
+pub fn render(r: &Report, meta: &Meta) -> anyhow::Result<Vec<u8>> {
+    let mut obj = Map::new();
+    obj.insert("generated_at".into(), meta.generated_at.clone().into());
+    obj.insert("postsleuth".into(), meta.version.into());
+    obj.insert("period".into(), period(r, meta));
+    obj.insert("input".into(), input(meta));
+    obj.insert("hosts".into(), r.hosts.clone().into());
+    obj.insert("totals".into(), totals(r));
+    obj.insert("suspects".into(), r.suspects.iter().map(suspect).collect::<Vec<_>>().into());
+    let mut rankings = Map::new();
+    for k in &r.rankings {
+        rankings.insert(k.id.into(), rows(&k.frame)?);
+    }
+    obj.insert("rankings".into(), rankings.into());
+    obj.insert("per_hour".into(), per_hour(r));
+    obj.insert("offenders".into(), r.offenders.iter().map(offender).collect::<Vec<_>>().into());
+    obj.insert("geolocation".into(), meta.geo.clone().into());
+    let mut out = serde_json::to_vec_pretty(&obj)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+fn span(s: Span) -> Value {
+    json!({"start": rfc3339_utc(s.start), "end": rfc3339_utc(s.end)})
+}
+
+fn period(r: &Report, meta: &Meta) -> Value {
+    json!({
+        "kind": r.period.kind,
+        "label": r.period.label,
+        "zone": meta.zone.to_string(),
+        "start": rfc3339_utc(r.period.current.start),
+        "end": rfc3339_utc(r.period.current.end),
+        "previous": span(r.period.previous),
+        "previous_partial": meta.previous_partial,
+    })
+}
+
+fn input(meta: &Meta) -> Value {
+    let files: Vec<Value> = meta
+        .files
+        .iter()
+        .map(|f| json!({"file": f.name, "lines": f.lines, "skipped": f.skipped, "error": f.error}))
+        .collect();
+    json!({
+        "files": files,
+        "first": meta.span.map(|s| rfc3339_utc(s.0)),
+        "last": meta.span.map(|s| rfc3339_utc(s.1)),
+        "partial": meta.partial,
+    })
+}
+
+fn totals(r: &Report) -> Value {
+    let mut obj = Map::new();
+    for t in total_rows(&r.totals, &r.previous_totals) {
+        obj.insert(
+            t.id.into(),
+            json!({"value": t.value, "previous": t.previous, "change": t.change(), "change_pct": t.change_pct()}),
+        );
+    }
+    obj.into()
+}
+
+/// A ranking as row objects, the shape `--format json` gives.
+fn rows(df: &DataFrame) -> anyhow::Result<Value> {
+    let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
+    let rows = cells::rows(df)?;
+    Ok(rows
+        .iter()
+        .map(|row| names.iter().cloned().zip(row.iter().map(cells::Cell::json)).collect::<Map<_, _>>().into())
+        .collect::<Vec<Value>>()
+        .into())
+}
+
+fn per_hour(r: &Report) -> Value {
+    let accounts: Vec<Value> =
+        r.account_hours.iter().map(|(a, series)| json!({"account": a, "messages": series})).collect();
+    json!({
+        "hours": r.hours.iter().map(|&h| rfc3339_utc(h)).collect::<Vec<_>>(),
+        "messages": r.messages_per_hour,
+        "auth_failures": r.auth_failures_per_hour,
+        "accounts": accounts,
+    })
+}
+
+fn evidence(e: &Evidence) -> Value {
+    json!({"time": rfc3339_utc(e.time), "file": e.file, "line": e.line, "text": e.text})
+}
+
+fn suspect(v: &SuspectView) -> Value {
+    let s = &v.suspect;
+    let a = &s.after;
+    let evidence: Vec<Value> = v
+        .evidence
+        .iter()
+        .map(|(what, e)| {
+            let mut x = evidence(e);
+            x["what"] = what.clone().into();
+            x
+        })
+        .collect();
+    json!({
+        "who": s.who.to_string(),
+        "kind": s.who.kind(),
+        "score": s.score,
+        "since": s.since().map(rfc3339_utc),
+        "basis": s.basis(),
+        "compromise": s.compromise.as_ref().map(|l| json!({
+            "time": rfc3339_utc(l.time), "ip": l.ip, "country": l.country, "asn": l.asn, "as_org": l.as_org,
+            "file": l.line.file, "line": l.line.line,
+        })),
+        "reasons": s.reasons.iter().map(|r| json!({"points": r.points, "text": r.text})).collect::<Vec<_>>(),
+        "after": {
+            "messages": a.messages, "recipients": a.recipients, "deferred_or_bounced": a.troubled,
+            "client_ips": a.client_ips, "countries": a.countries, "still_queued": a.still_queued,
+            "last": a.last.map(rfc3339_utc),
+        },
+        "wave": s.wave.as_ref().map(|w| json!({
+            "failures": w.failures, "naming_the_account": w.named, "ips": w.ips, "networks": w.networks,
+            "first": rfc3339_utc(w.first.time), "last": rfc3339_utc(w.last.time),
+        })),
+        "attacker_ips": s.attacker_ips,
+        "evidence": evidence,
+    })
+}
+
+fn offender(o: &Offender) -> Value {
+    let evidence: Vec<Value> = o.evidence.iter().map(evidence).collect();
+    json!({
+        "subject": o.subject,
+        "network": o.network,
+        "country": o.country,
+        "asn": o.asn,
+        "as_org": o.as_org,
+        "first": rfc3339_utc(o.first),
+        "last": rfc3339_utc(o.last),
+        "auth_failures": o.auth_failures,
+        "usernames_tried": o.usernames_tried,
+        "rejects": o.rejects,
+        "spam_messages": o.spam_messages,
+        "ips": o.ips,
+        "evidence": evidence,
+    })
+}
