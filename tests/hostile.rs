@@ -184,6 +184,8 @@ fn csv_cells_are_neutralised() {
         }
         all.extend(rows.into_iter().flatten());
     }
+    assert!(!all.iter().any(|c| c.contains(['\x1b', '\x07'])), "raw control characters in CSV: {all:?}");
+    assert!(all.iter().any(|c| c.contains("\\x1b[2J")), "ESC not shown escaped in CSV: {all:?}");
     for want in [
         format!("'{}", link_sender()),
         format!("'{LINK}"),

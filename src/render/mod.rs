@@ -147,9 +147,12 @@ fn write_csv(names: &[String], rows: &[Vec<Cell>], out: &mut dyn Write) -> anyho
 
 /// RFC 4180 quoting, and OWASP's CSV-injection rule: a text cell starting
 /// with `=`, `+`, `-`, `@`, tab or CR gets a leading `'` so that no
-/// spreadsheet runs it as a formula.
+/// spreadsheet runs it as a formula. Control characters are escaped as in
+/// tables (`\x1b`): CSV goes to terminals too (`--format csv | less`, `cat
+/// top_ips.csv`), and a log string has no tab or newline to keep anyway.
 pub fn csv_field(s: &str) -> String {
-    let neutral = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
+    let s = text::printable(s);
+    let neutral = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.into_owned() };
     csv_quote(&neutral)
 }
 
@@ -201,6 +204,8 @@ mod tests {
         assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(csv_field("bob@example.org"), "bob@example.org");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("\u{1b}[2J\u{1b}]0;x\u{7}"), "\\x1b[2J\\x1b]0;x\\x07");
+        assert_eq!(csv_field("\t=1"), "\\x09=1");
     }
 
     #[test]
