@@ -1,8 +1,15 @@
 //! Interned strings: accounts, IPs, hosts, relays and senders repeat
 //! millions of times in a log; each is stored once and referred to by a
 //! 4-byte [`Sym`].
+//!
+//! All strings live back to back in one arena, and the hash table holds only
+//! their 4-byte symbols: one allocation per growth instead of two boxes per
+//! distinct string, and a lookup that touches the table and, on a hit, one
+//! place in the arena. On the ingest hot path this is most of the cost of
+//! correlating a line.
 
-use std::collections::HashMap;
+use hashbrown::HashTable;
+use std::hash::BuildHasher;
 
 /// An interned string. `Sym::NONE` is the empty string and means "absent".
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -17,27 +24,52 @@ impl Sym {
 }
 
 pub struct Interner {
-    map: HashMap<Box<str>, Sym, foldhash::fast::RandomState>,
-    strings: Vec<Box<str>>,
+    /// Symbols, found by the hash of their text.
+    table: HashTable<u32>,
+    /// Seeded per run: attacker-chosen names cannot be crafted to collide.
+    hasher: foldhash::fast::RandomState,
+    /// Every string, back to back.
+    text: String,
+    /// Where string `i` starts in `text`; string `i` ends where `i + 1` starts.
+    starts: Vec<usize>,
 }
 
 impl Default for Interner {
     fn default() -> Self {
-        let mut i = Interner { map: HashMap::default(), strings: Vec::new() };
+        let mut i = Interner {
+            table: HashTable::new(),
+            hasher: foldhash::fast::RandomState::default(),
+            text: String::new(),
+            starts: vec![0],
+        };
         i.intern("");
         i
     }
 }
 
+/// The text of symbol `i`, from the arena's parts (borrowed apart from the
+/// table, which the lookups hold mutably).
+fn text_of<'a>(text: &'a str, starts: &[usize], i: u32) -> &'a str {
+    let i = i as usize;
+    match (starts.get(i), starts.get(i + 1)) {
+        (Some(&a), Some(&b)) => text.get(a..b).unwrap_or(""),
+        _ => "",
+    }
+}
+
 impl Interner {
     pub fn intern(&mut self, s: &str) -> Sym {
-        if let Some(&sym) = self.map.get(s) {
-            return sym;
+        let hash = self.hasher.hash_one(s);
+        let Interner { table, hasher, text, starts } = self;
+        let found = table.find(hash, |&i| text_of(text, starts, i) == s);
+        if let Some(&i) = found {
+            return Sym(i);
         }
-        let sym = Sym(self.strings.len() as u32);
-        self.strings.push(s.into());
-        self.map.insert(s.into(), sym);
-        sym
+        let sym = (starts.len() - 1) as u32;
+        text.push_str(s);
+        starts.push(text.len());
+        table.insert_unique(hash, sym, |&i| hasher.hash_one(text_of(text, starts, i)));
+        Sym(sym)
     }
 
     /// Interns `Some(s)`; `None` becomes [`Sym::NONE`].
@@ -46,12 +78,22 @@ impl Interner {
     }
 
     pub fn get(&self, sym: Sym) -> &str {
-        self.strings.get(sym.0 as usize).map_or("", |s| s)
+        text_of(&self.text, &self.starts, sym.0)
     }
 
     /// Looks a string up without adding it.
     pub fn find(&self, s: &str) -> Option<Sym> {
-        self.map.get(s).copied()
+        let hash = self.hasher.hash_one(s);
+        self.table.find(hash, |&i| self.get(Sym(i)) == s).map(|&i| Sym(i))
+    }
+
+    /// How many distinct strings are held (the empty one included).
+    pub fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -68,5 +110,24 @@ mod tests {
         assert_eq!(i.get(a), "bob@example.org");
         assert_eq!(i.intern(""), Sym::NONE);
         assert_eq!(i.find("nobody"), None);
+        assert_eq!(i.find("alice@example.org"), Some(Sym(2)));
+    }
+
+    #[test]
+    fn survives_growth_and_prefixes() {
+        // Strings that are prefixes of each other sit side by side in the
+        // arena: each must come back whole, also after the table rehashed.
+        let mut i = Interner::default();
+        let syms: Vec<Sym> = (0..10_000).map(|n| i.intern(&"x".repeat(n % 50 + 1))).collect();
+        assert_eq!(i.len(), 51);
+        for (n, s) in syms.iter().enumerate() {
+            assert_eq!(i.get(*s), "x".repeat(n % 50 + 1));
+        }
+        let many: Vec<Sym> = (0..50_000).map(|n| i.intern(&n.to_string())).collect();
+        for (n, s) in many.iter().enumerate() {
+            assert_eq!(i.get(*s), n.to_string());
+            assert_eq!(i.find(&n.to_string()), Some(*s));
+        }
+        assert_eq!(i.get(Sym(u32::MAX)), "");
     }
 }

@@ -136,7 +136,7 @@ fn is_loopback_relay(relay: &str) -> bool {
 /// The queue ID in `250 2.0.0 Ok: queued as 4jXt634mSNz6fK9` (also inside
 /// amavis's `from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as …`).
 fn queued_as(response: &str) -> Option<&str> {
-    let i = response.rfind("queued as ")?;
+    let i = crate::event::fields::rfind_str(response, "queued as ")?;
     let id = response[i + 10..].split(|c: char| !c.is_ascii_alphanumeric()).next()?;
     event::fields::is_queue_id(id).then_some(id)
 }

@@ -26,6 +26,43 @@ fn is_long_queue_id(id: &str) -> bool {
         && id.bytes().all(|c| c.is_ascii_alphanumeric() && !b"AEIOUaeiou".contains(&c))
 }
 
+/// `str::find` with a multi-byte needle, through memchr's SIMD searcher:
+/// std's two-way searcher costs more to set up than a log field takes to
+/// scan, and this runs several times per line. A match of a UTF-8 needle in
+/// UTF-8 text starts on a char boundary, so the index can slice `h`.
+pub fn find_str(h: &str, needle: &str) -> Option<usize> {
+    memchr::memmem::find(h.as_bytes(), needle.as_bytes())
+}
+
+/// `str::rfind` with a multi-byte needle; see [`find_str`].
+pub fn rfind_str(h: &str, needle: &str) -> Option<usize> {
+    memchr::memmem::rfind(h.as_bytes(), needle.as_bytes())
+}
+
+/// `str::find` of an ASCII byte through memchr.
+pub fn find_byte(h: &str, b: u8) -> Option<usize> {
+    memchr::memchr(b, h.as_bytes())
+}
+
+/// `s.split(", ")` through [`find_str`]: the `key=value, key=value` lists of
+/// delivery and `client=` lines.
+pub fn split_fields(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match find_str(r, ", ") {
+            Some(i) => {
+                rest = Some(&r[i + 2..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
 /// A client as Postfix writes it: `name[ip]`, or postscreen's `[ip]:port`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Client<'a> {
@@ -35,8 +72,8 @@ pub struct Client<'a> {
 
 /// Parses a whole `name[ip]` (or `[ip]:port`) token.
 pub fn client(s: &str) -> Option<Client<'_>> {
-    let open = s.find('[')?;
-    let close = open + s[open..].find(']')?;
+    let open = find_byte(s, b'[')?;
+    let close = open + find_byte(&s[open..], b']')?;
     let tail = &s[close + 1..];
     if !(tail.is_empty() || (tail.starts_with(':') && tail[1..].bytes().all(|c| c.is_ascii_digit()))) {
         return None;
@@ -51,7 +88,7 @@ pub fn client(s: &str) -> Option<Client<'_>> {
 /// Reads a `client` token that ends at `end` (e.g. `]: ` or `]` then end).
 /// Returns the client and what follows the closing bracket.
 pub fn client_until<'a>(s: &'a str, end: &str) -> Option<(Client<'a>, &'a str)> {
-    let close = s.find(end)?;
+    let close = find_str(s, end)?;
     let c = client(&s[..close + 1])?;
     Some((c, &s[close + end.len()..]))
 }
@@ -72,9 +109,9 @@ pub fn angle_addr(s: &str) -> Option<(&str, &str)> {
 
 /// Value of `key=` up to `sep` (or the end), searching from the start.
 pub fn value_of<'a>(s: &'a str, key: &str, sep: &str) -> Option<&'a str> {
-    let start = s.find(key)? + key.len();
+    let start = find_str(s, key)? + key.len();
     let rest = &s[start..];
-    Some(rest.find(sep).map_or(rest, |e| &rest[..e]))
+    Some(find_str(rest, sep).map_or(rest, |e| &rest[..e]))
 }
 
 /// The domain of an address, lower-cased; empty for the null sender.
@@ -105,6 +142,18 @@ mod tests {
         assert_eq!(client("x[1.2.3.4] junk"), None);
         let (c, rest) = client_until("a[1.2.3.4]: 554 x", "]: ").unwrap();
         assert_eq!((c.ip, rest), ("1.2.3.4", "554 x"));
+    }
+
+    #[test]
+    fn searches_agree_with_std() {
+        for s in ["", "a", ", ", "a, b", "a, , b, ", "relay=x[1.2.3.4]:25, delay=1, dsn=2.0.0", "é, ü, ,,"] {
+            assert_eq!(split_fields(s).collect::<Vec<_>>(), s.split(", ").collect::<Vec<_>>(), "{s:?}");
+            for n in [", ", "é", " from ", "a"] {
+                assert_eq!(find_str(s, n), s.find(n), "{s:?} {n:?}");
+                assert_eq!(rfind_str(s, n), s.rfind(n), "{s:?} {n:?}");
+            }
+            assert_eq!(find_byte(s, b','), s.find(','));
+        }
     }
 
     #[test]

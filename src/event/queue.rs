@@ -1,7 +1,7 @@
 //! The queue side of a message's life: pickup, cleanup, qmgr, the delivery
 //! agents, bounce and postsuper. Each line starts with a queue ID.
 
-use super::fields::{angle_addr, split_queue_id};
+use super::fields::{angle_addr, find_str, split_fields, split_queue_id};
 use super::{CleanupVerdict, Delivery, Event, PostsuperAction};
 
 /// `QID: uid=33 from=<www-data>`.
@@ -90,9 +90,9 @@ fn delivery<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
     }
     // The fixed keys come in order before `status=`; what follows the status
     // word is the remote server's text and may contain anything.
-    let status_at = s.find(", status=")?;
+    let status_at = find_str(s, ", status=")?;
     let head = &s[..status_at];
-    for part in head.split(", ") {
+    for part in split_fields(head) {
         if let Some((k, v)) = part.split_once('=') {
             match k {
                 "relay" => d.relay = v,
@@ -115,7 +115,7 @@ pub fn bounce(p: &str) -> Option<Event<'_>> {
     let Some((queue_id, rest)) = split_queue_id(p) else {
         return super::generic(p);
     };
-    let Some(i) = rest.find(" notification: ") else {
+    let Some(i) = find_str(rest, " notification: ") else {
         return Some(Event::Noise);
     };
     let new_queue_id = &rest[i + 15..];

@@ -36,7 +36,7 @@ pub fn postscreen(p: &str) -> Option<Event<'_>> {
 /// `statistics: max connection rate 1/60s for (smtp:1.2.3.4) at …`.
 pub fn anvil(p: &str) -> Option<Event<'_>> {
     let rest = p.strip_prefix("statistics: ")?;
-    let Some(open) = rest.find(" for (") else {
+    let Some(open) = super::fields::find_str(rest, " for (") else {
         return Some(Event::Noise);
     };
     let what = &rest[..open];

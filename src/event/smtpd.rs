@@ -1,7 +1,7 @@
 //! smtpd: sessions, the `client=` line that starts a message, SASL
 //! failures, and NOQUEUE rejects.
 
-use super::fields::{client, split_queue_id, Client};
+use super::fields::{client, find_str, rfind_str, split_fields, split_queue_id, Client};
 use super::{ClientLine, Event, Reject};
 
 pub fn parse(p: &str) -> Option<Event<'_>> {
@@ -77,7 +77,7 @@ fn auth_failures(stats: &str) -> u32 {
 
 /// `AUTH from name[ip]` after `lost connection after `.
 fn session_abort<'a>(rest: &'a str, reason: &'a str) -> Option<Event<'a>> {
-    let i = rest.find(" from ")?;
+    let i = find_str(rest, " from ")?;
     let after = &rest[..i];
     let tail = &rest[i + 6..];
     let end = tail.find(']').map(|e| e + 1)?;
@@ -96,7 +96,7 @@ fn auth_failure(rest: &str) -> Option<Event<'_>> {
     let reason = reason.strip_prefix(": ").unwrap_or(reason.trim_start_matches(':'));
     // The username is whatever the client sent: it may contain ", " itself,
     // so everything after the first marker is the username.
-    let (reason, username) = match reason.find("sasl_username=") {
+    let (reason, username) = match find_str(reason, "sasl_username=") {
         Some(i) => (reason[..i].trim_end_matches([',', ' ']), Some(&reason[i + 14..])),
         None => (reason, None),
     };
@@ -105,7 +105,7 @@ fn auth_failure(rest: &str) -> Option<Event<'_>> {
 
 /// `client=name[ip], sasl_method=…, sasl_username=…, orig_queue_id=…`.
 fn client_line<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
-    let mut parts = rest.split(", ");
+    let mut parts = split_fields(rest);
     let first = client(parts.next()?)?;
     let mut line = ClientLine {
         queue_id,
@@ -133,7 +133,7 @@ fn client_line<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
 /// `reject: RCPT from name[ip]: 554 5.7.1 <x>: reason; from=<a> to=<b> proto=ESMTP helo=<h>`.
 /// postscreen writes the same with `[ip]:port` and `, ` between the fields.
 pub fn reject<'a>(queue_id: Option<&'a str>, rest: &'a str) -> Option<Event<'a>> {
-    let colon = rest.find(": ")?;
+    let colon = find_str(rest, ": ")?;
     let action = &rest[..colon];
     if !matches!(action, "reject" | "warn" | "discard" | "hold" | "filter" | "redirect" | "reject_warning") {
         return None;
@@ -143,7 +143,7 @@ pub fn reject<'a>(queue_id: Option<&'a str>, rest: &'a str) -> Option<Event<'a>>
 
 /// What follows `action: `: `RCPT from name[ip]: 554 5.7.1 reason; from=<a> …`.
 fn reject_body<'a>(queue_id: Option<&'a str>, action: &'a str, rest: &'a str) -> Option<Reject<'a>> {
-    let from = rest.find(" from ")?;
+    let from = find_str(rest, " from ")?;
     let stage = &rest[..from];
     let (client, rest) = client_until_colon(&rest[from + 6..])?;
     let mut r = Reject { queue_id, action, stage, client, ..Reject::default() };
@@ -174,11 +174,11 @@ pub fn cleanup_verdict<'a>(queue_id: &'a str, action: &'a str, detail: &'a str) 
     // The client follows the last ` from ` before the envelope: the header
     // text before it is the sender's and may contain ` from ` itself.
     let head = &detail[..env];
-    if let Some(i) = head.rfind(" from ") {
+    if let Some(i) = rfind_str(head, " from ") {
         r.client = client(&head[i + 6..]).unwrap_or_default();
     }
     let tail = &detail[env + 2..];
-    let (envelope, text) = match tail.rfind(">: ") {
+    let (envelope, text) = match rfind_str(tail, ">: ") {
         Some(i) => (&tail[..=i], &tail[i + 3..]),
         None => (tail, ""),
     };
@@ -195,7 +195,7 @@ pub fn cleanup_verdict<'a>(queue_id: &'a str, action: &'a str, detail: &'a str) 
 fn envelope_start(s: &str) -> Option<usize> {
     const KEYS: [&str; 4] = ["from=<", "to=<", "proto=", "helo=<"];
     let mut at = 0;
-    while let Some(i) = s[at..].find("; ") {
+    while let Some(i) = find_str(&s[at..], "; ") {
         let start = at + i;
         if KEYS.iter().any(|k| s[start + 2..].starts_with(k)) {
             return Some(start);
