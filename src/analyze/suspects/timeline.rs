@@ -138,7 +138,16 @@ pub fn timeline(f: &Frames, target: &Target, every: Micros, marks: &Marks) -> Po
     // a narrow terminal drops trailing columns, and the figures are what the
     // eye scans down for the burst.
     let order = [
-        "bucket", "logins", "failures", "messages", "recipients", "mark", "deferred", "bounced", "countries", "ips",
+        "bucket",
+        "logins",
+        "failures",
+        "messages",
+        "recipients",
+        "mark",
+        "deferred",
+        "bounced",
+        "countries",
+        "ips",
         "accounts",
     ];
     let cols: Vec<&str> = order.iter().copied().filter(|c| out.column(c).is_ok()).collect();
