@@ -6,7 +6,7 @@
 
 mod support;
 
-use support::{run, stderr, stdout};
+use support::{parse_csv, run, stderr, stdout};
 
 const CLEAR: &str = "\x1b[2J";
 const TITLE: &str = "\x1b]0;title\x07";
@@ -134,34 +134,6 @@ fn terminal_tables_have_no_escapes_and_stay_intact() {
     assert!(out.contains("\\x1b[2J") && out.contains("\\x1b]0;"), "{out}");
     let out = output(&["trace", "0A1B2C3D4E", p]);
     assert!(out.contains("message-id  <\"><img src=x onerror=alert(1)>\\x1b[2J@evil.test>"), "{out}");
-}
-
-/// Splits RFC 4180 CSV into rows of fields.
-fn parse_csv(s: &str) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') => quoted = true,
-            (false, ',') => row.push(std::mem::take(&mut field)),
-            (false, '\n') => {
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-            }
-            (false, c) => field.push(c),
-        }
-    }
-    assert!(!quoted && field.is_empty() && row.is_empty(), "CSV ends mid-row: {s}");
-    rows
 }
 
 #[test]

@@ -4,11 +4,14 @@
 //! names, cron behaviour (silence, exit codes, atomic replacement, same
 //! input → same files but one line).
 
+mod support;
+
 use postsleuth::simulate::Truth;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::parse_csv;
 
 const SCRIPT: &str = "<script>alert(1)</script>";
 const IMG: &str = "\"><img src=x onerror=alert(2)>";
@@ -126,31 +129,6 @@ fn markdown_escapes_every_log_string() {
         let n = line.matches('|').count() - line.matches("\\|").count();
         assert_eq!(*cells.get_or_insert(n), n, "row with a different cell count: {line}");
     }
-}
-
-/// Splits RFC 4180 CSV into rows of fields.
-fn parse_csv(s: &str) -> Vec<Vec<String>> {
-    let (mut rows, mut row, mut field, mut quoted) = (Vec::new(), Vec::new(), String::new(), false);
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') => quoted = true,
-            (false, ',') => row.push(std::mem::take(&mut field)),
-            (false, '\n') => {
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-            }
-            (false, c) => field.push(c),
-        }
-    }
-    assert!(!quoted && field.is_empty() && row.is_empty(), "CSV ends mid-row: {s}");
-    rows
 }
 
 #[test]

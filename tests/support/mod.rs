@@ -1,4 +1,4 @@
-//! Shared helpers for the hostile-input tests (no_panic, bad_input, hostile):
+//! Shared helpers for the hostile-input tests (no_panic, bad_input, hostile, report):
 //! a deterministic PRNG, real Postfix lines, and a way to run the binary.
 //! Each test crate uses a different subset.
 #![allow(dead_code)]
@@ -191,4 +191,32 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(data).unwrap();
     e.finish().unwrap()
+}
+
+/// Splits RFC 4180 CSV into rows of fields.
+pub fn parse_csv(s: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(!quoted && field.is_empty() && row.is_empty(), "CSV ends mid-row: {s}");
+    rows
 }
