@@ -1,13 +1,21 @@
 //! The streaming pipeline up to records: source → syslog → event →
 //! correlate, with diagnostics and progress. Commands call [`ingest`] and get
 //! a [`Dataset`]; nothing here knows about the CLI.
+//!
+//! Three threads: the reader (`source::reader`: files, gzip), the parse
+//! stage ([`parse`]: lines, syslog envelope, Postfix events) and this one,
+//! which puts dates on RFC 3164 lines (the year depends on the lines before)
+//! and correlates, in log order.
+
+mod parse;
 
 use crate::correlate::{Correlator, LineCtx, LineRef, Records};
 use crate::diag::{Diagnostics, FileReport, Skip};
-use crate::event::{self, Event};
+use crate::event::Event;
 use crate::source::{self, Chunk, Input};
-use crate::syslog::{self, Stamp, YearTracker};
+use crate::syslog::{Stamp, YearTracker};
 use crate::time::{civil_to_micros, local_date, LocalToUtc, Micros, Zone, MICROS_PER_SEC};
+use parse::{Kind, Line, Parsed, Stage};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -91,13 +99,16 @@ pub fn ingest(opts: &IngestOptions) -> Result<Dataset, IngestError> {
     diag.files = inputs.iter().map(|i| FileReport { name: i.display(), ..FileReport::default() }).collect();
     let counter = Arc::new(AtomicU64::new(0));
     let bar = progress_bar(opts.progress, &inputs);
-    let rx = source::reader::spawn(inputs.clone(), counter.clone());
+    let rx = parse::spawn(source::reader::spawn(inputs.clone(), counter.clone()));
     let mut run = Run::new(opts, diag);
-    for chunk in rx {
+    for stage in rx {
         if let Some(bar) = &bar {
             bar.set_position(counter.load(Ordering::Relaxed));
         }
-        run.chunk(chunk, &inputs, bar.as_ref());
+        match stage {
+            Stage::Chunk(chunk) => run.chunk(chunk, &inputs, bar.as_ref()),
+            Stage::Parsed { file, parsed } => run.parsed(file, &parsed),
+        }
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -179,13 +190,9 @@ impl Run {
                     bar.set_message(crate::text::cell(&inputs[file as usize].display(), 40));
                 }
             }
-            Chunk::Data { file, bytes } => {
-                self.file = file;
-                if let Some(f) = self.diag.files.get_mut(file as usize) {
-                    f.bytes += bytes.len() as u64;
-                }
-                for_each_line(&bytes, |l| self.line(l));
-            }
+            // The parse stage parses data; should a chunk reach here unparsed,
+            // it is parsed here.
+            Chunk::Data { file, bytes } => self.parsed(file, &Parsed::new(bytes)),
             Chunk::LongLine { file, len } => {
                 self.file = file;
                 self.line += 1;
@@ -220,63 +227,68 @@ impl Run {
         }
     }
 
-    fn line(&mut self, raw: &[u8]) {
+    fn parsed(&mut self, file: u32, parsed: &Parsed) {
+        self.file = file;
+        if let Some(f) = self.diag.files.get_mut(file as usize) {
+            f.bytes += parsed.len() as u64;
+        }
+        for l in parsed.lines() {
+            self.line(l);
+        }
+    }
+
+    fn line(&mut self, l: &Line) {
         self.line += 1;
         self.count_line();
-        let lineref = LineRef { file: self.file, line: self.line };
         if self.reading_stdin && self.keep_stdin {
-            self.stdin_lines.push(String::from_utf8_lossy(raw).into());
+            self.stdin_lines.push(String::from_utf8_lossy(l.raw).into());
         }
-        if raw.is_empty() {
-            return;
-        }
-        if raw.len() > MAX_LINE {
-            self.diag.too_long(self.file as usize, self.line, raw.len() as u64);
-            return;
-        }
-        if memchr::memchr(0, raw).is_some() {
-            self.diag.skip(self.file as usize, self.line, Skip::Binary, raw);
-            return;
-        }
-        match std::str::from_utf8(raw) {
-            Ok(text) => self.text_line(text, raw, lineref),
-            Err(_) => {
-                self.diag.repaired(self.file as usize, self.line);
-                let text = String::from_utf8_lossy(raw).into_owned();
-                self.text_line(&text, raw, lineref);
+        let (file, line) = (self.file as usize, self.line);
+        match &l.kind {
+            Kind::Empty => {}
+            Kind::TooLong => self.diag.too_long(file, line, l.raw.len() as u64),
+            Kind::Binary => self.diag.skip(file, line, Skip::Binary, l.raw),
+            Kind::NotSyslog { repaired } => {
+                self.repaired(*repaired);
+                self.diag.skip(file, line, Skip::NotSyslog, l.raw);
+            }
+            Kind::Other { repaired, stamp } => {
+                self.repaired(*repaired);
+                self.stamp(*stamp);
+                self.diag.other_lines += 1;
+            }
+            Kind::Postfix(p) => {
+                self.repaired(p.repaired);
+                let time = self.stamp(p.stamp);
+                self.diag.postfix_lines += 1;
+                let lineref = LineRef { file: self.file, line };
+                let cx =
+                    LineCtx { time, host: p.host, instance: p.instance, daemon: p.daemon, pid: p.pid, line: lineref };
+                for _ in 0..p.repeat {
+                    match &p.event {
+                        None => self.diag.unrecognised(p.daemon, p.payload),
+                        Some(Event::Warning) => *self.diag.warnings.entry(p.daemon.to_string()).or_default() += 1,
+                        Some(ev) => self.correlator.feed(&cx, ev.clone()),
+                    }
+                }
             }
         }
     }
 
-    fn text_line(&mut self, text: &str, raw: &[u8], lineref: LineRef) {
-        let Some(env) = syslog::parse(text) else {
-            self.diag.skip(self.file as usize, self.line, Skip::NotSyslog, raw);
-            return;
-        };
-        let time = self.time_of(env.stamp);
+    fn repaired(&mut self, repaired: bool) {
+        if repaired {
+            self.diag.repaired(self.file as usize, self.line);
+        }
+    }
+
+    /// The line's instant, which also widens the span of the input.
+    fn stamp(&mut self, stamp: Stamp) -> Micros {
+        let time = self.time_of(stamp);
         self.span = Some(match self.span {
             None => (time, time),
             Some((a, b)) => (a.min(time), b.max(time)),
         });
-        if !env.is_postfix() {
-            self.diag.other_lines += 1;
-            return;
-        }
-        self.diag.postfix_lines += 1;
-        let cx =
-            LineCtx { time, host: env.host, instance: env.instance, daemon: env.daemon, pid: env.pid, line: lineref };
-        let (payload, repeat) = repeated(env.payload);
-        for _ in 0..repeat {
-            self.payload(&cx, payload);
-        }
-    }
-
-    fn payload(&mut self, cx: &LineCtx, payload: &str) {
-        match event::parse(cx.daemon, payload) {
-            None => self.diag.unrecognised(cx.daemon, payload),
-            Some(Event::Warning) => *self.diag.warnings.entry(cx.daemon.to_string()).or_default() += 1,
-            Some(ev) => self.correlator.feed(cx, ev),
-        }
+        time
     }
 
     fn time_of(&mut self, stamp: Stamp) -> Micros {
@@ -303,23 +315,9 @@ impl Run {
     }
 }
 
-/// rsyslog's `message repeated 3 times: [ payload]`: the payload, and how
-/// many times it stands for (the repeats plus the original is not implied:
-/// the original line was logged separately).
-fn repeated(payload: &str) -> (&str, u32) {
-    let parse = || {
-        let rest = payload.strip_prefix("message repeated ")?;
-        let (n, rest) = rest.split_once(" times: [")?;
-        let n: u32 = n.parse().ok()?;
-        let inner = rest.strip_suffix(']')?;
-        Some((inner.trim_start(), n.min(100_000)))
-    };
-    parse().unwrap_or((payload, 1))
-}
-
 /// Calls `f` on each line of a chunk, without its `\n` (and `\r`). A chunk
 /// that ends without a newline ends with a line too.
-pub fn for_each_line(bytes: &[u8], mut f: impl FnMut(&[u8])) {
+pub fn for_each_line<'a>(bytes: &'a [u8], mut f: impl FnMut(&'a [u8])) {
     let mut start = 0;
     for nl in memchr::memchr_iter(b'\n', bytes) {
         f(trim_cr(&bytes[start..nl]));
@@ -348,15 +346,6 @@ fn system_to_micros(t: SystemTime) -> Micros {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn repeated_lines_expand() {
-        assert_eq!(
-            repeated("message repeated 3 times: [ warning: unknown[1.2.3.4]: SASL LOGIN authentication failed: x]"),
-            ("warning: unknown[1.2.3.4]: SASL LOGIN authentication failed: x", 3)
-        );
-        assert_eq!(repeated("connect from x[1.2.3.4]"), ("connect from x[1.2.3.4]", 1));
-    }
 
     #[test]
     fn lines_split_with_or_without_final_newline() {

@@ -34,7 +34,7 @@ impl Correlator {
             orig_to: s.opt(d.orig_to),
             relay: s.intern(d.relay),
             delay: d.delay,
-            delays: super::parse_delays(d.delays),
+            delays: d.delays,
             dsn: s.intern(d.dsn),
             status: s.intern(d.status),
             response: d.response.into(),
@@ -46,14 +46,14 @@ impl Correlator {
             return;
         }
         let row = self.records.deliveries.len() - 1;
-        if let Some(new_id) = forwarded_as(d.response) {
+        if let Some(new_id) = d.forwarded_as {
             // local(8) resubmitted it for a .forward or alias: a new queue
             // file, the same message.
             self.records.deliveries[row].filter_hop = true;
             self.link_forward(cx, msg, new_id, Link::Reinjected);
             return;
         }
-        let Some(new_id) = queued_as(d.response) else { return };
+        let Some(new_id) = d.queued_as else { return };
         if is_loopback_relay(d.relay) {
             self.records.deliveries[row].filter_hop = true;
             self.link_forward(cx, msg, new_id, Link::Reinjected);
@@ -88,7 +88,7 @@ impl Correlator {
     pub(super) fn mark_filter_hops(&mut self, parent: u32, queue_id: &str) {
         let super::Records { deliveries, strings, .. } = &mut self.records;
         for d in deliveries.iter_mut().rev().take(RECENT).filter(|d| d.message == parent && !d.filter_hop) {
-            if strings.get(d.status) == "sent" && queued_as(&d.response) == Some(queue_id) {
+            if strings.get(d.status) == "sent" && event::queued_as(&d.response) == Some(queue_id) {
                 d.filter_hop = true;
             }
         }
@@ -133,37 +133,14 @@ fn is_loopback_relay(relay: &str) -> bool {
     ip.starts_with("127.") || ip == "::1"
 }
 
-/// The queue ID in `250 2.0.0 Ok: queued as 4jXt634mSNz6fK9` (also inside
-/// amavis's `from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as …`).
-fn queued_as(response: &str) -> Option<&str> {
-    let i = crate::event::fields::rfind_str(response, "queued as ")?;
-    let id = response[i + 10..].split(|c: char| !c.is_ascii_alphanumeric()).next()?;
-    event::fields::is_queue_id(id).then_some(id)
-}
-
-/// local(8)'s `forwarded as 9C4A2D1E3F` (a .forward file or an alias to a
-/// remote address).
-fn forwarded_as(response: &str) -> Option<&str> {
-    let id = response.strip_prefix("forwarded as ")?;
-    event::fields::is_queue_id(id).then_some(id)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn finds_reinjected_id() {
-        assert_eq!(queued_as("250 2.0.0 Ok: queued as 4jXt634mSNz6fK9"), Some("4jXt634mSNz6fK9"));
-        assert_eq!(
-            queued_as("250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 9A2B3C4D5E"),
-            Some("9A2B3C4D5E")
-        );
-        assert_eq!(queued_as("250 2.0.0 Ok"), None);
+    fn loopback_relays() {
         assert!(is_loopback_relay("127.0.0.1[127.0.0.1]:10025"));
         assert!(is_loopback_relay("localhost[::1]:10024"));
         assert!(!is_loopback_relay("mx.example[192.0.2.1]:25"));
-        assert_eq!(forwarded_as("forwarded as 9C4A2D1E3F"), Some("9C4A2D1E3F"));
-        assert_eq!(forwarded_as("250 2.0.0 forwarded as 9C4A2D1E3F"), None);
     }
 }

@@ -10,6 +10,7 @@ mod screen;
 mod smtpd;
 
 pub use fields::Client;
+pub use queue::queued_as;
 pub use smtpd::cleanup_verdict;
 
 /// One recognised Postfix log line.
@@ -146,10 +147,17 @@ pub struct Delivery<'a> {
     pub orig_to: Option<&'a str>,
     pub relay: &'a str,
     pub delay: f64,
-    pub delays: &'a str,
+    /// `delays=a/b/c/d`, parsed here rather than while correlating: this
+    /// runs on the parse thread, correlation on the busier one.
+    pub delays: Option<[f32; 4]>,
     pub dsn: &'a str,
     pub status: &'a str,
     pub response: &'a str,
+    /// A sent delivery's `forwarded as NEWID` (local(8): alias or .forward).
+    pub forwarded_as: Option<&'a str>,
+    /// A sent delivery's `queued as NEWID` (the next hop's queue ID: a
+    /// content filter's re-injection when the relay is loopback).
+    pub queued_as: Option<&'a str>,
 }
 
 /// Parses the payload of a Postfix line. `None` means: a Postfix line no rule

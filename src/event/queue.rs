@@ -97,7 +97,7 @@ fn delivery<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
             match k {
                 "relay" => d.relay = v,
                 "delay" => d.delay = v.parse().unwrap_or(0.0),
-                "delays" => d.delays = v,
+                "delays" => d.delays = crate::correlate::parse_delays(v),
                 "dsn" => d.dsn = v,
                 _ => {}
             }
@@ -107,7 +107,26 @@ fn delivery<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
     let (status, response) = tail.split_once(' ').unwrap_or((tail, ""));
     d.status = status;
     d.response = response.strip_prefix('(').and_then(|r| r.strip_suffix(')')).unwrap_or(response);
+    if status == "sent" {
+        d.forwarded_as = forwarded_as(d.response);
+        d.queued_as = if d.forwarded_as.is_none() { queued_as(d.response) } else { None };
+    }
     Some(Event::Delivery(d))
+}
+
+/// The queue ID in `250 2.0.0 Ok: queued as 4jXt634mSNz6fK9` (also inside
+/// amavis's `from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as …`).
+pub fn queued_as(response: &str) -> Option<&str> {
+    let i = super::fields::rfind_str(response, "queued as ")?;
+    let id = response[i + 10..].split(|c: char| !c.is_ascii_alphanumeric()).next()?;
+    super::fields::is_queue_id(id).then_some(id)
+}
+
+/// local(8)'s `forwarded as 9C4A2D1E3F` (a .forward file or an alias to a
+/// remote address).
+fn forwarded_as(response: &str) -> Option<&str> {
+    let id = response.strip_prefix("forwarded as ")?;
+    super::fields::is_queue_id(id).then_some(id)
 }
 
 /// `QID: sender non-delivery notification: NEWQID`.
@@ -140,4 +159,21 @@ pub fn postsuper(p: &str) -> Option<Event<'_>> {
         _ => return None,
     };
     Some(Event::Postsuper { queue_id, action })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_reinjected_id() {
+        assert_eq!(queued_as("250 2.0.0 Ok: queued as 4jXt634mSNz6fK9"), Some("4jXt634mSNz6fK9"));
+        assert_eq!(
+            queued_as("250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 9A2B3C4D5E"),
+            Some("9A2B3C4D5E")
+        );
+        assert_eq!(queued_as("250 2.0.0 Ok"), None);
+        assert_eq!(forwarded_as("forwarded as 9C4A2D1E3F"), Some("9C4A2D1E3F"));
+        assert_eq!(forwarded_as("250 2.0.0 forwarded as 9C4A2D1E3F"), None);
+    }
 }

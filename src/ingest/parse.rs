@@ -1,0 +1,230 @@
+//! The parse stage: its own thread between the reader and correlation.
+//!
+//! Splitting lines, validating UTF-8, the syslog envelope and the Postfix
+//! payload depend on nothing but the line, so they run here, beside
+//! correlation, which must see lines one by one in log order. With the
+//! reader, that puts parsing and correlating on the two cores at once
+//! instead of one after the other.
+//!
+//! A parsed line borrows from its chunk: a [`Parsed`] owns the chunk's bytes
+//! and the lines that point into them, and hands the lines out only for as
+//! long as it lives.
+
+use super::MAX_LINE;
+use crate::event::{self, Event};
+use crate::source::Chunk;
+use crate::syslog::{self, Stamp};
+use std::sync::mpsc::{sync_channel, Receiver};
+
+/// What reaches correlation, in input order: the reader's chunks, with
+/// their data parsed.
+pub enum Stage {
+    /// Any chunk but `Data`, passed through.
+    Chunk(Chunk),
+    Parsed {
+        file: u32,
+        parsed: Parsed,
+    },
+}
+
+/// One line as the parse stage left it.
+pub struct Line<'a> {
+    /// As read, without its newline (and CR).
+    pub raw: &'a [u8],
+    pub kind: Kind<'a>,
+}
+
+// Unboxed on purpose: nearly every line is Postfix's, and a box per line,
+// allocated here and freed on the correlating thread, cost more than the
+// wasted bytes of the rare small variants.
+#[allow(clippy::large_enum_variant)]
+pub enum Kind<'a> {
+    Empty,
+    TooLong,
+    Binary,
+    /// Not a syslog line. `repaired`: it had invalid UTF-8.
+    NotSyslog {
+        repaired: bool,
+    },
+    /// A syslog line of another program (dovecot, amavis…).
+    Other {
+        repaired: bool,
+        stamp: Stamp,
+    },
+    Postfix(PostfixLine<'a>),
+}
+
+pub struct PostfixLine<'a> {
+    pub repaired: bool,
+    pub stamp: Stamp,
+    pub host: &'a str,
+    pub instance: &'a str,
+    pub daemon: &'a str,
+    pub pid: u32,
+    /// The payload (inside rsyslog's `message repeated N times: [ … ]`).
+    pub payload: &'a str,
+    /// How many lines this one stands for (N for `message repeated N times`).
+    pub repeat: u32,
+    /// `None`: no rule recognises the payload.
+    pub event: Option<Event<'a>>,
+}
+
+/// A chunk's bytes and its parsed lines, which borrow from them.
+pub struct Parsed {
+    // Declared before what it borrows from, so it is dropped first.
+    lines: Vec<Line<'static>>,
+    /// Lines with invalid UTF-8, repaired; `lines` may borrow from them.
+    repaired: Vec<Box<str>>,
+    bytes: Vec<u8>,
+}
+
+impl Parsed {
+    pub fn lines(&self) -> &[Line<'_>] {
+        &self.lines
+    }
+
+    /// Bytes of input the chunk held.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn new(bytes: Vec<u8>) -> Parsed {
+        let mut p = Parsed { lines: Vec::new(), repaired: Vec::new(), bytes };
+        // SAFETY: the lines borrow from `p.bytes`' heap buffer and from the
+        // boxes in `p.repaired`. Neither is written to, reallocated or
+        // dropped while `p.lines` exists: the fields are private, nothing
+        // below touches them after this point except by pushing boxes to
+        // `repaired` (which moves the box pointers, not the text they point
+        // to), `lines()` lends the lines only for as long as `&self`, and
+        // `lines` is dropped before the others (declaration order).
+        let bytes: &'static [u8] = unsafe { std::slice::from_raw_parts(p.bytes.as_ptr(), p.bytes.len()) };
+        let mut lines = Vec::with_capacity(bytes.len() / 160 + 1);
+        crate::ingest::for_each_line(bytes, |raw| {
+            let kind = classify(raw, &mut p.repaired);
+            lines.push(Line { raw, kind });
+        });
+        p.lines = lines;
+        p
+    }
+}
+
+/// Parses one line. Invalid UTF-8 is repaired into a box in `repaired`,
+/// which the returned kind may borrow from for as long as the box lives.
+fn classify(raw: &'static [u8], repaired: &mut Vec<Box<str>>) -> Kind<'static> {
+    if raw.is_empty() {
+        return Kind::Empty;
+    }
+    if raw.len() > MAX_LINE {
+        return Kind::TooLong;
+    }
+    if memchr::memchr(0, raw).is_some() {
+        return Kind::Binary;
+    }
+    match std::str::from_utf8(raw) {
+        Ok(text) => text_kind(text, false),
+        Err(_) => {
+            let fixed: Box<str> = String::from_utf8_lossy(raw).into();
+            // SAFETY: the box's text stays where it is until the `Parsed`
+            // holding both it and this line is dropped (see `Parsed::new`).
+            let text: &'static str = unsafe { &*(fixed.as_ref() as *const str) };
+            repaired.push(fixed);
+            text_kind(text, true)
+        }
+    }
+}
+
+fn text_kind(text: &str, repaired: bool) -> Kind<'_> {
+    let Some(env) = syslog::parse(text) else {
+        return Kind::NotSyslog { repaired };
+    };
+    if !env.is_postfix() {
+        return Kind::Other { repaired, stamp: env.stamp };
+    }
+    let (payload, repeat) = repeated(env.payload);
+    Kind::Postfix(PostfixLine {
+        repaired,
+        stamp: env.stamp,
+        host: env.host,
+        instance: env.instance,
+        daemon: env.daemon,
+        pid: env.pid,
+        payload,
+        repeat,
+        event: event::parse(env.daemon, payload),
+    })
+}
+
+/// rsyslog's `message repeated 3 times: [ payload]`: the payload, and how
+/// many times it stands for (the repeats plus the original is not implied:
+/// the original line was logged separately).
+fn repeated(payload: &str) -> (&str, u32) {
+    let parse = || {
+        let rest = payload.strip_prefix("message repeated ")?;
+        let (n, rest) = rest.split_once(" times: [")?;
+        let n: u32 = n.parse().ok()?;
+        let inner = rest.strip_suffix(']')?;
+        Some((inner.trim_start(), n.min(100_000)))
+    };
+    parse().unwrap_or((payload, 1))
+}
+
+/// Starts the parse thread on the reader's chunks.
+pub fn spawn(chunks: Receiver<Chunk>) -> Receiver<Stage> {
+    let (tx, rx) = sync_channel(4);
+    std::thread::spawn(move || {
+        for chunk in chunks {
+            let stage = match chunk {
+                Chunk::Data { file, bytes } => Stage::Parsed { file, parsed: Parsed::new(bytes) },
+                other => Stage::Chunk(other),
+            };
+            if tx.send(stage).is_err() {
+                return; // correlation stopped early
+            }
+        }
+    });
+    rx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_lines_expand() {
+        assert_eq!(
+            repeated("message repeated 3 times: [ warning: unknown[1.2.3.4]: SASL LOGIN authentication failed: x]"),
+            ("warning: unknown[1.2.3.4]: SASL LOGIN authentication failed: x", 3)
+        );
+        assert_eq!(repeated("connect from x[1.2.3.4]"), ("connect from x[1.2.3.4]", 1));
+    }
+
+    #[test]
+    fn lines_keep_pointing_at_their_text() {
+        let text = b"Nov 23 06:00:00 mx postfix/smtpd[1]: connect from a[192.0.2.1]\n\n\
+            Nov 23 06:00:01 mx postfix/smtpd[1]: connect from b\xff[192.0.2.2]\n\
+            junk\x00\nNov 23 06:00:02 mx dovecot: imap-login: x\nnot syslog\n";
+        let parsed = Parsed::new(text.to_vec());
+        // Moving the owner moves no text: the lines still read right.
+        let moved = std::thread::spawn(move || parsed).join().unwrap();
+        let kinds: Vec<String> = moved
+            .lines()
+            .iter()
+            .map(|l| match &l.kind {
+                Kind::Postfix(p) => match &p.event {
+                    Some(Event::Connect { client }) => format!("connect {} {} {}", client.name, client.ip, p.repaired),
+                    _ => "other postfix".into(),
+                },
+                Kind::Empty => "empty".into(),
+                Kind::Binary => "binary".into(),
+                Kind::TooLong => "too long".into(),
+                Kind::NotSyslog { .. } => "not syslog".into(),
+                Kind::Other { .. } => "other".into(),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            ["connect a 192.0.2.1 false", "empty", "connect b\u{fffd} 192.0.2.2 true", "binary", "other", "not syslog"]
+        );
+        assert_eq!(moved.lines()[3].raw, b"junk\x00");
+    }
+}
