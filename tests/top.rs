@@ -165,3 +165,25 @@ fn impossible_pairs_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("use --metric rejected"));
 }
+
+#[test]
+fn sub_second_and_row_count_buckets_are_usage_errors() {
+    // `1ns` panicked in polars (a bucket of 0 µs), `1us` aborted asking for
+    // terabytes, `1i` (rows, not time) failed with exit code 1.
+    for every in ["1ns", "999ns", "1us", "1ms", "1i", "0s"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_postsleuth"))
+            .args(["top", "--every", every, "--format", "csv", "--exact", "-q", FIXTURE])
+            .output()
+            .expect("run postsleuth");
+        assert_eq!(out.status.code(), Some(2), "--every {every}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("use a duration like"), "--every {every}");
+    }
+    check(
+        &["--by", "account", "--every", "1d"],
+        &[
+            "bucket,rank,account,messages",
+            "2026-11-23T00:00:00Z,1,alice@example.com,2",
+            "2026-11-23T00:00:00Z,2,bob@example.org,1",
+        ],
+    );
+}

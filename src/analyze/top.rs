@@ -167,9 +167,22 @@ pub fn validate(key: Key, metric: Metric, every: Option<&str>) -> Result<(), Str
     Ok(())
 }
 
+/// A bucket of at least a second, in calendar units (`1s` … `1mo`, `1y`):
+/// polars also reads `1ns`, `1us` and `1i` (rows, not time), which either
+/// panic (a bucket of 0 µs), ask for terabytes of windows, or fail on a
+/// time column.
 fn bucket(every: &str) -> Result<Duration, String> {
+    const SECOND_NS: i64 = 1_000_000_000;
     match Duration::try_parse(every) {
-        Ok(d) if !d.is_zero() && !d.negative() => Ok(d),
+        Ok(d)
+            if !d.is_zero()
+                && !d.negative()
+                && !d.parsed_int
+                && (d.months() > 0 || d.weeks() > 0 || d.days() > 0 || d.nanoseconds() >= SECOND_NS)
+                && d.nanoseconds() % SECOND_NS == 0 =>
+        {
+            Ok(d)
+        }
         _ => Err(format!("--every {every:?}: use a duration like 15m, 1h, 6h, 1d, 1w")),
     }
 }
