@@ -59,11 +59,17 @@ pub fn window(input: &InputArgs, zone: &Zone) -> anyhow::Result<Window> {
 
 /// Reads the logs and builds the frames, cut to the window.
 pub fn load_frames(input: &InputArgs, zone: &Zone) -> anyhow::Result<(Dataset, Frames)> {
+    let (ds, frames, _) = load_frames_in_window(input, zone)?;
+    Ok((ds, frames))
+}
+
+/// Like [`load_frames`], with the window the frames were cut to.
+pub fn load_frames_in_window(input: &InputArgs, zone: &Zone) -> anyhow::Result<(Dataset, Frames, Window)> {
     let window = window(input, zone)?;
     let geo = geo(input)?;
     let ds = load(input, false)?;
     let frames = Frames::build(&ds, &window, &geo)?;
-    Ok((ds, frames))
+    Ok((ds, frames, window))
 }
 
 /// The geolocation data the user chose (options, then environment, then the

@@ -1,12 +1,13 @@
 //! `postsleuth summary` (the default): one screen of totals, the time span,
 //! the input and its problems, and the top senders by every identity.
 
-use super::{display_zone, finish, load_frames, stdout, Outcome};
+use super::{display_zone, finish, load_frames_in_window, stdout, Outcome};
 use crate::analyze::{self, Totals};
 use crate::cli::{Format, Key, Metric, SummaryArgs};
 use crate::ingest::Dataset;
 use crate::render::{self, write_frame};
 use crate::time::{rfc3339_utc, Zone};
+use crate::window::Window;
 use polars::prelude::*;
 use std::io::Write;
 
@@ -24,7 +25,7 @@ const SECTIONS: [(&str, Key, Metric); 6] = [
 
 pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;
-    let (ds, frames) = load_frames(&a.input, &zone)?;
+    let (ds, frames, window) = load_frames_in_window(&a.input, &zone)?;
     let totals = analyze::totals(&frames)?;
     let mut tables: Vec<(String, DataFrame)> = Vec::new();
     for (title, key, metric) in SECTIONS {
@@ -37,8 +38,8 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     }
     let mut out = stdout();
     match a.output.format {
-        Format::Json => write_json(&ds, &totals, &tables, &mut out)?,
-        f => write_sections(&ds, &totals, &tables, f, &zone, &mut out)?,
+        Format::Json => write_json(&ds, &window, &totals, &tables, &mut out)?,
+        f => write_sections(&ds, &window, &totals, &tables, f, &zone, &mut out)?,
     }
     finish(out, ds)
 }
@@ -65,10 +66,16 @@ fn totals_frame(t: &Totals) -> PolarsResult<DataFrame> {
     df!("total" => rows.iter().map(|r| r.0).collect::<Vec<_>>(), "value" => rows.iter().map(|r| r.1).collect::<Vec<_>>())
 }
 
-fn header(ds: &Dataset, zone: &Zone) -> String {
-    let span = ds
+/// The logs' span, the window the figures are cut to (when one was asked
+/// for: the span alone read as if `--since` had been ignored), and the input.
+fn header(ds: &Dataset, window: &Window, zone: &Zone) -> String {
+    let mut span = ds
         .span
         .map_or("no timestamps".into(), |(a, b)| format!("{} .. {}", zone.format(a, true), zone.format(b, true)));
+    if !window.is_open() {
+        let end = |t: Option<i64>| t.map_or("…".to_string(), |t| zone.format(t, true));
+        span.push_str(&format!("\nfigures for {} .. {} (--since/--until)", end(window.since), end(window.until)));
+    }
     let lines: u64 = ds.diag.files.iter().map(|f| f.lines).sum();
     format!(
         "{span}\n{} files, {lines} lines ({} Postfix, {} other programs), {} skipped",
@@ -81,6 +88,7 @@ fn header(ds: &Dataset, zone: &Zone) -> String {
 
 fn write_sections(
     ds: &Dataset,
+    window: &Window,
     totals: &Totals,
     tables: &[(String, DataFrame)],
     format: Format,
@@ -94,7 +102,7 @@ fn write_sections(
     };
     if format != Format::Csv {
         writeln!(out, "{}", heading("Postfix log summary"))?;
-        for l in header(ds, zone).lines() {
+        for l in header(ds, window, zone).lines() {
             writeln!(
                 out,
                 "{}",
@@ -135,6 +143,7 @@ fn write_problems(ds: &Dataset, format: Format, out: &mut dyn Write) -> anyhow::
 
 fn write_json(
     ds: &Dataset,
+    window: &Window,
     totals: &Totals,
     tables: &[(String, DataFrame)],
     out: &mut dyn Write,
@@ -142,6 +151,8 @@ fn write_json(
     let mut obj = serde_json::Map::new();
     obj.insert("first".into(), ds.span.map(|s| rfc3339_utc(s.0)).into());
     obj.insert("last".into(), ds.span.map(|s| rfc3339_utc(s.1)).into());
+    obj.insert("since".into(), window.since.map(rfc3339_utc).into());
+    obj.insert("until".into(), window.until.map(rfc3339_utc).into());
     let files: Vec<serde_json::Value> = ds
         .diag
         .files
