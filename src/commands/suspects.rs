@@ -20,13 +20,24 @@ pub fn run(a: &SuspectsArgs) -> anyhow::Result<Outcome> {
     let (ds, frames) = load_frames_quoting(&a.input, &zone)?;
     let all = sus::suspects(&frames, &th)?;
     let chosen = choose(&all, &a.suspects, a.all, &th);
+    for name in unknown(&all, &a.suspects) {
+        eprintln!("postsleuth: --suspect {:?}: no successful login or message of it in the input", printable(name));
+    }
     let mut out = stdout();
     match a.emit {
-        Some(what) => emit(what, &frames, &chosen, &th, a.input.quiet, &mut out)?,
+        Some(what) => emit(what, &frames, &chosen, &th, !a.suspects.is_empty(), a.input.quiet, &mut out)?,
         None => {
             let text = fetch(&ds, &chosen);
-            let report =
-                Report { ds: &ds, frames: &frames, all: &all, chosen: &chosen, th: &th, text: &text, limit: a.limit };
+            let report = Report {
+                ds: &ds,
+                frames: &frames,
+                all: &all,
+                chosen: &chosen,
+                named: !a.suspects.is_empty(),
+                th: &th,
+                text: &text,
+                limit: a.limit,
+            };
             match a.output.format {
                 Format::Json => report.json(&mut out)?,
                 Format::Csv => write_frame(&ranking(&chosen)?, Format::Csv, &zone, &mut out)?,
@@ -89,6 +100,11 @@ pub(crate) fn duration(option: &str, s: &str) -> Result<Micros, UsageError> {
         return Err(bad());
     }
     Ok(total)
+}
+
+/// The names given with --suspect that match no account or uid of the input.
+fn unknown<'a>(all: &[Suspect], named: &'a [String]) -> Vec<&'a String> {
+    named.iter().filter(|n| !all.iter().any(|s| s.who == Who::parse(n))).collect()
 }
 
 /// The suspects to show: those named with --suspect, else those at the
@@ -185,6 +201,9 @@ struct Report<'a> {
     frames: &'a Frames,
     all: &'a [Suspect],
     chosen: &'a [&'a Suspect],
+    /// The suspects were named with --suspect (`chosen` is empty when none
+    /// of them is in the input, not when no score reaches the threshold).
+    named: bool,
     th: &'a Thresholds,
     text: &'a BTreeMap<(String, u64), String>,
     limit: usize,
@@ -220,7 +239,11 @@ impl Report<'_> {
 
     /// No suspect: say so, and show the closest ones.
     fn none_flagged(&self, zone: &Zone, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
-        writeln!(out, "No account or uid reaches the threshold. Highest scores:")?;
+        if self.named {
+            writeln!(out, "No account or uid named with --suspect logged in or sent mail. Highest scores:")?;
+        } else {
+            writeln!(out, "No account or uid reaches the threshold. Highest scores:")?;
+        }
         let top: Vec<&Suspect> = self.all.iter().take(5).collect();
         write_frame(&ranking_short(&top)?, format, zone, out)
     }
@@ -412,6 +435,7 @@ fn emit(
     frames: &Frames,
     chosen: &[&Suspect],
     th: &Thresholds,
+    named: bool,
     quiet: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
@@ -421,7 +445,10 @@ fn emit(
         }
     };
     if chosen.is_empty() {
-        note(format!("no account or uid reaches the threshold ({}); name one with --suspect", th.threshold));
+        // Named ones not in the input were reported already.
+        if !named {
+            note(format!("no account or uid reaches the threshold ({}); name one with --suspect", th.threshold));
+        }
         return Ok(());
     }
     let text = match what {
