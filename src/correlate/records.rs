@@ -181,12 +181,14 @@ impl Message {
             State::Discarded
         } else if self.expired {
             State::Expired
-        } else if self.bounced > 0 {
-            State::Bounced
         } else if !self.removed && self.held {
             State::Held
         } else if !self.removed {
+            // Bounced recipients or not: without `removed` the queue file is
+            // still there, with recipients left to try.
             State::Queued
+        } else if self.bounced > 0 {
+            State::Bounced
         } else if self.sent > 0 {
             State::Delivered
         } else {

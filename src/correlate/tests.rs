@@ -122,3 +122,21 @@ fn local_forward_is_a_continuation() {
         [(a.id, true), (b.id, false)]
     );
 }
+
+/// One recipient bounced, another deferred, no `removed`: the message is
+/// still in the queue (and must be offered to `postsuper -d`), not bounced.
+#[test]
+fn partly_bounced_message_without_removed_is_still_queued() {
+    let r = run(&[
+        "2026-11-21T10:00:01Z mx1 postfix/submission/smtpd[1]: EEEE555555: client=unknown[198.51.100.7], sasl_method=LOGIN, sasl_username=bob@example.com",
+        "2026-11-21T10:00:02Z mx1 postfix/qmgr[2]: EEEE555555: from=<bob@example.com>, size=1000, nrcpt=2 (queue active)",
+        "2026-11-21T10:00:03Z mx1 postfix/smtp[3]: EEEE555555: to=<a@gmail.com>, relay=gmail-smtp-in.l.google.com[142.250.1.27]:25, delay=1, delays=0.1/0.1/0.4/0.4, dsn=5.1.1, status=bounced (host said: 550 5.1.1 no such user (in reply to RCPT TO command))",
+        "2026-11-21T10:00:03Z mx1 postfix/smtp[3]: EEEE555555: to=<b@yahoo.com>, relay=mta5.am0.yahoodns.net[67.195.204.72]:25, delay=1, delays=0.1/0.1/0.4/0.4, dsn=4.7.0, status=deferred (host said: 421 4.7.0 try later (in reply to MAIL FROM command))",
+        "2026-11-21T10:00:04Z mx1 postfix/submission/smtpd[1]: FFFF555555: client=unknown[198.51.100.7], sasl_method=LOGIN, sasl_username=bob@example.com",
+        "2026-11-21T10:00:05Z mx1 postfix/qmgr[2]: FFFF555555: from=<bob@example.com>, size=1000, nrcpt=1 (queue active)",
+        "2026-11-21T10:00:06Z mx1 postfix/smtp[3]: FFFF555555: to=<a@gmail.com>, relay=gmail-smtp-in.l.google.com[142.250.1.27]:25, delay=1, delays=0.1/0.1/0.4/0.4, dsn=5.1.1, status=bounced (host said: 550 5.1.1 no such user (in reply to RCPT TO command))",
+        "2026-11-21T10:00:06Z mx1 postfix/qmgr[2]: FFFF555555: removed",
+    ]);
+    assert_eq!(by_qid(&r, "EEEE555555").state, State::Queued);
+    assert_eq!(by_qid(&r, "FFFF555555").state, State::Bounced);
+}
