@@ -155,7 +155,7 @@ pub struct InputArgs {
     #[arg(long)]
     pub exact: bool,
     /// Year of the oldest line for RFC 3164 timestamps (default: inferred from file times).
-    #[arg(long, value_name = "YYYY")]
+    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1970..=9999))]
     pub year: Option<i32>,
     /// Zone the log's RFC 3164 timestamps were written in (IANA name, or `local`).
     #[arg(long, value_name = "ZONE", default_value = "local")]
@@ -182,7 +182,8 @@ pub enum Format {
     /// Aligned table for the terminal.
     #[default]
     Table,
-    /// One JSON array of row objects.
+    /// JSON: a table is an array of row objects with snake_case keys; commands
+    /// with several tables (summary, suspects, trace) give one object holding them.
     Json,
     /// RFC 4180 CSV with a header row; formula-like cells are neutralised.
     Csv,

@@ -180,3 +180,29 @@ fn no_match_is_an_empty_list_and_a_note() {
     assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), json!([]));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "postsleuth: no message matches \"nobody@example.invalid\"\n");
 }
+
+/// Options that cannot mean anything are usage errors (exit 2), not a
+/// silently different output: trace is not a table, and a year outside
+/// 1970..=9999 put every line at the epoch.
+#[test]
+fn meaningless_options_are_usage_errors() {
+    let p = path_str(&fixture("short_queue_ids.log"));
+    for bad in [
+        &["trace", "840A4C0FF0", &p, "--format", "csv"][..],
+        &["trace", "840A4C0FF0", &p, "--format", "markdown"],
+        &["check", &p, "--year", "262143"],
+        &["check", &p, "--year", "0"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_postsleuth")).args(bad).output().expect("run postsleuth");
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// `check --format json` gives its counts as JSON integers.
+#[test]
+fn check_counts_are_integers() {
+    let p = path_str(&fixture("short_queue_ids.log"));
+    let rows: Value = serde_json::from_str(&run_ok(&["check", &p, "--year", "2026", "--format", "json"])).unwrap();
+    let lines = rows.as_array().unwrap().iter().find(|r| r["what"] == "lines").unwrap();
+    assert!(lines["value"].is_u64(), "{lines}");
+}

@@ -18,23 +18,25 @@ pub fn run(a: &CheckArgs) -> anyhow::Result<Outcome> {
     let lines: u64 = d.files.iter().map(|f| f.lines).sum();
     let unrecognised: u64 = d.unrecognised.values().map(|v| v.0).sum();
     let warnings: u64 = d.warnings.values().sum();
-    let rows: Vec<(&str, f64)> = vec![
-        ("files", d.files.len() as f64),
-        ("bytes (uncompressed)", bytes as f64),
-        ("lines", lines as f64),
-        ("postfix lines", d.postfix_lines as f64),
-        ("other programs' lines", d.other_lines as f64),
-        ("skipped lines", d.skipped_total() as f64),
-        ("unrecognised postfix lines", unrecognised as f64),
-        ("postfix warnings", warnings as f64),
-        ("lines of messages begun before the input", ds.orphan_lines as f64),
-        ("messages", r.messages.len() as f64),
-        ("deliveries", r.deliveries.len() as f64),
-        ("auth attempts", r.auth.len() as f64),
-        ("rejects", r.rejects.len() as f64),
-        ("sessions", r.sessions.len() as f64),
-        ("seconds", secs),
-        ("MB/s", bytes as f64 / 1e6 / secs.max(1e-9)),
+    // Whole numbers, so that `--format json` gives counts as integers; the
+    // timing in milliseconds and whole MB/s for the same reason.
+    let rows: Vec<(&str, u64)> = vec![
+        ("files", d.files.len() as u64),
+        ("bytes (uncompressed)", bytes),
+        ("lines", lines),
+        ("postfix lines", d.postfix_lines),
+        ("other programs' lines", d.other_lines),
+        ("skipped lines", d.skipped_total()),
+        ("unrecognised postfix lines", unrecognised),
+        ("postfix warnings", warnings),
+        ("lines of messages begun before the input", ds.orphan_lines),
+        ("messages", r.messages.len() as u64),
+        ("deliveries", r.deliveries.len() as u64),
+        ("auth attempts", r.auth.len() as u64),
+        ("rejects", r.rejects.len() as u64),
+        ("sessions", r.sessions.len() as u64),
+        ("milliseconds", (secs * 1000.0).round() as u64),
+        ("MB/s", (bytes as f64 / 1e6 / secs.max(1e-9)).round() as u64),
     ];
     let df = df!(
         "what" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),

@@ -2,7 +2,7 @@
 //! lines with file:line, following re-injection and notification links. The
 //! log-based replacement for `postcat -q ID | grep …`.
 
-use super::{display_zone, finish, load, stdout, window, Outcome};
+use super::{display_zone, finish, load, stdout, window, Outcome, UsageError};
 use crate::cli::{Format, TraceArgs};
 use crate::correlate::{LineRef, Message, Records};
 use crate::ingest::Dataset;
@@ -13,6 +13,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 pub fn run(a: &TraceArgs) -> anyhow::Result<Outcome> {
+    if matches!(a.output.format, Format::Csv | Format::Markdown) {
+        // A flow is a record and its lines, not a table: say so rather than
+        // print text the user asked not to get.
+        return Err(UsageError(
+            "trace prints text or --format json; for rows of messages and deliveries use `postsleuth export`".into(),
+        )
+        .into());
+    }
     let zone = display_zone(&a.output)?;
     let window = window(&a.input, &zone)?;
     let ds = load(&a.input, true)?;
