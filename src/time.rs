@@ -53,12 +53,21 @@ impl Zone {
     /// time (DST fall-back) takes the earlier instant; a skipped one (spring
     /// forward) takes the offset before the gap, as syslog daemons do.
     pub fn offset_at_local(&self, naive: NaiveDateTime) -> i64 {
-        fn pick<T: TimeZone>(r: LocalResult<DateTime<T>>, tz: &T, naive: NaiveDateTime) -> i64 {
+        self.offsets_at_local(naive).0
+    }
+
+    /// The offsets of the earlier and the later instant a local time may
+    /// be: the same twice, except in the hour a DST fall-back repeats.
+    pub fn offsets_at_local(&self, naive: NaiveDateTime) -> (i64, i64) {
+        fn pick<T: TimeZone>(r: LocalResult<DateTime<T>>, tz: &T, naive: NaiveDateTime) -> (i64, i64) {
+            let off = |t: &DateTime<T>| t.offset().fix().local_minus_utc() as i64;
             match r {
-                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.offset().fix().local_minus_utc() as i64,
+                LocalResult::Single(t) => (off(&t), off(&t)),
+                LocalResult::Ambiguous(a, b) => (off(&a), off(&b)),
                 LocalResult::None => {
                     let before = naive - chrono::Duration::hours(3);
-                    tz.offset_from_utc_datetime(&before).fix().local_minus_utc() as i64
+                    let o = tz.offset_from_utc_datetime(&before).fix().local_minus_utc() as i64;
+                    (o, o)
                 }
             }
         }
@@ -122,22 +131,41 @@ pub fn micros_to_utc(t: Micros) -> DateTime<Utc> {
 pub struct LocalToUtc {
     zone: Zone,
     cache_key: i64,
-    cache_offset: i64,
+    /// Offsets of the earlier and the later reading of the cached hour.
+    cache_offsets: (i64, i64),
+    /// The instant of the previous line.
+    last: Micros,
 }
+
+/// How far back a line may step (syslog lines from different processes are
+/// a little out of order) and still be read in the first pass of an hour
+/// that a DST fall-back repeats.
+const REORDER: Micros = 10 * 60 * MICROS_PER_SEC;
 
 impl LocalToUtc {
     pub fn new(zone: Zone) -> Self {
-        LocalToUtc { zone, cache_key: i64::MIN, cache_offset: 0 }
+        LocalToUtc { zone, cache_key: i64::MIN, cache_offsets: (0, 0), last: i64::MIN }
     }
 
+    /// Converts a local wall-clock time, given as if it were UTC. In the hour
+    /// a DST fall-back repeats, a line is read in the first pass unless that
+    /// would take the log back in time: then it is in the second.
     pub fn convert(&mut self, local_as_utc: Micros) -> Micros {
         let hour = local_as_utc.div_euclid(3600 * MICROS_PER_SEC);
         if hour != self.cache_key {
             self.cache_key = hour;
             let naive = micros_to_utc(local_as_utc).naive_utc();
-            self.cache_offset = self.zone.offset_at_local(naive);
+            self.cache_offsets = self.zone.offsets_at_local(naive);
         }
-        local_as_utc - self.cache_offset * MICROS_PER_SEC
+        let (early, late) = self.cache_offsets;
+        let first = local_as_utc - early * MICROS_PER_SEC;
+        let t = if early != late && first < self.last.saturating_sub(REORDER) {
+            local_as_utc - late * MICROS_PER_SEC
+        } else {
+            first
+        };
+        self.last = t;
+        t
     }
 }
 
@@ -169,6 +197,22 @@ mod tests {
         // Summer time: +02:00.
         let local = civil_to_micros(2026, 7, 1, 12, 0, 0);
         assert_eq!(c.convert(local), civil_to_micros(2026, 7, 1, 10, 0, 0));
+    }
+
+    #[test]
+    fn repeated_hour_of_dst_fall_back_goes_forward() {
+        // 2026-10-25, Paris: 03:00 CEST falls back to 02:00 CET.
+        let mut c = LocalToUtc::new(Zone::parse("Europe/Paris").unwrap());
+        let conv = |c: &mut LocalToUtc, h, m| c.convert(civil_to_micros(2026, 10, 25, h, m, 0));
+        assert_eq!(conv(&mut c, 1, 50), civil_to_micros(2026, 10, 24, 23, 50, 0));
+        assert_eq!(conv(&mut c, 2, 10), civil_to_micros(2026, 10, 25, 0, 10, 0));
+        assert_eq!(conv(&mut c, 2, 59), civil_to_micros(2026, 10, 25, 0, 59, 0));
+        // A line a little out of order stays in the first pass.
+        assert_eq!(conv(&mut c, 2, 57), civil_to_micros(2026, 10, 25, 0, 57, 0));
+        // The clock went back: the second pass.
+        assert_eq!(conv(&mut c, 2, 10), civil_to_micros(2026, 10, 25, 1, 10, 0));
+        assert_eq!(conv(&mut c, 2, 30), civil_to_micros(2026, 10, 25, 1, 30, 0));
+        assert_eq!(conv(&mut c, 3, 5), civil_to_micros(2026, 10, 25, 2, 5, 0));
     }
 
     #[test]
