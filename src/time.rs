@@ -44,9 +44,25 @@ impl Zone {
         if s.eq_ignore_ascii_case("local") {
             return Ok(Zone::Local);
         }
+        if s.eq_ignore_ascii_case("utc") {
+            return Ok(Zone::Named(chrono_tz::UTC));
+        }
         s.parse::<chrono_tz::Tz>()
             .map(Zone::Named)
             .map_err(|_| format!("unknown time zone {s:?}: use an IANA name such as UTC or Europe/Berlin, or 'local'"))
+    }
+
+    /// The zone's IANA name (`Europe/Paris`); for `local`, `TZ` or the
+    /// system's zone, when it can be told.
+    pub fn iana_name(&self) -> Option<String> {
+        match self {
+            Zone::Named(tz) => Some(tz.name().to_string()),
+            Zone::Local => std::env::var("TZ")
+                .ok()
+                .map(|s| s.trim_start_matches(':').to_string())
+                .filter(|s| s.parse::<chrono_tz::Tz>().is_ok())
+                .or_else(|| iana_time_zone::get_timezone().ok()),
+        }
     }
 
     /// Offset from UTC in seconds at a local wall-clock time. An ambiguous

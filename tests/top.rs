@@ -187,3 +187,32 @@ fn sub_second_and_row_count_buckets_are_usage_errors() {
         ],
     );
 }
+
+/// Days and hours start on the display zone's midnights and hours, not
+/// UTC's (a New York day starts at 05:00Z in November; a Kolkata hour at
+/// :30Z). Times in CSV stay UTC.
+#[test]
+fn buckets_follow_the_display_zone() {
+    let run = |tz: &str, every: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_postsleuth"))
+            .args(["top", "--by", "account", "--every", every, "--format", "csv", "--tz", tz, "--exact", "-q"])
+            .arg(FIXTURE)
+            .output()
+            .expect("run postsleuth");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        text.lines().skip(1).map(|l| l.split(',').take(3).collect::<Vec<_>>().join(",")).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        run("America/New_York", "1d"),
+        ["2026-11-23T05:00:00Z,1,alice@example.com", "2026-11-23T05:00:00Z,2,bob@example.org"]
+    );
+    assert_eq!(
+        run("Asia/Kolkata", "1h"),
+        [
+            "2026-11-23T09:30:00Z,1,alice@example.com",
+            "2026-11-23T10:30:00Z,1,alice@example.com",
+            "2026-11-23T10:30:00Z,2,bob@example.org"
+        ]
+    );
+}

@@ -187,9 +187,17 @@ fn bucket(every: &str) -> Result<Duration, String> {
     }
 }
 
-/// A query ranking `key` by `metric`: overall, or per `every` bucket with
-/// the top `limit` of each bucket.
-pub fn top(f: &Frames, key: Key, metric: Metric, every: Option<&str>, limit: usize) -> Result<LazyFrame, String> {
+/// Time buckets for a ranking over time: their length, and the zone
+/// (IANA name) whose midnights and hours they start on; UTC's if `None`.
+#[derive(Clone, Copy, Debug)]
+pub struct Buckets<'a> {
+    pub every: &'a str,
+    pub zone: Option<&'a str>,
+}
+
+/// A query ranking `key` by `metric`: overall, or per bucket with the top
+/// `limit` of each bucket.
+pub fn top(f: &Frames, key: Key, metric: Metric, every: Option<Buckets>, limit: usize) -> Result<LazyFrame, String> {
     let fact = fact_for(key, metric);
     let column = key_column(fact, key).ok_or_else(|| unsupported(key, metric))?;
     let m = metric_name(metric);
@@ -233,8 +241,18 @@ fn skip_bucketed<'a>(fact: Fact, key: Key, name: &'a str, m: &'a str) -> Vec<&'a
     cols
 }
 
-fn per_bucket(lf: LazyFrame, fact: Fact, key: Key, m: &str, every: &str, limit: usize) -> Result<LazyFrame, String> {
-    let every = bucket(every)?;
+fn per_bucket(lf: LazyFrame, fact: Fact, key: Key, m: &str, b: Buckets, limit: usize) -> Result<LazyFrame, String> {
+    let every = bucket(b.every)?;
+    // Windows start on the zone's midnights and hours (a day is a local
+    // day, DST included); the buckets go back to UTC for rendering.
+    let zone = match b.zone.filter(|z| *z != "UTC") {
+        Some(z) => TimeZone::opt_try_new(Some(z)).map_err(|e| e.to_string())?,
+        None => None,
+    };
+    let lf = match &zone {
+        Some(z) => lf.with_column(col("time").dt().convert_time_zone(z.clone())),
+        None => lf,
+    };
     let name = key_name(key);
     let options = DynamicGroupOptions {
         every,
@@ -252,6 +270,7 @@ fn per_bucket(lf: LazyFrame, fact: Fact, key: Key, m: &str, every: &str, limit: 
         .group_by_dynamic(col("time"), [col(name)], options)
         .agg(aggregations_for(fact, key))
         .rename(["time"], ["bucket"], true)
+        .with_column(col("bucket").dt().convert_time_zone(TimeZone::UTC))
         .sort_by_exprs(
             [col("bucket"), col(m), col(name)],
             SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
