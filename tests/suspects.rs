@@ -305,3 +305,30 @@ fn odd_input_does_not_panic() {
         }
     }
 }
+
+/// The bundled incident, day by day in New York: days start at local
+/// midnight (05:00Z in November), and the account matches whatever case it
+/// is typed in, logins and messages as well as failures.
+#[test]
+fn timeline_days_follow_the_display_zone_and_ignore_case() {
+    let logs = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs");
+    let days = |who: &str| {
+        let args: Vec<String> =
+            ["timeline", who, logs, "--every", "1d", "--tz", "America/New_York", "--format", "csv", "-q"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        run_ok(&args).lines().map(|l| l.split(',').take(5).collect::<Vec<_>>().join(",")).collect::<Vec<_>>()
+    };
+    let lower = days("julien.fournier@example.com");
+    assert_eq!(
+        lower,
+        [
+            "bucket,logins,failures,messages,recipients",
+            "2026-11-20T05:00:00Z,2,308,2,9",
+            "2026-11-21T05:00:00Z,406,563,1432,4724",
+            "2026-11-22T05:00:00Z,385,0,1333,4262",
+        ]
+    );
+    assert_eq!(days("JULIEN.Fournier@example.com"), lower);
+}

@@ -19,7 +19,7 @@ pub fn run(a: &TimelineArgs) -> anyhow::Result<Outcome> {
     let mut marks = Marks::default();
     for s in &suspects {
         let mine = match (&target, &s.who) {
-            (Target::Account(t), Who::Account(a)) => t == a,
+            (Target::Account(t), Who::Account(a)) => t.eq_ignore_ascii_case(a),
             (Target::Uid(t), Who::Uid(u)) => t == u,
             // An IP's timeline marks the compromises it made.
             (Target::Ip(ip), Who::Account(a)) if s.is_flagged(&th) => {
@@ -35,7 +35,10 @@ pub fn run(a: &TimelineArgs) -> anyhow::Result<Outcome> {
             marks = Marks::of(s, &zone);
         }
     }
-    let df = timeline(&frames, &target, every, &marks)?;
+    // Buckets start on the display zone's hours and midnights, at its
+    // offset when the logs begin.
+    let offset = ds.span.map_or(0, |(first, _)| zone.offset_at(first) * crate::time::MICROS_PER_SEC);
+    let df = timeline(&frames, &target, every, offset, &marks)?;
     if df.height() == 0 && !a.input.quiet {
         eprintln!("postsleuth: nothing found for {:?}", printable(&a.target));
     }

@@ -76,16 +76,19 @@ impl Marks {
     }
 }
 
-fn bucket(every: Micros) -> Expr {
+/// The start of each row's bucket. `offset` (the display zone's UTC offset,
+/// in µs) makes days and hours start on that zone's midnights and hours.
+fn bucket(every: Micros, offset: Micros) -> Expr {
     let t = col("time").cast(DataType::Int64);
-    (t.clone() - t % lit(every)).alias("bucket")
+    (t.clone() - (t + lit(offset)) % lit(every)).alias("bucket")
 }
 
 fn auth_of(f: &Frames, target: &Target, success: bool) -> Option<LazyFrame> {
     let ok = if success { col("success") } else { col("success").not() };
     let who = match (target, success) {
-        (Target::Account(a), true) => col("sasl_username").eq(lit(a.as_str())),
-        (Target::Account(a), false) => col("sasl_username").str().to_lowercase().eq(lit(a.to_lowercase())),
+        // SASL usernames are as the client typed them; Dovecot and Cyrus
+        // treat them without case, and so does the timeline.
+        (Target::Account(a), _) => col("sasl_username").str().to_lowercase().eq(lit(a.to_lowercase())),
         (Target::Ip(ip), _) => col("client_ip").eq(lit(ip.as_str())),
         (Target::Uid(_), _) => return None,
     };
@@ -94,7 +97,7 @@ fn auth_of(f: &Frames, target: &Target, success: bool) -> Option<LazyFrame> {
 
 fn messages_of(f: &Frames, target: &Target) -> LazyFrame {
     let who = match target {
-        Target::Account(a) => col("root_sasl_username").eq(lit(a.as_str())),
+        Target::Account(a) => col("root_sasl_username").str().to_lowercase().eq(lit(a.to_lowercase())),
         Target::Ip(ip) => col("root_client_ip").eq(lit(ip.as_str())),
         Target::Uid(u) => col("root_uid").eq(lit(*u)).and(col("root_sasl_username").is_null()),
     };
@@ -102,17 +105,17 @@ fn messages_of(f: &Frames, target: &Target) -> LazyFrame {
 }
 
 /// The timeline of `target` per `every` µs; times of the marks in `zone`.
-pub fn timeline(f: &Frames, target: &Target, every: Micros, marks: &Marks) -> PolarsResult<DataFrame> {
+pub fn timeline(f: &Frames, target: &Target, every: Micros, offset: Micros, marks: &Marks) -> PolarsResult<DataFrame> {
     let every = every.max(1);
-    let msgs = messages_of(f, target).with_column(bucket(every)).group_by([col("bucket")]).agg([
+    let msgs = messages_of(f, target).with_column(bucket(every, offset)).group_by([col("bucket")]).agg([
         len().cast(DataType::UInt64).alias("messages"),
         col("recipients").cast(DataType::UInt64).sum().alias("recipients"),
         col("final_deferred").cast(DataType::UInt64).sum().alias("deferred"),
         col("final_bounced").cast(DataType::UInt64).sum().alias("bounced"),
     ]);
     let mut facts = vec![msgs.collect()?];
-    let logins = auth_of(f, target, true).map(|l| l.with_column(bucket(every)));
-    let failures = auth_of(f, target, false).map(|l| l.with_column(bucket(every)));
+    let logins = auth_of(f, target, true).map(|l| l.with_column(bucket(every, offset)));
+    let failures = auth_of(f, target, false).map(|l| l.with_column(bucket(every, offset)));
     if let (Some(l), Some(x)) = (&logins, &failures) {
         facts.push(l.clone().group_by([col("bucket")]).agg([len().cast(DataType::UInt64).alias("logins")]).collect()?);
         facts
