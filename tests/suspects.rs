@@ -266,6 +266,7 @@ fn bad_options_are_usage_errors() {
         &["suspects", "--lookback", "soon"],
         &["timeline", "bob@example.org", "--every", "0h"],
         &["suspects", "--emit", "delete-everything"],
+        &["timeline", "uid=www-data"],
     ] {
         let out = run(&sim.args(bad));
         assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", String::from_utf8_lossy(&out.stderr));

@@ -14,6 +14,9 @@ pub fn run(a: &TimelineArgs) -> anyhow::Result<Outcome> {
     let th = thresholds(&a.scoring)?;
     let every = duration("--every", &a.every)?;
     let target = Target::parse(&a.target);
+    if a.target.starts_with("uid=") && !matches!(target, Target::Uid(_)) {
+        return Err(super::UsageError(format!("{:?}: uid=N takes a number, e.g. uid=33", printable(&a.target))).into());
+    }
     let (ds, frames) = load_frames_quoting(&a.input, &zone)?;
     let suspects = sus::suspects(&frames, &th)?;
     let mut marks = Marks::default();
