@@ -259,15 +259,21 @@ impl Run {
             }
             Kind::Postfix(p) => {
                 self.repaired(p.repaired);
-                let time = self.stamp(p.stamp);
+                let time = self.stamp(p.env.stamp);
                 self.diag.postfix_lines += 1;
                 let lineref = LineRef { file: self.file, line };
-                let cx =
-                    LineCtx { time, host: p.host, instance: p.instance, daemon: p.daemon, pid: p.pid, line: lineref };
+                let cx = LineCtx {
+                    time,
+                    host: p.env.host,
+                    instance: p.env.instance,
+                    daemon: p.env.daemon,
+                    pid: p.env.pid,
+                    line: lineref,
+                };
                 for _ in 0..p.repeat {
                     match &p.event {
-                        None => self.diag.unrecognised(p.daemon, p.payload),
-                        Some(Event::Warning) => *self.diag.warnings.entry(p.daemon.to_string()).or_default() += 1,
+                        None => self.diag.unrecognised(p.env.daemon, p.payload),
+                        Some(Event::Warning) => *self.diag.warnings.entry(p.env.daemon.to_string()).or_default() += 1,
                         Some(ev) => self.correlator.feed(&cx, ev.clone()),
                     }
                 }

@@ -13,7 +13,7 @@
 use super::MAX_LINE;
 use crate::event::{self, Event};
 use crate::source::Chunk;
-use crate::syslog::{self, Stamp};
+use crate::syslog::{self, Envelope, Stamp};
 use std::sync::mpsc::{sync_channel, Receiver};
 
 /// What reaches correlation, in input order: the reader's chunks, with
@@ -56,12 +56,9 @@ pub enum Kind<'a> {
 
 pub struct PostfixLine<'a> {
     pub repaired: bool,
-    pub stamp: Stamp,
-    pub host: &'a str,
-    pub instance: &'a str,
-    pub daemon: &'a str,
-    pub pid: u32,
-    /// The payload (inside rsyslog's `message repeated N times: [ … ]`).
+    /// Time, host, tag and pid; its payload is the line's whole payload.
+    pub env: Envelope<'a>,
+    /// The payload to parse (inside rsyslog's `message repeated N times: [ … ]`).
     pub payload: &'a str,
     /// How many lines this one stands for (N for `message repeated N times`).
     pub repeat: u32,
@@ -141,17 +138,7 @@ fn text_kind(text: &str, repaired: bool) -> Kind<'_> {
         return Kind::Other { repaired, stamp: env.stamp };
     }
     let (payload, repeat) = repeated(env.payload);
-    Kind::Postfix(PostfixLine {
-        repaired,
-        stamp: env.stamp,
-        host: env.host,
-        instance: env.instance,
-        daemon: env.daemon,
-        pid: env.pid,
-        payload,
-        repeat,
-        event: event::parse(env.daemon, payload),
-    })
+    Kind::Postfix(PostfixLine { repaired, env, payload, repeat, event: event::parse(env.daemon, payload) })
 }
 
 /// rsyslog's `message repeated 3 times: [ payload]`: the payload, and how
