@@ -71,7 +71,9 @@ pub struct Parsed {
     // Declared before what it borrows from, so it is dropped first.
     lines: Vec<Line<'static>>,
     /// Lines with invalid UTF-8, repaired; `lines` may borrow from them.
-    repaired: Vec<Box<str>>,
+    /// `String`, not `Box<str>`: moving a box asserts it is the only way to
+    /// its text, which the lines pointing into it would contradict.
+    repaired: Vec<String>,
     bytes: Vec<u8>,
 }
 
@@ -88,10 +90,10 @@ impl Parsed {
     pub fn new(bytes: Vec<u8>) -> Parsed {
         let mut p = Parsed { lines: Vec::new(), repaired: Vec::new(), bytes };
         // SAFETY: the lines borrow from `p.bytes`' heap buffer and from the
-        // boxes in `p.repaired`. Neither is written to, reallocated or
+        // strings in `p.repaired`. Neither is written to, reallocated or
         // dropped while `p.lines` exists: the fields are private, nothing
-        // below touches them after this point except by pushing boxes to
-        // `repaired` (which moves the box pointers, not the text they point
+        // below touches them after this point except by pushing strings to
+        // `repaired` (which moves their pointers, not the text they point
         // to), `lines()` lends the lines only for as long as `&self`, and
         // `lines` is dropped before the others (declaration order).
         let bytes: &'static [u8] = unsafe { std::slice::from_raw_parts(p.bytes.as_ptr(), p.bytes.len()) };
@@ -105,9 +107,9 @@ impl Parsed {
     }
 }
 
-/// Parses one line. Invalid UTF-8 is repaired into a box in `repaired`,
-/// which the returned kind may borrow from for as long as the box lives.
-fn classify(raw: &'static [u8], repaired: &mut Vec<Box<str>>) -> Kind<'static> {
+/// Parses one line. Invalid UTF-8 is repaired into a string in `repaired`,
+/// which the returned kind may borrow from for as long as the string lives.
+fn classify(raw: &'static [u8], repaired: &mut Vec<String>) -> Kind<'static> {
     if raw.is_empty() {
         return Kind::Empty;
     }
@@ -120,10 +122,10 @@ fn classify(raw: &'static [u8], repaired: &mut Vec<Box<str>>) -> Kind<'static> {
     match std::str::from_utf8(raw) {
         Ok(text) => text_kind(text, false),
         Err(_) => {
-            let fixed: Box<str> = String::from_utf8_lossy(raw).into();
-            // SAFETY: the box's text stays where it is until the `Parsed`
+            let fixed = String::from_utf8_lossy(raw).into_owned();
+            // SAFETY: the string's text stays where it is until the `Parsed`
             // holding both it and this line is dropped (see `Parsed::new`).
-            let text: &'static str = unsafe { &*(fixed.as_ref() as *const str) };
+            let text: &'static str = unsafe { &*(fixed.as_str() as *const str) };
             repaired.push(fixed);
             text_kind(text, true)
         }
