@@ -196,8 +196,8 @@ fn build_and_render(c: Correlator) -> usize {
         stdin_lines: Vec::new(),
     };
     let frames = [
-        postsleuth::frame::messages(&ds),
-        postsleuth::frame::deliveries(&ds),
+        postsleuth::frame::messages(&ds, postsleuth::frame::Detail::All),
+        postsleuth::frame::deliveries(&ds, postsleuth::frame::Detail::All),
         postsleuth::frame::auth(&ds),
         postsleuth::frame::rejects(&ds),
         postsleuth::frame::sessions(&ds),

@@ -11,6 +11,7 @@ pub mod suspects;
 pub mod top;
 
 use crate::enrich::{add_geo_columns, Geo};
+use crate::frame::Detail;
 use crate::window::Window;
 use polars::prelude::*;
 
@@ -28,13 +29,18 @@ impl Frames {
     /// Client IPs are geolocated with `geo` (columns `country`, `asn`,
     /// `as_org`; `root_…` on messages).
     pub fn build(ds: &crate::ingest::Dataset, window: &Window, geo: &Geo) -> PolarsResult<Frames> {
-        let mut messages = in_window(crate::frame::messages(ds)?, "first_seen", window)?;
+        let mut messages = in_window(crate::frame::messages(ds, Detail::Analysis)?, "first_seen", window)?;
         let mut auth = in_window(crate::frame::auth(ds)?, "time", window)?;
         let mut rejects = in_window(crate::frame::rejects(ds)?, "time", window)?;
         add_geo_columns(&mut messages, "root_client_ip", "root_", geo)?;
         add_geo_columns(&mut auth, "client_ip", "", geo)?;
         add_geo_columns(&mut rejects, "client_ip", "", geo)?;
-        Ok(Frames { messages, deliveries: in_window(crate::frame::deliveries(ds)?, "time", window)?, auth, rejects })
+        Ok(Frames {
+            messages,
+            deliveries: in_window(crate::frame::deliveries(ds, Detail::Analysis)?, "time", window)?,
+            auth,
+            rejects,
+        })
     }
 
     /// Original submissions: not continuations, not Postfix's notifications.

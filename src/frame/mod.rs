@@ -63,7 +63,19 @@ fn chain_counts(r: &Records) -> Vec<ChainCounts> {
     counts
 }
 
-pub fn messages(ds: &Dataset) -> PolarsResult<DataFrame> {
+/// Which columns to build. The analyses never read the texts only `export`
+/// shows (message-ids, remote servers' responses, delays, relays…), and on
+/// a big log those are most of the memory the frames take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// Every column: `export`.
+    All,
+    /// What summary, top, suspects, timeline and report read.
+    Analysis,
+}
+
+pub fn messages(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
+    let all = detail == Detail::All;
     let r = &ds.records;
     let ms = &r.messages;
     let roots: Vec<Root> = ms.iter().map(|m| root(r, m)).collect();
@@ -75,14 +87,22 @@ pub fn messages(ds: &Dataset) -> PolarsResult<DataFrame> {
     c.push(dt("first_seen", ms.iter().map(|m| Some(m.first_seen)))?);
     c.push(dt("last_seen", ms.iter().map(|m| Some(m.last_seen)))?);
     c.push(str_col("origin", ms.iter().map(|m| m.origin.as_str())));
-    c.push(opt_str("instance", ms.iter().map(|m| some(r, m.instance))));
-    c.push(opt_str("client_name", ms.iter().map(|m| some(r, m.client_name))));
+    if all {
+        c.push(opt_str("instance", ms.iter().map(|m| some(r, m.instance))));
+        c.push(opt_str("client_name", ms.iter().map(|m| some(r, m.client_name))));
+    }
     c.push(opt_str("client_ip", ms.iter().map(|m| some(r, m.client_ip))));
-    c.push(opt_str("sasl_method", ms.iter().map(|m| some(r, m.sasl_method))));
+    if all {
+        c.push(opt_str("sasl_method", ms.iter().map(|m| some(r, m.sasl_method))));
+    }
     c.push(opt_str("sasl_username", ms.iter().map(|m| some(r, m.sasl_username))));
-    c.push(opt_str("sasl_sender", ms.iter().map(|m| some(r, m.sasl_sender))));
+    if all {
+        c.push(opt_str("sasl_sender", ms.iter().map(|m| some(r, m.sasl_sender))));
+    }
     c.push(opt_u32("uid", ms.iter().map(|m| m.uid)));
-    c.push(opt_str("message_id", ms.iter().map(|m| m.message_id.as_deref())));
+    if all {
+        c.push(opt_str("message_id", ms.iter().map(|m| m.message_id.as_deref())));
+    }
     c.push(opt_str("sender", ms.iter().map(|m| m.sender.map(|s| r.str(s)))));
     let domains: Vec<Option<String>> =
         ms.iter().map(|m| m.sender.map(|s| crate::event::fields::domain_of(r.str(s)))).collect();
@@ -134,7 +154,8 @@ fn link_name(l: Link) -> &'static str {
     }
 }
 
-pub fn deliveries(ds: &Dataset) -> PolarsResult<DataFrame> {
+pub fn deliveries(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
+    let all = detail == Detail::All;
     let r = &ds.records;
     let d = &r.deliveries;
     let msg = |i: u32| &r.messages[i as usize];
@@ -145,19 +166,25 @@ pub fn deliveries(ds: &Dataset) -> PolarsResult<DataFrame> {
     c.push(str_col("host", d.iter().map(|x| r.str(msg(x.message).host))));
     c.push(str_col("queue_id", d.iter().map(|x| msg(x.message).queue_id.as_str())));
     c.push(dt("time", d.iter().map(|x| Some(x.time)))?);
-    c.push(str_col("daemon", d.iter().map(|x| r.str(x.daemon))));
+    if all {
+        c.push(str_col("daemon", d.iter().map(|x| r.str(x.daemon))));
+    }
     c.push(str_col("to", d.iter().map(|x| r.str(x.to))));
     let domains: Vec<String> = d.iter().map(|x| crate::event::fields::domain_of(r.str(x.to))).collect();
     c.push(str_col("recipient_domain", domains.iter().map(|s| s.as_str())));
-    c.push(opt_str("orig_to", d.iter().map(|x| some(r, x.orig_to))));
-    c.push(str_col("relay", d.iter().map(|x| r.str(x.relay))));
-    c.push(Column::new("delay".into(), d.iter().map(|x| x.delay).collect::<Vec<_>>()));
-    let delays: Vec<Option<String>> =
-        d.iter().map(|x| x.delays.as_ref().map(crate::correlate::format_delays)).collect();
-    c.push(opt_str("delays", delays.iter().map(|s| s.as_deref())));
-    c.push(str_col("dsn", d.iter().map(|x| r.str(x.dsn))));
+    if all {
+        c.push(opt_str("orig_to", d.iter().map(|x| some(r, x.orig_to))));
+        c.push(str_col("relay", d.iter().map(|x| r.str(x.relay))));
+        c.push(Column::new("delay".into(), d.iter().map(|x| x.delay).collect::<Vec<_>>()));
+        let delays: Vec<Option<String>> =
+            d.iter().map(|x| x.delays.as_ref().map(crate::correlate::format_delays)).collect();
+        c.push(opt_str("delays", delays.iter().map(|s| s.as_deref())));
+        c.push(str_col("dsn", d.iter().map(|x| r.str(x.dsn))));
+    }
     c.push(str_col("status", d.iter().map(|x| r.str(x.status))));
-    c.push(str_col("response", d.iter().map(|x| &*x.response)));
+    if all {
+        c.push(str_col("response", d.iter().map(|x| &*x.response)));
+    }
     c.push(Column::new("filter_hop".into(), d.iter().map(|x| x.filter_hop).collect::<Vec<_>>()));
     c.push(opt_str("root_sasl_username", roots.iter().map(|x| x.sasl_username)));
     c.push(opt_str("root_client_ip", roots.iter().map(|x| x.client_ip)));
