@@ -16,12 +16,15 @@ impl Cols {
     }
 }
 
-pub fn str_col<'a>(name: &str, v: impl Iterator<Item = &'a str>) -> Column {
-    Column::new(name.into(), v.collect::<Vec<&str>>())
+/// String columns are built straight from the iterator: no vector of
+/// millions of `&str` or `String`s on the way, which on a big log cost
+/// more memory than the column itself.
+pub fn str_col<S: AsRef<str>>(name: &str, v: impl Iterator<Item = S>) -> Column {
+    StringChunked::from_iter_values(name.into(), v).into_column()
 }
 
-pub fn opt_str<'a>(name: &str, v: impl Iterator<Item = Option<&'a str>>) -> Column {
-    Column::new(name.into(), v.collect::<Vec<Option<&str>>>())
+pub fn opt_str<S: AsRef<str>>(name: &str, v: impl Iterator<Item = Option<S>>) -> Column {
+    StringChunked::from_iter_options(name.into(), v).into_column()
 }
 
 pub fn u32_col(name: &str, v: impl Iterator<Item = u32>) -> Column {

@@ -78,8 +78,8 @@ pub fn messages(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     let all = detail == Detail::All;
     let r = &ds.records;
     let ms = &r.messages;
-    let roots: Vec<Root> = ms.iter().map(|m| root(r, m)).collect();
     let chain = chain_counts(r);
+    let roots = || ms.iter().map(|m| root(r, m));
     let mut c = Cols::default();
     c.push(u32_col("message", ms.iter().map(|m| m.id)));
     c.push(str_col("host", ms.iter().map(|m| r.str(m.host))));
@@ -104,9 +104,7 @@ pub fn messages(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
         c.push(opt_str("message_id", ms.iter().map(|m| m.message_id.as_deref())));
     }
     c.push(opt_str("sender", ms.iter().map(|m| m.sender.map(|s| r.str(s)))));
-    let domains: Vec<Option<String>> =
-        ms.iter().map(|m| m.sender.map(|s| crate::event::fields::domain_of(r.str(s)))).collect();
-    c.push(opt_str("sender_domain", domains.iter().map(|d| d.as_deref())));
+    c.push(opt_str("sender_domain", ms.iter().map(|m| m.sender.map(|s| crate::event::fields::domain_of(r.str(s))))));
     c.push(Column::new("size".into(), ms.iter().map(|m| m.size).collect::<Vec<_>>()));
     c.push(opt_u32("nrcpt", ms.iter().map(|m| m.nrcpt)));
     c.push(opt_u32("parent", ms.iter().map(|m| m.parent.map(|p| p.0))));
@@ -116,11 +114,10 @@ pub fn messages(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
         "is_continuation".into(),
         ms.iter().map(|m| matches!(m.parent, Some((_, Link::Reinjected)))).collect::<Vec<_>>(),
     ));
-    c.push(opt_str("root_sasl_username", roots.iter().map(|x| x.sasl_username)));
-    c.push(opt_str("root_client_ip", roots.iter().map(|x| x.client_ip)));
-    let nets = nets_of(roots.iter().map(|x| x.client_ip));
-    c.push(opt_str("root_client_net", nets.iter().map(|n| n.as_deref())));
-    c.push(opt_u32("root_uid", roots.iter().map(|x| x.uid)));
+    c.push(opt_str("root_sasl_username", roots().map(|x| x.sasl_username)));
+    c.push(opt_str("root_client_ip", roots().map(|x| x.client_ip)));
+    c.push(net_col("root_client_net", || roots().map(|x| x.client_ip)));
+    c.push(opt_u32("root_uid", roots().map(|x| x.uid)));
     c.push(str_col("state", ms.iter().map(|m| m.state.as_str())));
     c.push(u32_col("recipients", ms.iter().map(|m| chain[m.id as usize].recipients)));
     c.push(u32_col("final_sent", ms.iter().map(|m| chain[m.id as usize].sent)));
@@ -135,10 +132,14 @@ pub fn messages(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     c.finish()
 }
 
-/// Networks of many IPs, each distinct IP computed once.
-fn nets_of<'a>(ips: impl Iterator<Item = Option<&'a str>>) -> Vec<Option<String>> {
+/// The networks of many IPs as a column, each distinct IP's computed once.
+/// `ips` is called twice: once to compute, once to build the column.
+fn net_col<'a, I: Iterator<Item = Option<&'a str>>>(name: &str, ips: impl Fn() -> I) -> Column {
     let mut cache: FastMap<&str, Option<String>> = FastMap::default();
-    ips.map(|ip| ip.and_then(|ip| cache.entry(ip).or_insert_with(|| net::network(ip)).clone())).collect()
+    for ip in ips().flatten() {
+        cache.entry(ip).or_insert_with(|| net::network(ip));
+    }
+    opt_str(name, ips().map(|ip| ip.and_then(|ip| cache.get(ip).and_then(|n| n.as_deref()))))
 }
 
 /// The `file` column: each input's name computed once, not once per row.
@@ -159,7 +160,7 @@ pub fn deliveries(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     let r = &ds.records;
     let d = &r.deliveries;
     let msg = |i: u32| &r.messages[i as usize];
-    let roots: Vec<Root> = d.iter().map(|x| root(r, msg(x.message))).collect();
+    let roots = || d.iter().map(|x| root(r, msg(x.message)));
     let mut c = Cols::default();
     c.push(u32_col("message", d.iter().map(|x| x.message)));
     c.push(u32_col("root", d.iter().map(|x| r.root_of(x.message))));
@@ -170,15 +171,12 @@ pub fn deliveries(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
         c.push(str_col("daemon", d.iter().map(|x| r.str(x.daemon))));
     }
     c.push(str_col("to", d.iter().map(|x| r.str(x.to))));
-    let domains: Vec<String> = d.iter().map(|x| crate::event::fields::domain_of(r.str(x.to))).collect();
-    c.push(str_col("recipient_domain", domains.iter().map(|s| s.as_str())));
+    c.push(str_col("recipient_domain", d.iter().map(|x| crate::event::fields::domain_of(r.str(x.to)))));
     if all {
         c.push(opt_str("orig_to", d.iter().map(|x| some(r, x.orig_to))));
         c.push(str_col("relay", d.iter().map(|x| r.str(x.relay))));
         c.push(Column::new("delay".into(), d.iter().map(|x| x.delay).collect::<Vec<_>>()));
-        let delays: Vec<Option<String>> =
-            d.iter().map(|x| x.delays.as_ref().map(crate::correlate::format_delays)).collect();
-        c.push(opt_str("delays", delays.iter().map(|s| s.as_deref())));
+        c.push(opt_str("delays", d.iter().map(|x| x.delays.as_ref().map(crate::correlate::format_delays))));
         c.push(str_col("dsn", d.iter().map(|x| r.str(x.dsn))));
     }
     c.push(str_col("status", d.iter().map(|x| r.str(x.status))));
@@ -186,9 +184,9 @@ pub fn deliveries(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
         c.push(str_col("response", d.iter().map(|x| &*x.response)));
     }
     c.push(Column::new("filter_hop".into(), d.iter().map(|x| x.filter_hop).collect::<Vec<_>>()));
-    c.push(opt_str("root_sasl_username", roots.iter().map(|x| x.sasl_username)));
-    c.push(opt_str("root_client_ip", roots.iter().map(|x| x.client_ip)));
-    c.push(opt_u32("root_uid", roots.iter().map(|x| x.uid)));
+    c.push(opt_str("root_sasl_username", roots().map(|x| x.sasl_username)));
+    c.push(opt_str("root_client_ip", roots().map(|x| x.client_ip)));
+    c.push(opt_u32("root_uid", roots().map(|x| x.uid)));
     c.push(file_col(ds, d.iter().map(|x| x.line)));
     c.push(u64_col("line", d.iter().map(|x| x.line.line)));
     c.finish()
@@ -203,8 +201,7 @@ pub fn auth(ds: &Dataset) -> PolarsResult<DataFrame> {
     c.push(str_col("instance", a.iter().map(|x| r.str(x.instance))));
     c.push(str_col("client_name", a.iter().map(|x| r.str(x.client_name))));
     c.push(str_col("client_ip", a.iter().map(|x| r.str(x.client_ip))));
-    let nets = nets_of(a.iter().map(|x| Some(r.str(x.client_ip))));
-    c.push(opt_str("client_net", nets.iter().map(|n| n.as_deref())));
+    c.push(net_col("client_net", || a.iter().map(|x| Some(r.str(x.client_ip)))));
     c.push(str_col("sasl_method", a.iter().map(|x| r.str(x.method))));
     c.push(opt_str("sasl_username", a.iter().map(|x| some(r, x.username))));
     c.push(Column::new("success".into(), a.iter().map(|x| x.success).collect::<Vec<_>>()));
@@ -221,24 +218,20 @@ pub fn rejects(ds: &Dataset) -> PolarsResult<DataFrame> {
     c.push(str_col("host", x.iter().map(|x| r.str(x.host))));
     c.push(str_col("instance", x.iter().map(|x| r.str(x.instance))));
     c.push(str_col("daemon", x.iter().map(|x| r.str(x.daemon))));
-    let qids: Vec<Option<String>> = x.iter().map(|x| x.queue_id.map(|q| q.to_string())).collect();
-    c.push(opt_str("queue_id", qids.iter().map(|q| q.as_deref())));
+    c.push(opt_str("queue_id", x.iter().map(|x| x.queue_id.map(|q| q.to_string()))));
     c.push(str_col("action", x.iter().map(|x| r.str(x.action))));
     c.push(str_col("stage", x.iter().map(|x| r.str(x.stage))));
     c.push(opt_str("client_name", x.iter().map(|x| some(r, x.client_name))));
     c.push(opt_str("client_ip", x.iter().map(|x| some(r, x.client_ip))));
-    let nets = nets_of(x.iter().map(|x| some(r, x.client_ip)));
-    c.push(opt_str("client_net", nets.iter().map(|n| n.as_deref())));
+    c.push(net_col("client_net", || x.iter().map(|x| some(r, x.client_ip))));
     c.push(opt_str("code", x.iter().map(|x| some(r, x.code))));
     c.push(opt_str("dsn", x.iter().map(|x| some(r, x.dsn))));
     c.push(str_col("reason", x.iter().map(|x| &*x.reason)));
     c.push(opt_str("sender", x.iter().map(|x| x.sender.map(|s| r.str(s)))));
     c.push(opt_str("recipient", x.iter().map(|x| x.recipient.map(|s| r.str(s)))));
     let domain = |a: Option<Sym>| a.map(|s| crate::event::fields::domain_of(r.str(s)));
-    let sdom: Vec<Option<String>> = x.iter().map(|x| domain(x.sender)).collect();
-    let rdom: Vec<Option<String>> = x.iter().map(|x| domain(x.recipient)).collect();
-    c.push(opt_str("sender_domain", sdom.iter().map(|d| d.as_deref())));
-    c.push(opt_str("recipient_domain", rdom.iter().map(|d| d.as_deref())));
+    c.push(opt_str("sender_domain", x.iter().map(|x| domain(x.sender))));
+    c.push(opt_str("recipient_domain", x.iter().map(|x| domain(x.recipient))));
     c.push(opt_str("proto", x.iter().map(|x| some(r, x.proto))));
     c.push(opt_str("helo", x.iter().map(|x| some(r, x.helo))));
     c.push(file_col(ds, x.iter().map(|x| x.line)));
