@@ -28,19 +28,28 @@ impl Frames {
     /// first seen, other rows by their own time).
     /// Client IPs are geolocated with `geo` (columns `country`, `asn`,
     /// `as_org`; `root_…` on messages).
-    pub fn build(ds: &crate::ingest::Dataset, window: &Window, geo: &Geo) -> PolarsResult<Frames> {
-        let mut messages = in_window(crate::frame::messages(ds, Detail::Analysis)?, "first_seen", window)?;
+    ///
+    /// The records are used up: each kind is dropped as soon as its frame
+    /// is built, so that records and frames are not both whole in memory
+    /// (on a big log that was the peak of the run). The rest of the dataset
+    /// (inputs, diagnostics, standard input's lines) stays.
+    pub fn build(ds: &mut crate::ingest::Dataset, window: &Window, geo: &Geo) -> PolarsResult<Frames> {
+        let r = &mut ds.records;
+        (r.sessions, r.screen) = (Vec::new(), Vec::new());
         let mut auth = in_window(crate::frame::auth(ds)?, "time", window)?;
+        ds.records.auth = Vec::new();
         let mut rejects = in_window(crate::frame::rejects(ds)?, "time", window)?;
+        ds.records.rejects = Vec::new();
+        let chain = crate::frame::chain_counts(&ds.records);
+        let deliveries = in_window(crate::frame::deliveries(ds, Detail::Analysis)?, "time", window)?;
+        ds.records.deliveries = Vec::new();
+        let messages = crate::frame::messages_with_chain(ds, Detail::Analysis, &chain)?;
+        ds.records = Default::default();
+        let mut messages = in_window(messages, "first_seen", window)?;
         add_geo_columns(&mut messages, "root_client_ip", "root_", geo)?;
         add_geo_columns(&mut auth, "client_ip", "", geo)?;
         add_geo_columns(&mut rejects, "client_ip", "", geo)?;
-        Ok(Frames {
-            messages,
-            deliveries: in_window(crate::frame::deliveries(ds, Detail::Analysis)?, "time", window)?,
-            auth,
-            rejects,
-        })
+        Ok(Frames { messages, deliveries, auth, rejects })
     }
 
     /// Original submissions: not continuations, not Postfix's notifications.

@@ -67,8 +67,8 @@ pub fn load_frames(input: &InputArgs, zone: &Zone) -> anyhow::Result<(Dataset, F
 pub fn load_frames_in_window(input: &InputArgs, zone: &Zone) -> anyhow::Result<(Dataset, Frames, Window)> {
     let window = window(input, zone)?;
     let geo = geo(input)?;
-    let ds = load(input, false)?;
-    let frames = Frames::build(&ds, &window, &geo)?;
+    let mut ds = load(input, false)?;
+    let frames = Frames::build(&mut ds, &window, &geo)?;
     Ok((ds, frames, window))
 }
 

@@ -25,12 +25,12 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Outcome> {
     let period = choose_period(a.period, bounds.since, bounds.until, &zone, now).map_err(UsageError)?;
     let geo = geo(&a.input)?;
     let reads_stdin = a.input.paths.iter().any(|p| p == Path::new("-"));
-    let ds = load(&a.input, reads_stdin)?;
+    let mut ds = load(&a.input, reads_stdin)?;
     ensure_covered(&ds, &period, &zone)?;
     // Up to the period's end: suspects learn from the history before it,
     // and nothing after it changes a report once written.
     let known = Window { since: None, until: Some(period.current.end) };
-    let frames = Frames::build(&ds, &known, &geo)?;
+    let frames = Frames::build(&mut ds, &known, &geo)?;
     let limits = Limits { top: a.limit, min_failures: a.min_failures, min_rejects: a.min_rejects };
     let mut report = build(&frames, &period, &limits)?;
     let offenders = report.offenders.iter_mut().flat_map(|o| o.evidence.iter_mut());

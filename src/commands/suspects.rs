@@ -53,8 +53,8 @@ pub(crate) fn load_frames_quoting(input: &crate::cli::InputArgs, zone: &Zone) ->
     let window = window(input, zone)?;
     let geo = geo(input)?;
     let stdin = input.paths.iter().any(|p| p.as_os_str() == "-");
-    let ds = load(input, stdin)?;
-    let frames = Frames::build(&ds, &window, &geo)?;
+    let mut ds = load(input, stdin)?;
+    let frames = Frames::build(&mut ds, &window, &geo)?;
     Ok((ds, frames))
 }
 

@@ -36,14 +36,14 @@ fn some(r: &Records, s: Sym) -> Option<&str> {
 /// What happened to a whole chain (original + continuations), filter
 /// hand-overs excluded; kept on the root's row.
 #[derive(Clone, Copy, Default)]
-struct ChainCounts {
+pub struct ChainCounts {
     recipients: u32,
     sent: u32,
     deferred: u32,
     bounced: u32,
 }
 
-fn chain_counts(r: &Records) -> Vec<ChainCounts> {
+pub fn chain_counts(r: &Records) -> Vec<ChainCounts> {
     use crate::correlate::DeliveryStatus as S;
     let mut seen: FastSet<(u32, Sym)> = FastSet::default();
     let mut counts = vec![ChainCounts::default(); r.messages.len()];
@@ -75,11 +75,17 @@ pub enum Detail {
 }
 
 pub fn messages(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
+    messages_with_chain(ds, detail, &chain_counts(&ds.records))
+}
+
+/// [`messages`] with the chains' counts already taken from the deliveries
+/// (which may be gone by now).
+pub fn messages_with_chain(ds: &Dataset, detail: Detail, chain: &[ChainCounts]) -> PolarsResult<DataFrame> {
     let all = detail == Detail::All;
     let r = &ds.records;
     let ms = &r.messages;
-    let chain = chain_counts(r);
     let roots = || ms.iter().map(|m| root(r, m));
+    let counts = |m: &Message| chain.get(m.id as usize).copied().unwrap_or_default();
     let mut c = Cols::default();
     c.push(u32_col("message", ms.iter().map(|m| m.id)));
     c.push(str_col("host", ms.iter().map(|m| r.str(m.host))));
@@ -119,10 +125,10 @@ pub fn messages(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     c.push(net_col("root_client_net", || roots().map(|x| x.client_ip)));
     c.push(opt_u32("root_uid", roots().map(|x| x.uid)));
     c.push(str_col("state", ms.iter().map(|m| m.state.as_str())));
-    c.push(u32_col("recipients", ms.iter().map(|m| chain[m.id as usize].recipients)));
-    c.push(u32_col("final_sent", ms.iter().map(|m| chain[m.id as usize].sent)));
-    c.push(u32_col("final_deferred", ms.iter().map(|m| chain[m.id as usize].deferred)));
-    c.push(u32_col("final_bounced", ms.iter().map(|m| chain[m.id as usize].bounced)));
+    c.push(u32_col("recipients", ms.iter().map(|m| counts(m).recipients)));
+    c.push(u32_col("final_sent", ms.iter().map(|m| counts(m).sent)));
+    c.push(u32_col("final_deferred", ms.iter().map(|m| counts(m).deferred)));
+    c.push(u32_col("final_bounced", ms.iter().map(|m| counts(m).bounced)));
     c.push(u32_col("sent", ms.iter().map(|m| m.sent)));
     c.push(u32_col("deferred", ms.iter().map(|m| m.deferred)));
     c.push(u32_col("bounced", ms.iter().map(|m| m.bounced)));
