@@ -37,6 +37,9 @@ pub struct IngestOptions {
     pub log_zone: Zone,
     /// Keep every message's line numbers (for `trace`).
     pub keep_lines: bool,
+    /// Keep message-ids and remote servers' responses (for `trace` and
+    /// `export`; the frames the analyses use have no room for them).
+    pub keep_texts: bool,
     /// Show a progress bar if stderr is a terminal.
     pub progress: bool,
     /// Show the first skipped lines of each kind on stderr.
@@ -51,6 +54,7 @@ impl Default for IngestOptions {
             year: None,
             log_zone: Zone::Local,
             keep_lines: false,
+            keep_texts: true,
             progress: false,
             verbose: true,
         }
@@ -164,7 +168,11 @@ impl Run {
     fn new(opts: &IngestOptions, diag: Diagnostics) -> Self {
         let today = local_date(&opts.log_zone, now());
         Run {
-            correlator: Correlator::new(opts.keep_lines),
+            correlator: if opts.keep_texts {
+                Correlator::new(opts.keep_lines)
+            } else {
+                Correlator::new(opts.keep_lines).without_texts()
+            },
             diag,
             zone: LocalToUtc::new(opts.log_zone.clone()),
             log_zone: opts.log_zone.clone(),

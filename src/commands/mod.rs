@@ -34,6 +34,16 @@ pub enum Outcome {
 
 /// Reads the logs the user named.
 pub fn load(input: &InputArgs, keep_lines: bool) -> anyhow::Result<Dataset> {
+    load_with(input, keep_lines, true)
+}
+
+/// [`load`] for the analyses, which read frames: message-ids and responses
+/// are left out (`keep_texts`), as the frames have no room for them.
+pub fn load_for_frames(input: &InputArgs, keep_lines: bool) -> anyhow::Result<Dataset> {
+    load_with(input, keep_lines, false)
+}
+
+fn load_with(input: &InputArgs, keep_lines: bool, keep_texts: bool) -> anyhow::Result<Dataset> {
     let log_zone = Zone::parse(&input.log_tz).map_err(|e| UsageError(format!("--log-tz: {e}")))?;
     let opts = IngestOptions {
         paths: input.paths.clone(),
@@ -41,6 +51,7 @@ pub fn load(input: &InputArgs, keep_lines: bool) -> anyhow::Result<Dataset> {
         year: input.year,
         log_zone,
         keep_lines,
+        keep_texts,
         progress: !input.quiet,
         verbose: !input.quiet,
     };
@@ -67,7 +78,7 @@ pub fn load_frames(input: &InputArgs, zone: &Zone) -> anyhow::Result<(Dataset, F
 pub fn load_frames_in_window(input: &InputArgs, zone: &Zone) -> anyhow::Result<(Dataset, Frames, Window)> {
     let window = window(input, zone)?;
     let geo = geo(input)?;
-    let mut ds = load(input, false)?;
+    let mut ds = load_for_frames(input, false)?;
     let frames = Frames::build(&mut ds, &window, &geo)?;
     Ok((ds, frames, window))
 }

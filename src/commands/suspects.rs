@@ -1,7 +1,7 @@
 //! `postsleuth suspects`: which account or uid was compromised, since when,
 //! the evidence lines, and what to do next (`--emit`).
 
-use super::{display_zone, finish, geo, load, stdout, window, Outcome, UsageError};
+use super::{display_zone, finish, geo, load_for_frames, stdout, window, Outcome, UsageError};
 use crate::analyze::suspects::{self as sus, remedy, Line, Suspect, Thresholds, Who};
 use crate::analyze::Frames;
 use crate::cli::{Emit, Format, ScoringArgs, SuspectsArgs};
@@ -53,7 +53,7 @@ pub(crate) fn load_frames_quoting(input: &crate::cli::InputArgs, zone: &Zone) ->
     let window = window(input, zone)?;
     let geo = geo(input)?;
     let stdin = input.paths.iter().any(|p| p.as_os_str() == "-");
-    let mut ds = load(input, stdin)?;
+    let mut ds = load_for_frames(input, stdin)?;
     let frames = Frames::build(&mut ds, &window, &geo)?;
     Ok((ds, frames))
 }

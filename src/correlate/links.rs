@@ -3,7 +3,7 @@
 //! `orig_queue_id=`), local(8)'s `forwarded as NEWID`, and bounce
 //! notifications.
 
-use super::{Correlator, Delivery, DeliveryStatus, LineCtx, Link, MsgKey};
+use super::{Correlator, Delivery, DeliveryStatus, LineCtx, Link, MsgKey, QueueId};
 use crate::event;
 
 /// How far back (in records) a link looks for a message that is no longer
@@ -37,7 +37,7 @@ impl Correlator {
             delays: d.delays,
             dsn: s.intern(d.dsn),
             status: s.intern(d.status),
-            response: d.response.into(),
+            response: if self.keep_texts { d.response.into() } else { Box::default() },
             filter_hop: false,
             line: cx.line,
         };
@@ -54,6 +54,12 @@ impl Correlator {
             return;
         }
         let Some(new_id) = d.queued_as else { return };
+        if let Some(q) = QueueId::new(new_id) {
+            if self.recent_handoffs.len() >= RECENT {
+                self.recent_handoffs.pop_front();
+            }
+            self.recent_handoffs.push_back((msg, q, row));
+        }
         if is_loopback_relay(d.relay) {
             self.records.deliveries[row].filter_hop = true;
             self.link_forward(cx, msg, new_id, Link::Reinjected);
@@ -86,9 +92,9 @@ impl Correlator {
     /// QUEUE_ID` and `QUEUE_ID` turned out to continue it (XFORWARD's
     /// `orig_queue_id=`): those deliveries were hops, not final.
     pub(super) fn mark_filter_hops(&mut self, parent: u32, queue_id: &str) {
-        let super::Records { deliveries, strings, .. } = &mut self.records;
-        for d in deliveries.iter_mut().rev().take(RECENT).filter(|d| d.message == parent && !d.filter_hop) {
-            if strings.get(d.status) == "sent" && event::queued_as(&d.response) == Some(queue_id) {
+        let Some(q) = QueueId::new(queue_id) else { return };
+        for &(_, _, row) in self.recent_handoffs.iter().filter(|h| h.0 == parent && h.1 == q) {
+            if let Some(d) = self.records.deliveries.get_mut(row) {
                 d.filter_hop = true;
             }
         }

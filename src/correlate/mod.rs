@@ -76,6 +76,14 @@ pub struct Correlator {
     /// `queued as B` or a notification seen before B's own first line.
     pending_links: Map<MsgKey, (u32, Link)>,
     keep_lines: bool,
+    /// Keep message-ids and remote servers' responses (for `trace` and
+    /// `export`; the analyses never read them, and on a big log they are a
+    /// fifth of the records' memory).
+    keep_texts: bool,
+    /// The last [`links::RECENT`] sent deliveries answered `queued as ID`:
+    /// (message, ID, delivery row), for a continuation that names its
+    /// origin later (`orig_queue_id=`).
+    recent_handoffs: std::collections::VecDeque<(u32, QueueId, usize)>,
     /// The current line's host, instance and daemon, interned once per line
     /// (and not at all when they equal the previous line's).
     cur: CtxSyms,
@@ -88,7 +96,12 @@ pub struct Correlator {
 impl Correlator {
     /// `keep_lines`: remember every line of every message (for `trace`).
     pub fn new(keep_lines: bool) -> Self {
-        Correlator { keep_lines, ..Correlator::default() }
+        Correlator { keep_lines, keep_texts: true, ..Correlator::default() }
+    }
+
+    /// Leaves out message-ids and responses (see `keep_texts`).
+    pub fn without_texts(self) -> Self {
+        Correlator { keep_texts: false, ..self }
     }
 
     pub fn feed(&mut self, cx: &LineCtx, ev: Event) {
@@ -102,7 +115,12 @@ impl Correlator {
             Event::Reject(r) => self.reject(cx, r),
             Event::Pickup { queue_id, uid, sender } => self.pickup(cx, queue_id, uid, sender),
             Event::MessageId { queue_id, message_id } => {
-                self.with_message(cx, queue_id, true, |m, _| m.message_id = Some(message_id.into()));
+                let keep = self.keep_texts;
+                self.with_message(cx, queue_id, true, |m, _| {
+                    if keep {
+                        m.message_id = Some(message_id.into());
+                    }
+                });
             }
             Event::CleanupAction { queue_id, action, detail } => self.cleanup_action(cx, queue_id, action, detail),
             Event::QueueActive { queue_id, sender, size, nrcpt } => {

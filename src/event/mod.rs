@@ -10,7 +10,6 @@ mod screen;
 mod smtpd;
 
 pub use fields::Client;
-pub use queue::queued_as;
 pub use smtpd::cleanup_verdict;
 
 /// One recognised Postfix log line.

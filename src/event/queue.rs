@@ -116,7 +116,7 @@ fn delivery<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
 
 /// The queue ID in `250 2.0.0 Ok: queued as 4jXt634mSNz6fK9` (also inside
 /// amavis's `from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as …`).
-pub fn queued_as(response: &str) -> Option<&str> {
+fn queued_as(response: &str) -> Option<&str> {
     let i = super::fields::rfind_str(response, "queued as ")?;
     let id = response[i + 10..].split(|c: char| !c.is_ascii_alphanumeric()).next()?;
     super::fields::is_queue_id(id).then_some(id)
