@@ -170,8 +170,10 @@ pub fn deliveries(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     let mut c = Cols::default();
     c.push(u32_col("message", d.iter().map(|x| x.message)));
     c.push(u32_col("root", d.iter().map(|x| r.root_of(x.message))));
-    c.push(str_col("host", d.iter().map(|x| r.str(msg(x.message).host))));
-    c.push(str_col("queue_id", d.iter().map(|x| msg(x.message).queue_id.as_str())));
+    if all {
+        c.push(str_col("host", d.iter().map(|x| r.str(msg(x.message).host))));
+        c.push(str_col("queue_id", d.iter().map(|x| msg(x.message).queue_id.as_str())));
+    }
     c.push(dt("time", d.iter().map(|x| Some(x.time)))?);
     if all {
         c.push(str_col("daemon", d.iter().map(|x| r.str(x.daemon))));
@@ -193,8 +195,10 @@ pub fn deliveries(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     c.push(opt_str("root_sasl_username", roots().map(|x| x.sasl_username)));
     c.push(opt_str("root_client_ip", roots().map(|x| x.client_ip)));
     c.push(opt_u32("root_uid", roots().map(|x| x.uid)));
-    c.push(file_col(ds, d.iter().map(|x| x.line)));
-    c.push(u64_col("line", d.iter().map(|x| x.line.line)));
+    if all {
+        c.push(file_col(ds, d.iter().map(|x| x.line)));
+        c.push(u64_col("line", d.iter().map(|x| x.line.line)));
+    }
     c.finish()
 }
 
