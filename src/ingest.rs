@@ -200,7 +200,12 @@ impl Run {
             }
             // The parse stage parses data; should a chunk reach here unparsed,
             // it is parsed here.
-            Chunk::Data { file, bytes } => self.parsed(file, &Parsed::new(bytes)),
+            Chunk::Data { file, bytes } => {
+                Parsed::batches(bytes, |p| {
+                    self.parsed(file, &p);
+                    true
+                });
+            }
             Chunk::LongLine { file, len } => {
                 self.file = file;
                 self.line += 1;

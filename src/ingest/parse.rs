@@ -15,6 +15,7 @@ use crate::event::{self, Event};
 use crate::source::Chunk;
 use crate::syslog::{self, Envelope, Stamp};
 use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Arc;
 
 /// What reaches correlation, in input order: the reader's chunks, with
 /// their data parsed.
@@ -66,7 +67,14 @@ pub struct PostfixLine<'a> {
     pub event: Option<Event<'a>>,
 }
 
-/// A chunk's bytes and its parsed lines, which borrow from them.
+/// Most lines one [`Parsed`] holds. A parsed line takes a few hundred
+/// bytes whatever its length, so a chunk of empty or tiny lines (a file of
+/// newlines) would otherwise cost hundreds of times its size while it waits
+/// in the channel; batches keep that bounded.
+const MAX_BATCH: usize = 4096;
+
+/// A batch of a chunk's lines, parsed, and the chunk's bytes they borrow
+/// from (shared with the chunk's other batches).
 pub struct Parsed {
     // Declared before what it borrows from, so it is dropped first.
     lines: Vec<Line<'static>>,
@@ -74,7 +82,10 @@ pub struct Parsed {
     /// `String`, not `Box<str>`: moving a box asserts it is the only way to
     /// its text, which the lines pointing into it would contradict.
     repaired: Vec<String>,
-    bytes: Vec<u8>,
+    /// The chunk, held only so that it outlives the lines pointing into it.
+    _chunk: Arc<Vec<u8>>,
+    /// Input bytes this batch stands for: the chunk's on its first batch.
+    counted: usize,
 }
 
 impl Parsed {
@@ -82,28 +93,43 @@ impl Parsed {
         &self.lines
     }
 
-    /// Bytes of input the chunk held.
+    /// Bytes of input this batch accounts for.
     pub fn len(&self) -> usize {
-        self.bytes.len()
+        self.counted
     }
 
-    pub fn new(bytes: Vec<u8>) -> Parsed {
-        let mut p = Parsed { lines: Vec::new(), repaired: Vec::new(), bytes };
-        // SAFETY: the lines borrow from `p.bytes`' heap buffer and from the
-        // strings in `p.repaired`. Neither is written to, reallocated or
-        // dropped while `p.lines` exists: the fields are private, nothing
-        // below touches them after this point except by pushing strings to
-        // `repaired` (which moves their pointers, not the text they point
-        // to), `lines()` lends the lines only for as long as `&self`, and
-        // `lines` is dropped before the others (declaration order).
-        let bytes: &'static [u8] = unsafe { std::slice::from_raw_parts(p.bytes.as_ptr(), p.bytes.len()) };
-        let mut lines = Vec::with_capacity(bytes.len() / 160 + 1);
-        crate::ingest::for_each_line(bytes, |raw| {
-            let kind = classify(raw, &mut p.repaired);
-            lines.push(Line { raw, kind });
+    /// Parses a chunk, handing each batch of at most [`MAX_BATCH`] lines to
+    /// `emit`, in order; stops early when `emit` returns false.
+    pub fn batches(bytes: Vec<u8>, mut emit: impl FnMut(Parsed) -> bool) -> bool {
+        let bytes = Arc::new(bytes);
+        // SAFETY: the lines borrow from the chunk's heap buffer, which every
+        // batch keeps alive through its `Arc` and which nothing writes to,
+        // reallocates or frees while a batch exists (the `Vec` is never
+        // touched again but to be dropped with the last `Arc`), and from the
+        // strings in each batch's `repaired`, which are only moved (their
+        // text stays put). `lines()` lends the lines only for as long as
+        // `&self`, and `lines` is dropped before the rest (declaration order).
+        let text: &'static [u8] = unsafe { std::slice::from_raw_parts(bytes.as_ptr(), bytes.len()) };
+        let mut batch = Parsed { lines: Vec::new(), repaired: Vec::new(), _chunk: bytes.clone(), counted: bytes.len() };
+        let mut ok = true;
+        crate::ingest::for_each_line(text, |raw| {
+            if !ok {
+                return;
+            }
+            if batch.lines.len() == MAX_BATCH {
+                let next = Parsed { lines: Vec::new(), repaired: Vec::new(), _chunk: bytes.clone(), counted: 0 };
+                ok = emit(std::mem::replace(&mut batch, next));
+                if !ok {
+                    return;
+                }
+            }
+            if batch.lines.is_empty() {
+                batch.lines.reserve(MAX_BATCH.min(text.len() / 80 + 1));
+            }
+            let kind = classify(raw, &mut batch.repaired);
+            batch.lines.push(Line { raw, kind });
         });
-        p.lines = lines;
-        p
+        ok && emit(batch)
     }
 }
 
@@ -162,11 +188,13 @@ pub fn spawn(chunks: Receiver<Chunk>) -> Receiver<Stage> {
     let (tx, rx) = sync_channel(4);
     std::thread::spawn(move || {
         for chunk in chunks {
-            let stage = match chunk {
-                Chunk::Data { file, bytes } => Stage::Parsed { file, parsed: Parsed::new(bytes) },
-                other => Stage::Chunk(other),
+            let sent = match chunk {
+                Chunk::Data { file, bytes } => {
+                    Parsed::batches(bytes, |parsed| tx.send(Stage::Parsed { file, parsed }).is_ok())
+                }
+                other => tx.send(Stage::Chunk(other)).is_ok(),
             };
-            if tx.send(stage).is_err() {
+            if !sent {
                 return; // correlation stopped early
             }
         }
@@ -192,9 +220,14 @@ mod tests {
         let text = b"Nov 23 06:00:00 mx postfix/smtpd[1]: connect from a[192.0.2.1]\n\n\
             Nov 23 06:00:01 mx postfix/smtpd[1]: connect from b\xff[192.0.2.2]\n\
             junk\x00\nNov 23 06:00:02 mx dovecot: imap-login: x\nnot syslog\n";
-        let parsed = Parsed::new(text.to_vec());
+        let mut all = Vec::new();
+        assert!(Parsed::batches(text.to_vec(), |p| {
+            all.push(p);
+            true
+        }));
+        assert_eq!(all.len(), 1);
         // Moving the owner moves no text: the lines still read right.
-        let moved = std::thread::spawn(move || parsed).join().unwrap();
+        let moved = std::thread::spawn(move || all.pop().unwrap()).join().unwrap();
         let kinds: Vec<String> = moved
             .lines()
             .iter()
@@ -215,5 +248,33 @@ mod tests {
             ["connect a 192.0.2.1 false", "empty", "connect b\u{fffd} 192.0.2.2 true", "binary", "other", "not syslog"]
         );
         assert_eq!(moved.lines()[3].raw, b"junk\x00");
+    }
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+
+    /// A chunk of empty lines comes in batches of at most MAX_BATCH lines,
+    /// which together count the chunk's bytes once and every line once.
+    #[test]
+    fn many_tiny_lines_come_in_bounded_batches() {
+        let n = MAX_BATCH * 2 + 7;
+        let mut sizes = Vec::new();
+        let mut bytes = 0;
+        assert!(Parsed::batches(vec![b'\n'; n], |p| {
+            sizes.push(p.lines().len());
+            bytes += p.len();
+            true
+        }));
+        assert_eq!(sizes, [MAX_BATCH, MAX_BATCH, 7]);
+        assert_eq!(bytes, n);
+        // Stopping early stops.
+        let mut calls = 0;
+        assert!(!Parsed::batches(vec![b'\n'; n], |_| {
+            calls += 1;
+            false
+        }));
+        assert_eq!(calls, 1);
     }
 }
