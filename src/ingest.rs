@@ -168,11 +168,7 @@ impl Run {
     fn new(opts: &IngestOptions, diag: Diagnostics) -> Self {
         let today = local_date(&opts.log_zone, now());
         Run {
-            correlator: if opts.keep_texts {
-                Correlator::new(opts.keep_lines)
-            } else {
-                Correlator::new(opts.keep_lines).without_texts()
-            },
+            correlator: Correlator::new(opts.keep_lines, opts.keep_texts),
             diag,
             zone: LocalToUtc::new(opts.log_zone.clone()),
             log_zone: opts.log_zone.clone(),

@@ -218,7 +218,7 @@ const RANDOM_CASES: usize = 50_000;
 #[test]
 fn parsers_and_correlator_survive_mutated_postfix_lines() {
     let mut rng = Rng::new(0x5eed_0001);
-    let mut c = Correlator::new(true);
+    let mut c = Correlator::new(true, true);
     let (mut events, mut messages) = (0, 0);
     for n in 0..MUTATED_CASES {
         let line = rng.pick(GOOD_LINES).as_bytes();
@@ -232,7 +232,7 @@ fn parsers_and_correlator_survive_mutated_postfix_lines() {
         }
         // Start afresh now and then, rendering what was built.
         if n % 50_000 == 49_999 {
-            messages += build_and_render(std::mem::replace(&mut c, Correlator::new(true)));
+            messages += build_and_render(std::mem::replace(&mut c, Correlator::new(true, true)));
         }
     }
     messages += build_and_render(c);
@@ -245,7 +245,7 @@ fn parsers_and_correlator_survive_mutated_postfix_lines() {
 #[test]
 fn parsers_and_correlator_survive_random_bytes() {
     let mut rng = Rng::new(0x5eed_0002);
-    let mut c = Correlator::new(false);
+    let mut c = Correlator::new(false, true);
     // Random bytes rarely get past the timestamp: half the cases get a valid
     // envelope prefix, so the payload parsers see random bytes too.
     let prefixes: &[&[u8]] = &[

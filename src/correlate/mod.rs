@@ -94,14 +94,10 @@ pub struct Correlator {
 }
 
 impl Correlator {
-    /// `keep_lines`: remember every line of every message (for `trace`).
-    pub fn new(keep_lines: bool) -> Self {
-        Correlator { keep_lines, keep_texts: true, ..Correlator::default() }
-    }
-
-    /// Leaves out message-ids and responses (see `keep_texts`).
-    pub fn without_texts(self) -> Self {
-        Correlator { keep_texts: false, ..self }
+    /// `keep_lines`: remember every line of every message (for `trace`);
+    /// `keep_texts`: message-ids and responses (for `trace` and `export`).
+    pub fn new(keep_lines: bool, keep_texts: bool) -> Self {
+        Correlator { keep_lines, keep_texts, ..Correlator::default() }
     }
 
     pub fn feed(&mut self, cx: &LineCtx, ev: Event) {

@@ -5,7 +5,7 @@ use crate::syslog::{self, Stamp};
 
 /// Runs RFC 3339 lines through syslog → event → correlate.
 fn run(lines: &[&str]) -> Records {
-    let mut c = Correlator::new(true);
+    let mut c = Correlator::new(true, true);
     for (i, text) in lines.iter().enumerate() {
         let env = syslog::parse(text).unwrap_or_else(|| panic!("not syslog: {text}"));
         let Stamp::Exact(time) = env.stamp else { panic!("use RFC 3339 stamps: {text}") };
