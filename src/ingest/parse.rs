@@ -110,15 +110,15 @@ impl Parsed {
         // text stays put). `lines()` lends the lines only for as long as
         // `&self`, and `lines` is dropped before the rest (declaration order).
         let text: &'static [u8] = unsafe { std::slice::from_raw_parts(bytes.as_ptr(), bytes.len()) };
-        let mut batch = Parsed { lines: Vec::new(), repaired: Vec::new(), _chunk: bytes.clone(), counted: bytes.len() };
+        let batch_of = |counted| Parsed { lines: Vec::new(), repaired: Vec::new(), _chunk: bytes.clone(), counted };
+        let mut batch = batch_of(bytes.len());
         let mut ok = true;
         crate::ingest::for_each_line(text, |raw| {
             if !ok {
                 return;
             }
             if batch.lines.len() == MAX_BATCH {
-                let next = Parsed { lines: Vec::new(), repaired: Vec::new(), _chunk: bytes.clone(), counted: 0 };
-                ok = emit(std::mem::replace(&mut batch, next));
+                ok = emit(std::mem::replace(&mut batch, batch_of(0)));
                 if !ok {
                     return;
                 }
