@@ -85,12 +85,12 @@ fn bucket(every: Micros, offset: Micros) -> Expr {
 
 fn auth_of(f: &Frames, target: &Target, success: bool) -> Option<LazyFrame> {
     let ok = if success { col("success") } else { col("success").not() };
-    let who = match (target, success) {
+    let who = match target {
         // SASL usernames are as the client typed them; Dovecot and Cyrus
         // treat them without case, and so does the timeline.
-        (Target::Account(a), _) => col("sasl_username").str().to_lowercase().eq(lit(a.to_lowercase())),
-        (Target::Ip(ip), _) => col("client_ip").eq(lit(ip.as_str())),
-        (Target::Uid(_), _) => return None,
+        Target::Account(a) => col("sasl_username").str().to_lowercase().eq(lit(a.to_lowercase())),
+        Target::Ip(ip) => col("client_ip").eq(lit(ip.as_str())),
+        Target::Uid(_) => return None,
     };
     Some(f.auth.clone().lazy().filter(ok.and(who.fill_null(lit(false)))))
 }
