@@ -24,14 +24,31 @@ impl Sym {
 }
 
 pub struct Interner {
-    /// Symbols, found by the hash of their text.
-    table: HashTable<u32>,
+    /// Where each string is, found by the hash of its text. An entry says
+    /// where its text lies, so that a lookup touches the table and the arena
+    /// only: on a big log most lookups miss the cache, and going through
+    /// `starts` first was one more miss each time.
+    table: HashTable<Entry>,
     /// Seeded per run: attacker-chosen names cannot be crafted to collide.
     hasher: foldhash::fast::RandomState,
     /// Every string, back to back.
     text: String,
     /// Where string `i` starts in `text`; string `i` ends where `i + 1` starts.
     starts: Vec<usize>,
+}
+
+/// A table entry: a symbol and where its text is in the arena.
+#[derive(Clone, Copy)]
+struct Entry {
+    sym: u32,
+    len: u32,
+    start: usize,
+}
+
+impl Entry {
+    fn text(self, arena: &str) -> &str {
+        arena.get(self.start..self.start + self.len as usize).unwrap_or("")
+    }
 }
 
 impl Default for Interner {
@@ -47,29 +64,19 @@ impl Default for Interner {
     }
 }
 
-/// The text of symbol `i`, from the arena's parts (borrowed apart from the
-/// table, which the lookups hold mutably).
-fn text_of<'a>(text: &'a str, starts: &[usize], i: u32) -> &'a str {
-    let i = i as usize;
-    match (starts.get(i), starts.get(i + 1)) {
-        (Some(&a), Some(&b)) => text.get(a..b).unwrap_or(""),
-        _ => "",
-    }
-}
-
 impl Interner {
     pub fn intern(&mut self, s: &str) -> Sym {
         let hash = self.hasher.hash_one(s);
         let Interner { table, hasher, text, starts } = self;
-        let found = table.find(hash, |&i| text_of(text, starts, i) == s);
-        if let Some(&i) = found {
-            return Sym(i);
+        if let Some(e) = table.find(hash, |e| e.len as usize == s.len() && e.text(text) == s) {
+            return Sym(e.sym);
         }
-        let sym = (starts.len() - 1) as u32;
+        // Lines are at most 64 KiB, so a string always fits a u32 length.
+        let entry = Entry { sym: (starts.len() - 1) as u32, len: s.len() as u32, start: text.len() };
         text.push_str(s);
         starts.push(text.len());
-        table.insert_unique(hash, sym, |&i| hasher.hash_one(text_of(text, starts, i)));
-        Sym(sym)
+        table.insert_unique(hash, entry, |e| hasher.hash_one(e.text(text)));
+        Sym(entry.sym)
     }
 
     /// Interns `Some(s)`; `None` becomes [`Sym::NONE`].
@@ -78,13 +85,17 @@ impl Interner {
     }
 
     pub fn get(&self, sym: Sym) -> &str {
-        text_of(&self.text, &self.starts, sym.0)
+        let i = sym.0 as usize;
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.text.get(a..b).unwrap_or(""),
+            _ => "",
+        }
     }
 
     /// Looks a string up without adding it.
     pub fn find(&self, s: &str) -> Option<Sym> {
         let hash = self.hasher.hash_one(s);
-        self.table.find(hash, |&i| self.get(Sym(i)) == s).map(|&i| Sym(i))
+        self.table.find(hash, |e| e.len as usize == s.len() && e.text(&self.text) == s).map(|e| Sym(e.sym))
     }
 
     /// How many distinct strings are held (the empty one included).
