@@ -6,8 +6,7 @@
 use super::{Correlator, Delivery, DeliveryStatus, LineCtx, Link, MsgKey, QueueId};
 use crate::event;
 
-/// How far back (in records) a link looks for a message that is no longer
-/// in flight.
+/// How many finished messages a link can still find (by host and queue ID).
 pub(super) const RECENT: usize = 10_000;
 
 impl Correlator {
@@ -84,8 +83,7 @@ impl Correlator {
         if let Some(&id) = self.active.get(&key) {
             return (id > after).then_some(id);
         }
-        let recent = self.records.messages.iter().rev().take(RECENT).take_while(|m| m.id > after);
-        recent.filter(|m| (m.host, m.queue_id) == key).map(|m| m.id).next()
+        self.finished.get(&key).copied().filter(|&id| id > after)
     }
 
     /// `parent` was handed to a content filter that answered `queued as

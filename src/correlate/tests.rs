@@ -69,6 +69,8 @@ fn reinjected_copy_finished_before_the_queued_as_line() {
     let (a, b) = (by_qid(&r, "3pJjg82Vycz1JBJG"), by_qid(&r, "3pJjgB6dpKz1JBPW"));
     assert_eq!(b.parent, Some((a.id, Link::Reinjected)));
     assert_eq!(r.root_of(b.id), a.id);
+    assert_eq!(r.root_ids()[b.id as usize], a.id);
+    assert_eq!(r.root_ids()[a.id as usize], a.id);
     assert_eq!(r.deliveries.iter().map(|d| d.filter_hop).collect::<Vec<_>>(), [false, true]);
 }
 
