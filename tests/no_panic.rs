@@ -198,7 +198,7 @@ fn build_and_render(c: Correlator) -> usize {
     let frames = [
         postsleuth::frame::messages(&ds, postsleuth::frame::Detail::All),
         postsleuth::frame::deliveries(&ds, postsleuth::frame::Detail::All),
-        postsleuth::frame::auth(&ds),
+        postsleuth::frame::auth(&ds, postsleuth::frame::Detail::All),
         postsleuth::frame::rejects(&ds),
         postsleuth::frame::sessions(&ds),
     ];

@@ -33,17 +33,20 @@ impl Frames {
     /// is built, so that records and frames are not both whole in memory
     /// (on a big log that was the peak of the run). The rest of the dataset
     /// (inputs, diagnostics, standard input's lines) stays.
-    pub fn build(ds: &mut crate::ingest::Dataset, window: &Window, geo: &Geo) -> PolarsResult<Frames> {
+    ///
+    /// `detail` is [`Detail::Analysis`], or [`Detail::Summary`] for frames
+    /// that only `summary`'s questions can be asked of.
+    pub fn build(ds: &mut crate::ingest::Dataset, window: &Window, geo: &Geo, detail: Detail) -> PolarsResult<Frames> {
         let r = &mut ds.records;
         (r.sessions, r.screen) = (Vec::new(), Vec::new());
-        let mut auth = in_window(crate::frame::auth(ds)?, "time", window)?;
+        let mut auth = in_window(crate::frame::auth(ds, detail)?, "time", window)?;
         ds.records.auth = Vec::new();
         let mut rejects = in_window(crate::frame::rejects(ds)?, "time", window)?;
         ds.records.rejects = Vec::new();
         let chain = crate::frame::chain_counts(&ds.records);
-        let deliveries = in_window(crate::frame::deliveries(ds, Detail::Analysis)?, "time", window)?;
+        let deliveries = in_window(crate::frame::deliveries(ds, detail)?, "time", window)?;
         ds.records.deliveries = Vec::new();
-        let messages = crate::frame::messages_with_chain(ds, Detail::Analysis, &chain)?;
+        let messages = crate::frame::messages_with_chain(ds, detail, &chain)?;
         ds.records = Default::default();
         let mut messages = in_window(messages, "first_seen", window)?;
         add_geo_columns(&mut messages, "root_client_ip", "root_", geo)?;

@@ -30,7 +30,7 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Outcome> {
     // Up to the period's end: suspects learn from the history before it,
     // and nothing after it changes a report once written.
     let known = Window { since: None, until: Some(period.current.end) };
-    let frames = Frames::build(&mut ds, &known, &geo)?;
+    let frames = Frames::build(&mut ds, &known, &geo, crate::frame::Detail::Analysis)?;
     let limits = Limits { top: a.limit, min_failures: a.min_failures, min_rejects: a.min_rejects };
     let mut report = build(&frames, &period, &limits)?;
     let offenders = report.offenders.iter_mut().flat_map(|o| o.evidence.iter_mut());

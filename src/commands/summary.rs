@@ -25,7 +25,7 @@ const SECTIONS: [(&str, Key, Metric); 6] = [
 
 pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;
-    let (ds, frames, window) = load_frames_in_window(&a.input, &zone)?;
+    let (ds, frames, window) = load_frames_in_window(&a.input, &zone, crate::frame::Detail::Summary)?;
     let totals = analyze::totals(&frames)?;
     let mut tables: Vec<(String, DataFrame)> = Vec::new();
     for (title, key, metric) in SECTIONS {

@@ -54,7 +54,7 @@ pub(crate) fn load_frames_quoting(input: &crate::cli::InputArgs, zone: &Zone) ->
     let geo = geo(input)?;
     let stdin = input.paths.iter().any(|p| p.as_os_str() == "-");
     let mut ds = load_for_frames(input, stdin)?;
-    let frames = Frames::build(&mut ds, &window, &geo)?;
+    let frames = Frames::build(&mut ds, &window, &geo, crate::frame::Detail::Analysis)?;
     Ok((ds, frames))
 }
 

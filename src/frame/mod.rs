@@ -76,8 +76,18 @@ pub fn chain_counts(r: &Records) -> Vec<ChainCounts> {
 pub enum Detail {
     /// Every column: `export`.
     All,
-    /// What summary, top, suspects, timeline and report read.
+    /// What top, suspects, timeline and report read.
     Analysis,
+    /// What summary reads: its totals and volume rankings. On a big log the
+    /// columns it leaves out were a third of its peak memory.
+    Summary,
+}
+
+impl Detail {
+    /// Columns beyond what summary reads.
+    fn wide(self) -> bool {
+        self != Detail::Summary
+    }
 }
 
 pub fn messages(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
@@ -87,7 +97,7 @@ pub fn messages(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
 /// [`messages`] with the chains' counts already taken from the deliveries
 /// (which may be gone by now).
 pub fn messages_with_chain(ds: &Dataset, detail: Detail, chain: &[ChainCounts]) -> PolarsResult<DataFrame> {
-    let all = detail == Detail::All;
+    let (all, wide) = (detail == Detail::All, detail.wide());
     let r = &ds.records;
     let ms = &r.messages;
     let root_ids = r.root_ids();
@@ -95,53 +105,71 @@ pub fn messages_with_chain(ds: &Dataset, detail: Detail, chain: &[ChainCounts]) 
     let counts = |m: &Message| chain.get(m.id as usize).copied().unwrap_or_default();
     let mut c = Cols::default();
     c.push(u32_col("message", ms.iter().map(|m| m.id)));
-    c.push(str_col("host", ms.iter().map(|m| r.str(m.host))));
-    c.push(str_col("queue_id", ms.iter().map(|m| m.queue_id.as_str())));
+    if wide {
+        c.push(str_col("host", ms.iter().map(|m| r.str(m.host))));
+        c.push(str_col("queue_id", ms.iter().map(|m| m.queue_id.as_str())));
+    }
     c.push(dt("first_seen", ms.iter().map(|m| Some(m.first_seen)))?);
-    c.push(dt("last_seen", ms.iter().map(|m| Some(m.last_seen)))?);
+    if wide {
+        c.push(dt("last_seen", ms.iter().map(|m| Some(m.last_seen)))?);
+    }
     c.push(str_col("origin", ms.iter().map(|m| m.origin.as_str())));
     if all {
         c.push(opt_str("instance", ms.iter().map(|m| some(r, m.instance))));
         c.push(opt_str("client_name", ms.iter().map(|m| some(r, m.client_name))));
     }
-    c.push(opt_str("client_ip", ms.iter().map(|m| some(r, m.client_ip))));
+    if wide {
+        c.push(opt_str("client_ip", ms.iter().map(|m| some(r, m.client_ip))));
+    }
     if all {
         c.push(opt_str("sasl_method", ms.iter().map(|m| some(r, m.sasl_method))));
     }
-    c.push(opt_str("sasl_username", ms.iter().map(|m| some(r, m.sasl_username))));
+    if wide {
+        c.push(opt_str("sasl_username", ms.iter().map(|m| some(r, m.sasl_username))));
+    }
     if all {
         c.push(opt_str("sasl_sender", ms.iter().map(|m| some(r, m.sasl_sender))));
     }
-    c.push(opt_u32("uid", ms.iter().map(|m| m.uid)));
+    if wide {
+        c.push(opt_u32("uid", ms.iter().map(|m| m.uid)));
+    }
     if all {
         c.push(opt_str("message_id", ms.iter().map(|m| m.message_id.as_deref())));
     }
     c.push(opt_str("sender", ms.iter().map(|m| m.sender.map(|s| r.str(s)))));
     c.push(opt_str("sender_domain", ms.iter().map(|m| m.sender.map(|s| crate::event::fields::domain_of(r.str(s))))));
     c.push(Column::new("size".into(), ms.iter().map(|m| m.size).collect::<Vec<_>>()));
-    c.push(opt_u32("nrcpt", ms.iter().map(|m| m.nrcpt)));
-    c.push(opt_u32("parent", ms.iter().map(|m| m.parent.map(|p| p.0))));
-    c.push(opt_str("link", ms.iter().map(|m| m.parent.map(|p| link_name(p.1)))));
-    c.push(u32_col("root", root_ids.iter().copied()));
+    if wide {
+        c.push(opt_u32("nrcpt", ms.iter().map(|m| m.nrcpt)));
+        c.push(opt_u32("parent", ms.iter().map(|m| m.parent.map(|p| p.0))));
+        c.push(opt_str("link", ms.iter().map(|m| m.parent.map(|p| link_name(p.1)))));
+        c.push(u32_col("root", root_ids.iter().copied()));
+    }
     c.push(Column::new(
         "is_continuation".into(),
         ms.iter().map(|m| matches!(m.parent, Some((_, Link::Reinjected)))).collect::<Vec<_>>(),
     ));
     c.push(opt_str("root_sasl_username", roots().map(|x| x.sasl_username)));
     c.push(opt_str("root_client_ip", roots().map(|x| x.client_ip)));
-    c.push(net_col("root_client_net", || roots().map(|x| x.client_ip)));
+    if wide {
+        c.push(net_col("root_client_net", || roots().map(|x| x.client_ip)));
+    }
     c.push(opt_u32("root_uid", roots().map(|x| x.uid)));
     c.push(str_col("state", ms.iter().map(|m| m.state.as_str())));
     c.push(u32_col("recipients", ms.iter().map(|m| counts(m).recipients)));
-    c.push(u32_col("final_sent", ms.iter().map(|m| counts(m).sent)));
+    if wide {
+        c.push(u32_col("final_sent", ms.iter().map(|m| counts(m).sent)));
+    }
     c.push(u32_col("final_deferred", ms.iter().map(|m| counts(m).deferred)));
     c.push(u32_col("final_bounced", ms.iter().map(|m| counts(m).bounced)));
-    c.push(u32_col("sent", ms.iter().map(|m| m.sent)));
-    c.push(u32_col("deferred", ms.iter().map(|m| m.deferred)));
-    c.push(u32_col("bounced", ms.iter().map(|m| m.bounced)));
-    c.push(file_col(ds, ms.iter().map(|m| m.first_line)));
-    c.push(u64_col("line", ms.iter().map(|m| m.first_line.line)));
-    c.push(opt_u32("session", ms.iter().map(|m| m.session)));
+    if wide {
+        c.push(u32_col("sent", ms.iter().map(|m| m.sent)));
+        c.push(u32_col("deferred", ms.iter().map(|m| m.deferred)));
+        c.push(u32_col("bounced", ms.iter().map(|m| m.bounced)));
+        c.push(file_col(ds, ms.iter().map(|m| m.first_line)));
+        c.push(u64_col("line", ms.iter().map(|m| m.first_line.line)));
+        c.push(opt_u32("session", ms.iter().map(|m| m.session)));
+    }
     c.finish()
 }
 
@@ -169,7 +197,7 @@ fn link_name(l: Link) -> &'static str {
 }
 
 pub fn deliveries(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
-    let all = detail == Detail::All;
+    let (all, wide) = (detail == Detail::All, detail.wide());
     let r = &ds.records;
     let d = &r.deliveries;
     let msg = |i: u32| &r.messages[i as usize];
@@ -177,7 +205,9 @@ pub fn deliveries(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     let roots = || d.iter().map(|x| root(r, &root_ids, x.message));
     let mut c = Cols::default();
     c.push(u32_col("message", d.iter().map(|x| x.message)));
-    c.push(u32_col("root", d.iter().map(|x| root_ids.get(x.message as usize).copied().unwrap_or(x.message))));
+    if wide {
+        c.push(u32_col("root", d.iter().map(|x| root_ids.get(x.message as usize).copied().unwrap_or(x.message))));
+    }
     if all {
         c.push(str_col("host", d.iter().map(|x| r.str(msg(x.message).host))));
         c.push(str_col("queue_id", d.iter().map(|x| msg(x.message).queue_id.as_str())));
@@ -187,7 +217,9 @@ pub fn deliveries(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
         c.push(str_col("daemon", d.iter().map(|x| r.str(x.daemon))));
     }
     c.push(str_col("to", d.iter().map(|x| r.str(x.to))));
-    c.push(str_col("recipient_domain", d.iter().map(|x| crate::event::fields::domain_of(r.str(x.to)))));
+    if wide {
+        c.push(str_col("recipient_domain", d.iter().map(|x| crate::event::fields::domain_of(r.str(x.to)))));
+    }
     if all {
         c.push(opt_str("orig_to", d.iter().map(|x| some(r, x.orig_to))));
         c.push(str_col("relay", d.iter().map(|x| r.str(x.relay))));
@@ -200,9 +232,11 @@ pub fn deliveries(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
         c.push(str_col("response", d.iter().map(|x| &*x.response)));
     }
     c.push(Column::new("filter_hop".into(), d.iter().map(|x| x.filter_hop).collect::<Vec<_>>()));
-    c.push(opt_str("root_sasl_username", roots().map(|x| x.sasl_username)));
-    c.push(opt_str("root_client_ip", roots().map(|x| x.client_ip)));
-    c.push(opt_u32("root_uid", roots().map(|x| x.uid)));
+    if wide {
+        c.push(opt_str("root_sasl_username", roots().map(|x| x.sasl_username)));
+        c.push(opt_str("root_client_ip", roots().map(|x| x.client_ip)));
+        c.push(opt_u32("root_uid", roots().map(|x| x.uid)));
+    }
     if all {
         c.push(file_col(ds, d.iter().map(|x| x.line)));
         c.push(u64_col("line", d.iter().map(|x| x.line.line)));
@@ -210,21 +244,28 @@ pub fn deliveries(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     c.finish()
 }
 
-pub fn auth(ds: &Dataset) -> PolarsResult<DataFrame> {
+pub fn auth(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
+    let wide = detail.wide();
     let r = &ds.records;
     let a = &r.auth;
     let mut c = Cols::default();
     c.push(dt("time", a.iter().map(|x| Some(x.time)))?);
-    c.push(str_col("host", a.iter().map(|x| r.str(x.host))));
-    c.push(str_col("instance", a.iter().map(|x| r.str(x.instance))));
-    c.push(str_col("client_name", a.iter().map(|x| r.str(x.client_name))));
+    if wide {
+        c.push(str_col("host", a.iter().map(|x| r.str(x.host))));
+        c.push(str_col("instance", a.iter().map(|x| r.str(x.instance))));
+        c.push(str_col("client_name", a.iter().map(|x| r.str(x.client_name))));
+    }
     c.push(str_col("client_ip", a.iter().map(|x| r.str(x.client_ip))));
-    c.push(net_col("client_net", || a.iter().map(|x| Some(r.str(x.client_ip)))));
-    c.push(str_col("sasl_method", a.iter().map(|x| r.str(x.method))));
+    if wide {
+        c.push(net_col("client_net", || a.iter().map(|x| Some(r.str(x.client_ip)))));
+        c.push(str_col("sasl_method", a.iter().map(|x| r.str(x.method))));
+    }
     c.push(opt_str("sasl_username", a.iter().map(|x| some(r, x.username))));
     c.push(Column::new("success".into(), a.iter().map(|x| x.success).collect::<Vec<_>>()));
-    c.push(file_col(ds, a.iter().map(|x| x.line)));
-    c.push(u64_col("line", a.iter().map(|x| x.line.line)));
+    if wide {
+        c.push(file_col(ds, a.iter().map(|x| x.line)));
+        c.push(u64_col("line", a.iter().map(|x| x.line.line)));
+    }
     c.finish()
 }
 
