@@ -37,9 +37,10 @@ pub struct IngestOptions {
     pub log_zone: Zone,
     /// Keep every message's line numbers (for `trace`).
     pub keep_lines: bool,
-    /// Keep message-ids and remote servers' responses (for `trace` and
-    /// `export`; the frames the analyses use have no room for them).
-    pub keep_texts: bool,
+    /// Keep message-ids, remote servers' responses and closed sessions (for
+    /// `trace` and `export`; the frames the analyses use have no room for
+    /// them).
+    pub keep_details: bool,
     /// Show a progress bar if stderr is a terminal.
     pub progress: bool,
     /// Show the first skipped lines of each kind on stderr.
@@ -54,7 +55,7 @@ impl Default for IngestOptions {
             year: None,
             log_zone: Zone::Local,
             keep_lines: false,
-            keep_texts: true,
+            keep_details: true,
             progress: false,
             verbose: true,
         }
@@ -168,7 +169,7 @@ impl Run {
     fn new(opts: &IngestOptions, diag: Diagnostics) -> Self {
         let today = local_date(&opts.log_zone, now());
         Run {
-            correlator: Correlator::new(opts.keep_lines, opts.keep_texts),
+            correlator: Correlator::new(opts.keep_lines, opts.keep_details),
             diag,
             zone: LocalToUtc::new(opts.log_zone.clone()),
             log_zone: opts.log_zone.clone(),

@@ -267,7 +267,7 @@ fn mixed_timestamps_keep_fractions() {
         year: Some(2026),
         log_zone: Zone::parse("Europe/Berlin").unwrap(),
         keep_lines: false,
-        keep_texts: true,
+        keep_details: true,
         progress: false,
         verbose: false,
     };

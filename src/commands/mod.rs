@@ -13,6 +13,7 @@ pub mod trace;
 
 use crate::analyze::Frames;
 use crate::cli::{InputArgs, OutputArgs};
+use crate::frame::Detail;
 use crate::ingest::{ingest, Dataset, IngestOptions};
 use crate::time::Zone;
 use crate::window::Window;
@@ -37,13 +38,14 @@ pub fn load(input: &InputArgs, keep_lines: bool) -> anyhow::Result<Dataset> {
     load_with(input, keep_lines, true)
 }
 
-/// [`load`] for the analyses, which read frames: message-ids and responses
-/// are left out (`keep_texts`), as the frames have no room for them.
+/// [`load`] for the analyses, which read frames: message-ids, responses
+/// and closed sessions are left out (`keep_details`), as the frames have no
+/// room for them.
 pub fn load_for_frames(input: &InputArgs, keep_lines: bool) -> anyhow::Result<Dataset> {
     load_with(input, keep_lines, false)
 }
 
-fn load_with(input: &InputArgs, keep_lines: bool, keep_texts: bool) -> anyhow::Result<Dataset> {
+fn load_with(input: &InputArgs, keep_lines: bool, keep_details: bool) -> anyhow::Result<Dataset> {
     let log_zone = Zone::parse(&input.log_tz).map_err(|e| UsageError(format!("--log-tz: {e}")))?;
     let opts = IngestOptions {
         paths: input.paths.clone(),
@@ -51,7 +53,7 @@ fn load_with(input: &InputArgs, keep_lines: bool, keep_texts: bool) -> anyhow::R
         year: input.year,
         log_zone,
         keep_lines,
-        keep_texts,
+        keep_details,
         progress: !input.quiet,
         verbose: !input.quiet,
     };
@@ -70,16 +72,21 @@ pub fn window(input: &InputArgs, zone: &Zone) -> anyhow::Result<Window> {
 
 /// Reads the logs and builds the frames, cut to the window.
 pub fn load_frames(input: &InputArgs, zone: &Zone) -> anyhow::Result<(Dataset, Frames)> {
-    let (ds, frames, _) = load_frames_in_window(input, zone)?;
+    let (ds, frames, _) = load_frames_in_window(input, zone, Detail::Analysis)?;
     Ok((ds, frames))
 }
 
-/// Like [`load_frames`], with the window the frames were cut to.
-pub fn load_frames_in_window(input: &InputArgs, zone: &Zone) -> anyhow::Result<(Dataset, Frames, Window)> {
+/// Like [`load_frames`], with the window the frames were cut to, and only
+/// the columns `detail` asks for.
+pub fn load_frames_in_window(
+    input: &InputArgs,
+    zone: &Zone,
+    detail: Detail,
+) -> anyhow::Result<(Dataset, Frames, Window)> {
     let window = window(input, zone)?;
     let geo = geo(input)?;
     let mut ds = load_for_frames(input, false)?;
-    let frames = Frames::build(&mut ds, &window, &geo)?;
+    let frames = Frames::build(&mut ds, &window, &geo, detail)?;
     Ok((ds, frames, window))
 }
 

@@ -36,7 +36,7 @@ impl Correlator {
             delays: d.delays,
             dsn: s.intern(d.dsn),
             status: s.intern(d.status),
-            response: if self.keep_texts { d.response.into() } else { Box::default() },
+            response: if self.keep_details { d.response.into() } else { Box::default() },
             filter_hop: false,
             line: cx.line,
         };

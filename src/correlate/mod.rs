@@ -97,10 +97,12 @@ pub struct Correlator {
     finished: Map<MsgKey, u32>,
     finished_order: std::collections::VecDeque<(MsgKey, u32)>,
     keep_lines: bool,
-    /// Keep message-ids and remote servers' responses (for `trace` and
-    /// `export`; the analyses never read them, and on a big log they are a
-    /// fifth of the records' memory).
-    keep_texts: bool,
+    /// Keep what only `trace` and `export` show: message-ids, remote
+    /// servers' responses, and closed sessions. The analyses never read
+    /// them, and on a big log they are a third of the records' memory.
+    keep_details: bool,
+    /// Slots in `records.sessions` of closed sessions that are not kept.
+    free_sessions: Vec<u32>,
     /// The last [`links::RECENT`] sent deliveries answered `queued as ID`:
     /// (message, ID, delivery row), for a continuation that names its
     /// origin later (`orig_queue_id=`).
@@ -116,9 +118,10 @@ pub struct Correlator {
 
 impl Correlator {
     /// `keep_lines`: remember every line of every message (for `trace`);
-    /// `keep_texts`: message-ids and responses (for `trace` and `export`).
-    pub fn new(keep_lines: bool, keep_texts: bool) -> Self {
-        Correlator { keep_lines, keep_texts, ..Correlator::default() }
+    /// `keep_details`: message-ids, responses and closed sessions (for
+    /// `trace` and `export`).
+    pub fn new(keep_lines: bool, keep_details: bool) -> Self {
+        Correlator { keep_lines, keep_details, ..Correlator::default() }
     }
 
     pub fn feed(&mut self, cx: &LineCtx, ev: Event) {
@@ -132,7 +135,7 @@ impl Correlator {
             Event::Reject(r) => self.reject(cx, r),
             Event::Pickup { queue_id, uid, sender } => self.pickup(cx, queue_id, uid, sender),
             Event::MessageId { queue_id, message_id } => {
-                let keep = self.keep_texts;
+                let keep = self.keep_details;
                 self.with_message(cx, queue_id, true, |m, _| {
                     if keep {
                         m.message_id = Some(message_id.into());

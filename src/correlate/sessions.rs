@@ -28,10 +28,33 @@ impl Correlator {
             connect_line: Some(cx.line),
             ..Session::default()
         };
-        let id = self.records.sessions.len() as u32;
-        self.records.sessions.push(session);
+        let id = self.store_session(session);
         // A process serves one session at a time: an unclosed one is over.
-        self.open_sessions.insert(key, id);
+        if let Some(old) = self.open_sessions.insert(key, id) {
+            self.closed_session(old);
+        }
+    }
+
+    /// A slot for a new session: a closed one's when those are not kept.
+    fn store_session(&mut self, session: Session) -> u32 {
+        match self.free_sessions.pop() {
+            Some(id) => {
+                self.records.sessions[id as usize] = session;
+                id
+            }
+            None => {
+                self.records.sessions.push(session);
+                self.records.sessions.len() as u32 - 1
+            }
+        }
+    }
+
+    /// Session `id` is over: its slot may be reused unless closed sessions
+    /// are kept.
+    fn closed_session(&mut self, id: u32) {
+        if !self.keep_details {
+            self.free_sessions.push(id);
+        }
     }
 
     pub(super) fn disconnect(&mut self, cx: &LineCtx, client: Client, stats: &str, auth_failed: u32) {
@@ -49,8 +72,7 @@ impl Correlator {
                     client_ip: s.intern(client.ip),
                     ..Session::default()
                 };
-                self.records.sessions.push(session);
-                self.records.sessions.len() as u32 - 1
+                self.store_session(session)
             }
         };
         let stats = self.records.strings.intern(stats);
@@ -59,6 +81,7 @@ impl Correlator {
         s.end_line = Some(cx.line);
         s.stats = stats;
         s.auth_failed = auth_failed;
+        self.closed_session(id);
     }
 
     pub(super) fn session_abort(&mut self, cx: &LineCtx, reason: &str, after: &str) {
@@ -74,12 +97,13 @@ impl Correlator {
         let (name, ip) = (s.intern(l.client.name), s.intern(l.client.ip));
         let (method, user, sasl_sender) = (s.opt(l.sasl_method), s.opt(l.sasl_username), s.opt(l.sasl_sender));
         let instance = self.cur.instance;
-        let keep = self.keep_lines;
+        let (keep, keep_details) = (self.keep_lines, self.keep_details);
         let m = &mut self.records.messages[id as usize];
         m.origin = Origin::Smtpd;
         (m.client_name, m.client_ip, m.instance) = (name, ip, instance);
         (m.sasl_method, m.sasl_username, m.sasl_sender) = (method, user, sasl_sender);
-        m.session = session;
+        // A reused slot would name another session later.
+        m.session = session.filter(|_| keep_details);
         m.login_line = Some(cx.line);
         if keep && m.lines.last() != Some(&cx.line) {
             m.lines.push(cx.line);
@@ -99,11 +123,8 @@ impl Correlator {
     /// continues is named outright.
     fn link_to_original(&mut self, cx: &LineCtx, id: u32, orig: &str) {
         let Some(key) = self.key(cx.host, orig) else { return };
-        let parent = self.active.get(&key).copied().or_else(|| {
-            // The original may already be removed: find its latest record.
-            let recent = self.records.messages.iter().rev().take(super::links::RECENT);
-            recent.filter(|m| (m.host, m.queue_id) == key).map(|m| m.id).next()
-        });
+        // The original may already be removed: then its latest record.
+        let parent = self.active.get(&key).or_else(|| self.finished.get(&key)).copied();
         if let Some(p) = parent {
             if p != id {
                 self.set_parent(id, (p, Link::Reinjected));

@@ -5,7 +5,11 @@ use crate::syslog::{self, Stamp};
 
 /// Runs RFC 3339 lines through syslog → event → correlate.
 fn run(lines: &[&str]) -> Records {
-    let mut c = Correlator::new(true, true);
+    run_with(lines, true)
+}
+
+fn run_with(lines: &[&str], keep_details: bool) -> Records {
+    let mut c = Correlator::new(true, keep_details);
     for (i, text) in lines.iter().enumerate() {
         let env = syslog::parse(text).unwrap_or_else(|| panic!("not syslog: {text}"));
         let Stamp::Exact(time) = env.stamp else { panic!("use RFC 3339 stamps: {text}") };
@@ -141,4 +145,32 @@ fn partly_bounced_message_without_removed_is_still_queued() {
     ]);
     assert_eq!(by_qid(&r, "EEEE555555").state, State::Queued);
     assert_eq!(by_qid(&r, "FFFF555555").state, State::Bounced);
+}
+
+/// Without details (the analyses), a closed session's slot is reused, so
+/// that sessions cost memory only while open; a message then names no
+/// session, since its slot may hold another one by the end.
+#[test]
+fn closed_sessions_are_kept_only_with_details() {
+    let lines = [
+        "2026-11-23T09:00:00Z mx1 postfix/submission/smtpd[500]: connect from unknown[198.51.100.7]",
+        "2026-11-23T09:00:01Z mx1 postfix/submission/smtpd[500]: 4A1B2C3D4E: client=unknown[198.51.100.7], sasl_method=PLAIN, sasl_username=ann",
+        "2026-11-23T09:00:02Z mx1 postfix/submission/smtpd[500]: disconnect from unknown[198.51.100.7] ehlo=1 auth=1 mail=1 rcpt=1 data=1 quit=1 commands=6",
+        "2026-11-23T09:01:00Z mx1 postfix/submission/smtpd[501]: connect from unknown[203.0.113.9]",
+        "2026-11-23T09:01:01Z mx1 postfix/submission/smtpd[501]: 5B2C3D4E5F: client=unknown[203.0.113.9], sasl_method=PLAIN, sasl_username=bob",
+        "2026-11-23T09:01:02Z mx1 postfix/submission/smtpd[502]: connect from unknown[192.0.2.1]",
+    ];
+    let all = run_with(&lines, true);
+    assert_eq!(all.sessions.len(), 3);
+    assert_eq!(by_qid(&all, "4A1B2C3D4E").session, Some(0));
+    assert_eq!(all.auth.len(), 2);
+
+    let lean = run_with(&lines, false);
+    // The first session's slot went to the second; the third is open too.
+    assert_eq!(lean.sessions.len(), 2);
+    assert_eq!(lean.str(lean.sessions[0].client_ip), "203.0.113.9");
+    assert_eq!(by_qid(&lean, "4A1B2C3D4E").session, None);
+    // Logins are still recorded once per session.
+    assert_eq!(lean.auth.len(), 2);
+    assert_eq!(lean.messages.len(), 2);
 }
