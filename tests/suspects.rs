@@ -333,3 +333,50 @@ fn timeline_days_follow_the_display_zone_and_ignore_case() {
     );
     assert_eq!(days("JULIEN.Fournier@example.com"), lower);
 }
+
+/// Across a DST change (Berlin: +02:00 until 2026-10-25 01:00Z, then
+/// +01:00) every day still starts at local midnight. Days after the change
+/// used to start an hour late, at the offset of the first line.
+#[test]
+fn timeline_days_start_at_local_midnight_across_dst() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("mail.log");
+    let client = |t: &str, qid: &str| {
+        format!("{t} mx1 postfix/submission/smtpd[700]: {qid}: client=unknown[198.51.100.7], sasl_method=PLAIN, sasl_username=ann@example.org\n")
+    };
+    let text = [
+        client("2026-10-24T08:00:00Z", "1A2B3C4D5E"),
+        client("2026-10-24T22:30:00Z", "2A2B3C4D5E"),
+        client("2026-10-25T22:30:00Z", "3A2B3C4D5E"),
+        client("2026-10-25T23:30:00Z", "4A2B3C4D5E"),
+    ]
+    .concat();
+    std::fs::write(&log, text).unwrap();
+    let args: Vec<String> = [
+        "timeline",
+        "ann@example.org",
+        log.to_str().unwrap(),
+        "--exact",
+        "--every",
+        "1d",
+        "--tz",
+        "Europe/Berlin",
+        "--format",
+        "csv",
+        "-q",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let rows: Vec<String> =
+        run_ok(&args).lines().skip(1).map(|l| l.split(',').take(4).collect::<Vec<_>>().join(",")).collect();
+    assert_eq!(
+        rows,
+        [
+            // bucket, logins (each client= line: no session seen), failures, messages
+            "2026-10-23T22:00:00Z,1,0,1",
+            "2026-10-24T22:00:00Z,2,0,2",
+            "2026-10-25T23:00:00Z,1,0,1",
+        ]
+    );
+}

@@ -4,7 +4,7 @@
 
 use super::suspects::{duration, load_frames_quoting, thresholds};
 use super::{display_zone, finish, stdout, Outcome};
-use crate::analyze::suspects::timeline::{timeline, Marks, Target};
+use crate::analyze::suspects::timeline::{timeline, Clock, Marks, Target};
 use crate::analyze::suspects::{self as sus, Who};
 use crate::cli::TimelineArgs;
 use crate::text::printable;
@@ -38,10 +38,8 @@ pub fn run(a: &TimelineArgs) -> anyhow::Result<Outcome> {
             marks = Marks::of(s, &zone);
         }
     }
-    // Buckets start on the display zone's hours and midnights, at its
-    // offset when the logs begin.
-    let offset = ds.span.map_or(0, |(first, _)| zone.offset_at(first) * crate::time::MICROS_PER_SEC);
-    let df = timeline(&frames, &target, every, offset, &marks)?;
+    let clock = Clock::new(every, zone.clone(), ds.span.map_or(0, |(first, _)| first));
+    let df = timeline(&frames, &target, &clock, &marks)?;
     if df.height() == 0 && !a.input.quiet {
         eprintln!("postsleuth: nothing found for {:?}", printable(&a.target));
     }

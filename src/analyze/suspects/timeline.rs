@@ -60,15 +60,16 @@ impl Marks {
         m
     }
 
-    fn at(&self, b: Micros, every: Micros) -> String {
+    /// The marks of the bucket that spans the instants `from..to`.
+    fn at(&self, from: Micros, to: Micros) -> String {
         let mut out: Vec<&str> = Vec::new();
         for (a, z, what) in &self.spans {
-            if *a < b.saturating_add(every) && *z > b && !out.contains(&what.as_str()) {
+            if *a < to && *z > from && !out.contains(&what.as_str()) {
                 out.push(what);
             }
         }
         for (t, what) in &self.points {
-            if (b..b.saturating_add(every)).contains(t) {
+            if (from..to).contains(t) {
                 out.push(what);
             }
         }
@@ -76,11 +77,59 @@ impl Marks {
     }
 }
 
-/// The start of each row's bucket. `offset` (the display zone's UTC offset,
-/// in µs) makes days and hours start on that zone's midnights and hours.
-fn bucket(every: Micros, offset: Micros) -> Expr {
-    let t = col("time").cast(DataType::Int64);
-    (t.clone() - (t + lit(offset)) % lit(every)).alias("bucket")
+const DAY: Micros = 24 * HOUR;
+
+/// How instants fall into buckets that start on the display zone's hours
+/// and midnights.
+///
+/// A bucket of whole days is keyed by wall-clock time (the instant plus the
+/// zone's offset at that instant), so that days start at local midnight on
+/// both sides of a DST change: with the offset of the first line, the days
+/// after the change began an hour off. Shorter buckets are keyed by instant
+/// at the offset of the first line: a wall-clock hour repeats or goes
+/// missing at a DST change, an hour of time does not.
+pub struct Clock {
+    every: Micros,
+    zone: Zone,
+    wall: bool,
+    offset: Micros,
+}
+
+impl Clock {
+    /// Buckets of `every` µs in `zone`, for logs that begin at `first`.
+    pub fn new(every: Micros, zone: Zone, first: Micros) -> Clock {
+        let every = every.max(1);
+        let offset = zone.offset_at(first) * crate::time::MICROS_PER_SEC;
+        Clock { every, zone, wall: every % DAY == 0, offset }
+    }
+
+    /// The key of the bucket holding instant `t`.
+    fn key(&self, t: Micros) -> Micros {
+        if self.wall {
+            let w = t.saturating_add(self.zone.offset_at(t) * crate::time::MICROS_PER_SEC);
+            w - w.rem_euclid(self.every)
+        } else {
+            t - t.saturating_add(self.offset).rem_euclid(self.every)
+        }
+    }
+
+    /// The instant the bucket keyed `key` begins.
+    fn start(&self, key: Micros) -> Micros {
+        if self.wall {
+            crate::time::LocalToUtc::new(self.zone.clone()).convert(key)
+        } else {
+            key
+        }
+    }
+
+    /// `lf` with a `bucket` column: the key of each row's `time`.
+    fn keyed(&self, lf: LazyFrame) -> PolarsResult<LazyFrame> {
+        let mut df = lf.collect()?;
+        let times = df.column("time")?.cast(&DataType::Int64)?;
+        let keys: Vec<Option<i64>> = times.i64()?.iter().map(|t| t.map(|t| self.key(t))).collect();
+        df.with_column(Column::new("bucket".into(), keys))?;
+        Ok(df.lazy())
+    }
 }
 
 fn auth_of(f: &Frames, target: &Target, success: bool) -> Option<LazyFrame> {
@@ -105,17 +154,17 @@ fn messages_of(f: &Frames, target: &Target) -> LazyFrame {
 }
 
 /// The timeline of `target` per `every` µs; times of the marks in `zone`.
-pub fn timeline(f: &Frames, target: &Target, every: Micros, offset: Micros, marks: &Marks) -> PolarsResult<DataFrame> {
-    let every = every.max(1);
-    let msgs = messages_of(f, target).with_column(bucket(every, offset)).group_by([col("bucket")]).agg([
+pub fn timeline(f: &Frames, target: &Target, clock: &Clock, marks: &Marks) -> PolarsResult<DataFrame> {
+    let every = clock.every;
+    let msgs = clock.keyed(messages_of(f, target))?.group_by([col("bucket")]).agg([
         len().cast(DataType::UInt64).alias("messages"),
         col("recipients").cast(DataType::UInt64).sum().alias("recipients"),
         col("final_deferred").cast(DataType::UInt64).sum().alias("deferred"),
         col("final_bounced").cast(DataType::UInt64).sum().alias("bounced"),
     ]);
     let mut facts = vec![msgs.collect()?];
-    let logins = auth_of(f, target, true).map(|l| l.with_column(bucket(every, offset)));
-    let failures = auth_of(f, target, false).map(|l| l.with_column(bucket(every, offset)));
+    let logins = auth_of(f, target, true).map(|l| clock.keyed(l)).transpose()?;
+    let failures = auth_of(f, target, false).map(|l| clock.keyed(l)).transpose()?;
     if let (Some(l), Some(x)) = (&logins, &failures) {
         facts.push(l.clone().group_by([col("bucket")]).agg([len().cast(DataType::UInt64).alias("logins")]).collect()?);
         facts
@@ -135,8 +184,11 @@ pub fn timeline(f: &Frames, target: &Target, every: Micros, offset: Micros, mark
         out.with_column(Column::new(name.into(), from))?;
         out.with_column(Column::new("countries".into(), countries))?;
     }
-    let mark: Vec<String> = buckets.iter().map(|&b| marks.at(b, every)).collect();
+    let mark: Vec<String> =
+        buckets.iter().map(|&b| marks.at(clock.start(b), clock.start(b.saturating_add(every)))).collect();
     out.with_column(Column::new("mark".into(), mark))?;
+    let starts: Vec<i64> = buckets.iter().map(|&b| clock.start(b)).collect();
+    out.with_column(Column::new("bucket".into(), starts))?;
     // Figures and the mark first, the long lists of IPs and countries last:
     // a narrow terminal drops trailing columns, and the figures are what the
     // eye scans down for the burst.
@@ -234,8 +286,30 @@ mod tests {
             spans: vec![(HOUR, 3 * HOUR, "brute force".into())],
         };
         assert_eq!(m.at(0, HOUR), "");
-        assert_eq!(m.at(HOUR, HOUR), "brute force");
-        assert_eq!(m.at(2 * HOUR, HOUR), "brute force; compromise");
-        assert_eq!(m.at(3 * HOUR, HOUR), "");
+        assert_eq!(m.at(HOUR, 2 * HOUR), "brute force");
+        assert_eq!(m.at(2 * HOUR, 3 * HOUR), "brute force; compromise");
+        assert_eq!(m.at(3 * HOUR, 4 * HOUR), "");
+    }
+
+    /// Days start at local midnight on both sides of a DST change (Berlin
+    /// went from +02:00 to +01:00 on 2026-10-25); hours are hours of time.
+    #[test]
+    fn day_buckets_follow_the_zone_across_dst() {
+        let berlin = Zone::parse("Europe/Berlin").unwrap();
+        let utc = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp_micros();
+        let days = Clock::new(DAY, berlin.clone(), utc("2026-10-24T08:00:00Z"));
+        for (t, midnight) in [
+            ("2026-10-24T21:59:59Z", "2026-10-23T22:00:00Z"),
+            ("2026-10-24T22:00:00Z", "2026-10-24T22:00:00Z"),
+            ("2026-10-25T22:59:59Z", "2026-10-24T22:00:00Z"),
+            ("2026-10-25T23:00:00Z", "2026-10-25T23:00:00Z"),
+            ("2026-10-26T12:00:00Z", "2026-10-25T23:00:00Z"),
+        ] {
+            assert_eq!(days.start(days.key(utc(t))), utc(midnight), "{t}");
+        }
+        let hours = Clock::new(HOUR, berlin, utc("2026-10-24T08:00:00Z"));
+        let (a, b) = (utc("2026-10-25T00:30:00Z"), utc("2026-10-25T01:30:00Z"));
+        assert_ne!(hours.key(a), hours.key(b), "the repeated wall-clock hour is two buckets");
+        assert_eq!(hours.start(hours.key(b)), utc("2026-10-25T01:00:00Z"));
     }
 }
