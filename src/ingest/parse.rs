@@ -110,6 +110,11 @@ impl Parsed {
         // text stays put). `lines()` lends the lines only for as long as
         // `&self`, and `lines` is dropped before the rest (declaration order).
         let text: &'static [u8] = unsafe { std::slice::from_raw_parts(bytes.as_ptr(), bytes.len()) };
+        // Most chunks are clean text: checked once here, their lines need
+        // no check of their own (a `\n` never splits a UTF-8 sequence, so
+        // each line of valid text is valid text).
+        let clean: Option<&'static str> =
+            if memchr::memchr(0, text).is_none() { std::str::from_utf8(text).ok() } else { None };
         let batch_of = |counted| Parsed { lines: Vec::new(), repaired: Vec::new(), _chunk: bytes.clone(), counted };
         let mut batch = batch_of(bytes.len());
         let mut ok = true;
@@ -126,10 +131,27 @@ impl Parsed {
             if batch.lines.is_empty() {
                 batch.lines.reserve(MAX_BATCH.min(text.len() / 80 + 1));
             }
-            let kind = classify(raw, &mut batch.repaired);
+            let kind = match clean.and_then(|c| c.get(offset_in(text, raw)..offset_in(text, raw) + raw.len())) {
+                Some(line) => classify_clean(line),
+                None => classify(raw, &mut batch.repaired),
+            };
             batch.lines.push(Line { raw, kind });
         });
         ok && emit(batch)
+    }
+}
+
+/// Where `part` (a slice of `whole`) begins in `whole`.
+fn offset_in(whole: &[u8], part: &[u8]) -> usize {
+    (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize)
+}
+
+/// [`classify`] of a line from a chunk known to be UTF-8 without NULs.
+fn classify_clean(text: &str) -> Kind<'_> {
+    match text.len() {
+        0 => Kind::Empty,
+        n if n > MAX_LINE => Kind::TooLong,
+        _ => text_kind(text, false),
     }
 }
 
@@ -248,6 +270,44 @@ mod tests {
             ["connect a 192.0.2.1 false", "empty", "connect b\u{fffd} 192.0.2.2 true", "binary", "other", "not syslog"]
         );
         assert_eq!(moved.lines()[3].raw, b"junk\x00");
+    }
+
+    /// A clean chunk (valid UTF-8, no NUL) takes the shortcut; its lines
+    /// come out as the line-by-line checks would have them, CRLF included.
+    #[test]
+    fn clean_chunks_classify_like_dirty_ones() {
+        let text = "Nov 23 06:00:00 mx postfix/smtpd[1]: connect from a[192.0.2.1]\r\n\n\
+            Nov 23 06:00:02 mx dovecot: imap-login: é\nnot syslog\nNov 23 06:00:03 mx postfix/smtpd[1]: connect from b[192.0.2.2]";
+        let describe = |p: &Parsed| -> Vec<String> {
+            p.lines()
+                .iter()
+                .map(|l| match &l.kind {
+                    Kind::Postfix(p) => format!("postfix {:?} {}", p.payload, p.repaired),
+                    Kind::Empty => "empty".into(),
+                    Kind::Other { repaired, .. } => format!("other {repaired}"),
+                    Kind::NotSyslog { repaired } => format!("not syslog {repaired}"),
+                    Kind::Binary | Kind::TooLong => "?".into(),
+                })
+                .collect()
+        };
+        let mut clean = Vec::new();
+        Parsed::batches(text.as_bytes().to_vec(), |p| {
+            clean.extend(describe(&p));
+            true
+        });
+        let mut repaired = Vec::new();
+        let one_by_one: Vec<String> = text
+            .split('\n')
+            .map(|l| {
+                let raw: &'static [u8] = Box::leak(l.trim_end_matches('\r').as_bytes().to_vec().into_boxed_slice());
+                let line = Line { raw, kind: classify(raw, &mut repaired) };
+                describe(&Parsed { lines: vec![line], repaired: Vec::new(), _chunk: Arc::new(Vec::new()), counted: 0 })
+                    .remove(0)
+            })
+            .collect();
+        assert_eq!(clean, one_by_one);
+        assert_eq!(clean[0], "postfix \"connect from a[192.0.2.1]\" false");
+        assert_eq!(clean.len(), 5);
     }
 }
 
