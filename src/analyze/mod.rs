@@ -10,7 +10,7 @@ pub mod report;
 pub mod suspects;
 pub mod top;
 
-use crate::enrich::{add_geo_columns, Geo};
+use crate::enrich::{add_geo_columns, Geo, GeoColumns};
 use crate::frame::Detail;
 use crate::window::Window;
 use polars::prelude::*;
@@ -49,9 +49,10 @@ impl Frames {
         let messages = crate::frame::messages_with_chain(ds, detail, &chain)?;
         ds.records = Default::default();
         let mut messages = in_window(messages, "first_seen", window)?;
-        add_geo_columns(&mut messages, "root_client_ip", "root_", geo)?;
-        add_geo_columns(&mut auth, "client_ip", "", geo)?;
-        add_geo_columns(&mut rejects, "client_ip", "", geo)?;
+        let which = if detail == Detail::Summary { GeoColumns::Country } else { GeoColumns::All };
+        add_geo_columns(&mut messages, "root_client_ip", "root_", geo, which)?;
+        add_geo_columns(&mut auth, "client_ip", "", geo, which)?;
+        add_geo_columns(&mut rejects, "client_ip", "", geo, which)?;
         Ok(Frames { messages, deliveries, auth, rejects })
     }
 

@@ -11,7 +11,7 @@ pub fn run(c: &GeoCommand) -> anyhow::Result<Outcome> {
         GeoCommand::Lookup { ips, geoip, asn_db, output } => {
             let geo = Geo::from_env_or_args(geoip.as_deref(), asn_db.as_deref())?;
             let mut df = df!("ip" => ips.clone())?;
-            crate::enrich::add_geo_columns(&mut df, "ip", "", &geo)?;
+            crate::enrich::add_geo_columns(&mut df, "ip", "", &geo, crate::enrich::GeoColumns::All)?;
             let zone = display_zone(output)?;
             let mut out = stdout();
             crate::render::write_frame(&df, output.format, &zone, &mut out)?;

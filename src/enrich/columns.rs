@@ -16,9 +16,21 @@ struct Row {
     as_org: Option<String>,
 }
 
-fn answer(geo: &Geo, ip: &str) -> Row {
+/// Which columns [`add_geo_columns`] adds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GeoColumns {
+    /// `country`, `asn`, `as_org`.
+    All,
+    /// `country` alone (what `summary` ranks by).
+    Country,
+}
+
+fn answer(geo: &Geo, ip: &str, which: GeoColumns) -> Row {
     let Ok(addr) = ip.parse::<IpAddr>() else { return Row::default() };
-    let info = geo.lookup(addr);
+    let info = match which {
+        GeoColumns::All => geo.lookup(addr),
+        GeoColumns::Country => geo.lookup_country_only(addr),
+    };
     let country = match info.country {
         Some(c) => Some(c.as_str().to_string()),
         None if !info.class.is_public() => Some(info.class.as_str().to_string()),
@@ -28,7 +40,13 @@ fn answer(geo: &Geo, ip: &str) -> Row {
 }
 
 /// Appends the geolocation of `ip_column` to `df`.
-pub fn add_geo_columns(df: &mut DataFrame, ip_column: &str, prefix: &str, geo: &Geo) -> PolarsResult<()> {
+pub fn add_geo_columns(
+    df: &mut DataFrame,
+    ip_column: &str,
+    prefix: &str,
+    geo: &Geo,
+    which: GeoColumns,
+) -> PolarsResult<()> {
     let ips = df.column(ip_column)?.str()?.clone();
     // Each distinct IP is looked up once; rows point at its answer.
     let mut index: HashMap<&str, usize, foldhash::fast::RandomState> = HashMap::default();
@@ -38,7 +56,7 @@ pub fn add_geo_columns(df: &mut DataFrame, ip_column: &str, prefix: &str, geo: &
         .map(|ip| match ip {
             None => 0,
             Some(ip) => *index.entry(ip).or_insert_with(|| {
-                answers.push(answer(geo, ip));
+                answers.push(answer(geo, ip, which));
                 answers.len() - 1
             }),
         })
@@ -47,7 +65,9 @@ pub fn add_geo_columns(df: &mut DataFrame, ip_column: &str, prefix: &str, geo: &
     let asn: Vec<Option<u32>> = rows.iter().map(|&i| answers[i].asn).collect();
     let org: Vec<Option<&str>> = rows.iter().map(|&i| answers[i].as_org.as_deref()).collect();
     df.with_column(Column::new(format!("{prefix}country").into(), country))?;
-    df.with_column(Column::new(format!("{prefix}asn").into(), asn))?;
-    df.with_column(Column::new(format!("{prefix}as_org").into(), org))?;
+    if which == GeoColumns::All {
+        df.with_column(Column::new(format!("{prefix}asn").into(), asn))?;
+        df.with_column(Column::new(format!("{prefix}as_org").into(), org))?;
+    }
     Ok(())
 }

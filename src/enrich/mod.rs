@@ -20,7 +20,7 @@ use std::sync::{Arc, OnceLock};
 
 use classify::canonical;
 pub use classify::{classify, IpClass};
-pub use columns::add_geo_columns;
+pub use columns::{add_geo_columns, GeoColumns};
 pub use import::{import, ImportStats};
 
 use mmdb::{MmdbAsn, MmdbCountry};
@@ -206,6 +206,17 @@ impl Geo {
         }
         let (asn, as_org) = self.lookup_asn(ip);
         GeoInfo { country: self.lookup_country(ip), asn, as_org, class }
+    }
+
+    /// [`Geo::lookup`] without the AS: the ASN table is not even loaded
+    /// (35 MiB with the country table) when no one asks for it.
+    pub fn lookup_country_only(&self, ip: IpAddr) -> GeoInfo {
+        let ip = canonical(ip);
+        let class = classify(ip);
+        if class != IpClass::Public {
+            return GeoInfo::unrouted(class);
+        }
+        GeoInfo { country: self.lookup_country(ip), asn: None, as_org: None, class }
     }
 
     /// Pays the decompression now (before a timed or parallel phase) and

@@ -321,3 +321,22 @@ fn country_codes_are_validated() {
     assert_eq!(CountryCode::new("DEU"), None);
     assert_eq!(CountryCode::new("é"), None);
 }
+
+/// `summary` asks for countries only: the same country as a full lookup,
+/// and no AS columns in the frame.
+#[test]
+fn country_only_columns() {
+    use polars::prelude::*;
+    let geo = Geo::embedded();
+    for addr in ["8.8.8.8", "2001:4860:4860::8888", "10.1.2.3", "::ffff:8.8.8.8"] {
+        let (full, lean) = (geo.lookup(ip(addr)), geo.lookup_country_only(ip(addr)));
+        assert_eq!((lean.country, lean.class), (full.country, full.class), "{addr}");
+        assert_eq!((lean.asn, lean.as_org), (None, None));
+    }
+    let mut df = df!("ip" => [Some("8.8.8.8"), None, Some("10.1.2.3")]).unwrap();
+    add_geo_columns(&mut df, "ip", "root_", &geo, GeoColumns::Country).unwrap();
+    let names: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
+    assert_eq!(names, ["ip", "root_country"]);
+    let countries: Vec<Option<&str>> = df.column("root_country").unwrap().str().unwrap().iter().collect();
+    assert_eq!(countries, [Some("US"), None, Some("private")]);
+}
