@@ -81,7 +81,10 @@ impl Zone {
                 LocalResult::Single(t) => (off(&t), off(&t)),
                 LocalResult::Ambiguous(a, b) => (off(&a), off(&b)),
                 LocalResult::None => {
-                    let before = naive - chrono::Duration::hours(3);
+                    // Read as UTC, a day earlier is before the gap in every
+                    // zone (three hours was not east of UTC+3: Tehran's
+                    // midnight jumps took the offset after the gap).
+                    let before = naive - chrono::Duration::days(1);
                     let o = tz.offset_from_utc_datetime(&before).fix().local_minus_utc() as i64;
                     (o, o)
                 }
