@@ -107,7 +107,10 @@ impl Clock {
     fn key(&self, t: Micros) -> Micros {
         if self.wall {
             let w = t.saturating_add(self.zone.offset_at(t) * crate::time::MICROS_PER_SEC);
-            w - w.rem_euclid(self.every)
+            // Weeks start on Monday, as `top --every 1w` has them (polars);
+            // the epoch was a Thursday.
+            let anchor = if self.every % (7 * DAY) == 0 { 4 * DAY } else { 0 };
+            w - w.saturating_sub(anchor).rem_euclid(self.every)
         } else {
             t - t.saturating_add(self.offset).rem_euclid(self.every)
         }
@@ -307,6 +310,20 @@ mod tests {
         ] {
             assert_eq!(days.start(days.key(utc(t))), utc(midnight), "{t}");
         }
+        // Tehran jumped from +03:30 to +04:30 at midnight on 2021-03-22:
+        // that day began at 01:00.
+        let tehran = Clock::new(DAY, Zone::parse("Asia/Tehran").unwrap(), utc("2021-03-20T10:00:00Z"));
+        for (t, start) in [
+            ("2021-03-21T19:45:00Z", "2021-03-20T20:30:00Z"),
+            ("2021-03-21T20:45:00Z", "2021-03-21T20:30:00Z"),
+            ("2021-03-22T10:00:00Z", "2021-03-21T20:30:00Z"),
+        ] {
+            assert_eq!(tehran.start(tehran.key(utc(t))), utc(start), "{t}");
+        }
+        // Weeks begin on Monday (2026-10-19), local midnight.
+        let weeks = Clock::new(7 * DAY, berlin.clone(), utc("2026-10-24T08:00:00Z"));
+        assert_eq!(weeks.start(weeks.key(utc("2026-10-25T12:00:00Z"))), utc("2026-10-18T22:00:00Z"));
+        assert_eq!(weeks.start(weeks.key(utc("2026-10-26T00:00:00Z"))), utc("2026-10-25T23:00:00Z"));
         let hours = Clock::new(HOUR, berlin, utc("2026-10-24T08:00:00Z"));
         let (a, b) = (utc("2026-10-25T00:30:00Z"), utc("2026-10-25T01:30:00Z"));
         assert_ne!(hours.key(a), hours.key(b), "the repeated wall-clock hour is two buckets");
