@@ -48,25 +48,26 @@ impl Records {
     /// The message a continuation belongs to: follows re-injection links up
     /// to the original submission (not notification links: a bounce is a new
     /// message about the old one).
+    /// A parent is always older (a smaller id): a link that says otherwise
+    /// ends the walk, so that no input can make it loop.
     pub fn root_of(&self, mut id: u32) -> u32 {
-        for _ in 0..64 {
-            match self.messages.get(id as usize).and_then(|m| m.parent) {
-                Some((p, Link::Reinjected)) => id = p,
-                _ => break,
+        while let Some((p, Link::Reinjected)) = self.messages.get(id as usize).and_then(|m| m.parent) {
+            if p >= id {
+                break;
             }
+            id = p;
         }
         id
     }
 
     /// [`Records::root_of`] every message, in one pass: a continuation is
     /// always created after what it continues, so its parent's root is
-    /// known by then (anything else falls back to walking the links).
+    /// known by then.
     pub fn root_ids(&self) -> Vec<u32> {
         let mut roots: Vec<u32> = Vec::with_capacity(self.messages.len());
         for (i, m) in self.messages.iter().enumerate() {
             let root = match m.parent {
                 Some((p, Link::Reinjected)) if (p as usize) < i => roots[p as usize],
-                Some((_, Link::Reinjected)) => self.root_of(i as u32),
                 _ => i as u32,
             };
             roots.push(root);
