@@ -4,7 +4,7 @@
 
 use super::{display_zone, finish, load, stdout, window, Outcome, UsageError};
 use crate::cli::{Format, TraceArgs};
-use crate::correlate::{LineRef, Message, Records};
+use crate::correlate::{DeliveryDetail, LineRef, Message, Records, Sym};
 use crate::ingest::Dataset;
 use crate::source::fetch::fetch_lines;
 use crate::text::printable;
@@ -91,14 +91,15 @@ fn matches(r: &Records, query: &str) -> BTreeSet<u32> {
         .iter()
         .filter(|m| {
             m.queue_id.as_str() == q
-                || m.message_id.as_deref() == Some(bare)
+                || r.message_id(m.id) == Some(bare)
                 || m.sender.is_some_and(|s| !s.is_none() && same(r.str(s)))
                 || (!m.sasl_username.is_none() && same(r.str(m.sasl_username)))
         })
         .map(|m| m.id)
         .collect();
-    for d in &r.deliveries {
-        if same(r.str(d.to)) || (!d.orig_to.is_none() && same(r.str(d.orig_to))) {
+    for (i, d) in r.deliveries.iter().enumerate() {
+        let orig_to = r.delivery_detail(i).map_or(Sym::NONE, |x| x.orig_to);
+        if same(r.str(d.to)) || (!orig_to.is_none() && same(r.str(orig_to))) {
             hits.insert(d.message);
         }
     }
@@ -111,7 +112,7 @@ fn flow_lines(r: &Records, flow: &[u32]) -> BTreeSet<LineRef> {
     let mut lines = BTreeSet::new();
     for &id in flow {
         let m = &r.messages[id as usize];
-        lines.extend(m.lines.iter().copied());
+        lines.extend(r.message_detail(id).iter().flat_map(|d| d.lines.iter().copied()));
         if let Some(s) = m.session.and_then(|s| r.sessions.get(s as usize)) {
             lines.extend(s.connect_line);
             lines.extend(s.end_line);
@@ -170,12 +171,13 @@ fn write_record(ds: &Dataset, m: &Message, zone: &Zone, out: &mut dyn Write) -> 
     if let Some(sender) = m.sender {
         writeln!(out, "  from        <{}>  size={}  nrcpt={}", s(sender), opt(m.size), opt(m.nrcpt))?;
     }
-    if let Some(id) = &m.message_id {
+    if let Some(id) = r.message_id(m.id) {
         writeln!(out, "  message-id  <{}>", printable(id))?;
     }
-    for d in r.deliveries.iter().filter(|d| d.message == m.id) {
+    for (d, x) in r.deliveries_of(m.id) {
         let hop = if d.filter_hop { "  (to content filter)" } else { "" };
-        writeln!(out, "  to          <{}>  {} {} via {}{hop}", s(d.to), s(d.status), s(d.dsn), s(d.relay))?;
+        let (dsn, relay) = x.map_or((Sym::NONE, Sym::NONE), |x| (x.dsn, x.relay));
+        writeln!(out, "  to          <{}>  {} {} via {}{hop}", s(d.to), s(d.status), s(dsn), s(relay))?;
     }
     Ok(())
 }
@@ -211,13 +213,12 @@ fn write_json(
 fn message_json(r: &Records, m: &Message) -> serde_json::Value {
     let s = |x: crate::correlate::Sym| (!x.is_none()).then(|| r.str(x).to_string());
     let deliveries: Vec<serde_json::Value> = r
-        .deliveries
-        .iter()
-        .filter(|d| d.message == m.id)
-        .map(|d| {
-            serde_json::json!({"time": rfc3339_utc(d.time), "to": r.str(d.to), "orig_to": s(d.orig_to),
-                "relay": r.str(d.relay), "dsn": r.str(d.dsn), "status": r.str(d.status),
-                "response": &*d.response, "filter_hop": d.filter_hop})
+        .deliveries_of(m.id)
+        .map(|(d, x)| {
+            let sym = |f: fn(&DeliveryDetail) -> Sym| x.map_or(Sym::NONE, f);
+            serde_json::json!({"time": rfc3339_utc(d.time), "to": r.str(d.to), "orig_to": s(sym(|x| x.orig_to)),
+                "relay": r.str(sym(|x| x.relay)), "dsn": r.str(sym(|x| x.dsn)), "status": r.str(d.status),
+                "response": x.map_or("", |x| &*x.response), "filter_hop": d.filter_hop})
         })
         .collect();
     serde_json::json!({
@@ -225,7 +226,7 @@ fn message_json(r: &Records, m: &Message) -> serde_json::Value {
         "first_seen": rfc3339_utc(m.first_seen), "last_seen": rfc3339_utc(m.last_seen),
         "origin": m.origin.as_str(), "instance": s(m.instance), "client_name": s(m.client_name),
         "client_ip": s(m.client_ip), "sasl_method": s(m.sasl_method), "sasl_username": s(m.sasl_username),
-        "uid": m.uid, "message_id": m.message_id.as_deref(), "sender": m.sender.map(|x| r.str(x)),
+        "uid": m.uid, "message_id": r.message_id(m.id), "sender": m.sender.map(|x| r.str(x)),
         "size": m.size, "nrcpt": m.nrcpt,
         "parent": m.parent.map(|(p, _)| r.messages[p as usize].queue_id.as_str().to_string()),
         "deliveries": deliveries,

@@ -3,7 +3,7 @@
 //! `orig_queue_id=`), local(8)'s `forwarded as NEWID`, and bounce
 //! notifications.
 
-use super::{Correlator, Delivery, DeliveryStatus, LineCtx, Link, MsgKey, QueueId};
+use super::{Correlator, Delivery, DeliveryDetail, DeliveryStatus, LineCtx, Link, MsgKey, QueueId};
 use crate::event;
 
 /// How many finished messages a link can still find (by host and queue ID).
@@ -28,19 +28,24 @@ impl Correlator {
         let row = Delivery {
             message: msg,
             time: cx.time,
-            daemon: self.cur.daemon,
             to: s.intern(d.to),
-            orig_to: s.opt(d.orig_to),
-            relay: s.intern(d.relay),
-            delay: d.delay,
-            delays: d.delays,
-            dsn: s.intern(d.dsn),
             status: s.intern(d.status),
-            response: if self.keep_details { d.response.into() } else { Box::default() },
             filter_hop: false,
             line: cx.line,
         };
         self.records.deliveries.push(row);
+        if self.keep_details {
+            let detail = DeliveryDetail {
+                daemon: self.cur.daemon,
+                orig_to: s.opt(d.orig_to),
+                relay: s.intern(d.relay),
+                delay: d.delay,
+                delays: d.delays,
+                dsn: s.intern(d.dsn),
+                response: d.response.into(),
+            };
+            self.records.delivery_details.push(detail);
+        }
         if status != DeliveryStatus::Sent {
             return;
         }

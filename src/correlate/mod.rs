@@ -34,6 +34,10 @@ pub struct Records {
     pub strings: Interner,
     pub messages: Vec<Message>,
     pub deliveries: Vec<Delivery>,
+    /// Row for row with `deliveries`, when details are kept.
+    pub delivery_details: Vec<DeliveryDetail>,
+    /// Message for message, when details or lines are kept.
+    pub message_details: Vec<MessageDetail>,
     pub auth: Vec<AuthAttempt>,
     pub rejects: Vec<Reject>,
     pub sessions: Vec<Session>,
@@ -43,6 +47,31 @@ pub struct Records {
 impl Records {
     pub fn str(&self, s: Sym) -> &str {
         self.strings.get(s)
+    }
+
+    /// The detail of delivery `row`, if details were kept.
+    pub fn delivery_detail(&self, row: usize) -> Option<&DeliveryDetail> {
+        self.delivery_details.get(row)
+    }
+
+    /// The deliveries of message `id` (a scan of all of them: for `trace`,
+    /// which asks for a few messages), each with its detail if kept.
+    pub fn deliveries_of(&self, id: u32) -> impl Iterator<Item = (&Delivery, Option<&DeliveryDetail>)> + '_ {
+        self.deliveries
+            .iter()
+            .enumerate()
+            .filter(move |(_, d)| d.message == id)
+            .map(|(i, d)| (d, self.delivery_detail(i)))
+    }
+
+    /// The Message-ID of message `id`, if details were kept.
+    pub fn message_id(&self, id: u32) -> Option<&str> {
+        self.message_detail(id).and_then(|d| d.message_id.as_deref())
+    }
+
+    /// The detail of message `id`, if details or lines were kept.
+    pub fn message_detail(&self, id: u32) -> Option<&MessageDetail> {
+        self.message_details.get(id as usize)
     }
 
     /// The message a continuation belongs to: follows re-injection links up
@@ -136,12 +165,10 @@ impl Correlator {
             Event::Reject(r) => self.reject(cx, r),
             Event::Pickup { queue_id, uid, sender } => self.pickup(cx, queue_id, uid, sender),
             Event::MessageId { queue_id, message_id } => {
-                let keep = self.keep_details;
-                self.with_message(cx, queue_id, true, |m, _| {
-                    if keep {
-                        m.message_id = Some(message_id.into());
-                    }
-                });
+                let id = self.with_message(cx, queue_id, true, |m, _| m.id);
+                if let (true, Some(d)) = (self.keep_details, id.and_then(|id| self.message_detail_mut(id))) {
+                    d.message_id = Some(message_id.into());
+                }
             }
             Event::CleanupAction { queue_id, action, detail } => self.cleanup_action(cx, queue_id, action, detail),
             Event::QueueActive { queue_id, sender, size, nrcpt } => {
@@ -215,12 +242,30 @@ impl Correlator {
                 return None;
             }
         };
+        if self.keep_lines {
+            if let Some(d) = self.message_detail_mut(id) {
+                d.lines.push(cx.line);
+            }
+        }
         let m = &mut self.records.messages[id as usize];
         m.last_seen = cx.time;
-        if self.keep_lines {
-            m.lines.push(cx.line);
-        }
         Some(f(m, &mut self.records.strings))
+    }
+
+    fn message_detail_mut(&mut self, id: u32) -> Option<&mut MessageDetail> {
+        self.records.message_details.get_mut(id as usize)
+    }
+
+    /// Adds `line` to message `id`'s lines, unless it is the last one there.
+    fn note_line(&mut self, id: u32, line: LineRef) {
+        if !self.keep_lines {
+            return;
+        }
+        if let Some(d) = self.message_detail_mut(id) {
+            if d.lines.last() != Some(&line) {
+                d.lines.push(line);
+            }
+        }
     }
 
     fn new_message(&mut self, cx: &LineCtx, key: MsgKey) -> u32 {
@@ -234,6 +279,9 @@ impl Correlator {
             first_line: cx.line,
             ..Message::default()
         });
+        if self.keep_details || self.keep_lines {
+            self.records.message_details.push(MessageDetail::default());
+        }
         self.active.insert(key, id);
         if let Some(link) = self.pending_links.remove(&key) {
             self.set_parent(id, link);
@@ -276,16 +324,13 @@ impl Correlator {
         let Some(id) = self.start_message(cx, queue_id) else { return };
         let sender = self.records.strings.intern(sender);
         let instance = self.cur.instance;
-        let keep = self.keep_lines;
         let m = &mut self.records.messages[id as usize];
         m.origin = Origin::Pickup;
         m.uid = Some(uid);
         m.sender = Some(sender);
         m.instance = instance;
         m.login_line = Some(cx.line);
-        if keep && m.lines.last() != Some(&cx.line) {
-            m.lines.push(cx.line);
-        }
+        self.note_line(id, cx.line);
     }
 
     fn cleanup_action(&mut self, cx: &LineCtx, queue_id: &str, action: crate::event::CleanupVerdict, detail: &str) {

@@ -145,7 +145,6 @@ pub struct Message {
     pub sasl_username: Sym,
     pub sasl_sender: Sym,
     pub uid: Option<u32>,
-    pub message_id: Option<Box<str>>,
     /// Envelope sender; `Some(Sym::NONE)` is the null sender `<>`.
     pub sender: Option<Sym>,
     pub size: Option<u64>,
@@ -164,8 +163,6 @@ pub struct Message {
     pub session: Option<u32>,
     pub first_line: LineRef,
     pub login_line: Option<LineRef>,
-    /// Every line of this message (only when the caller asked for them).
-    pub lines: Vec<LineRef>,
 }
 
 impl Message {
@@ -218,13 +215,26 @@ impl DeliveryStatus {
     }
 }
 
-/// One recipient, one attempt.
+/// One recipient, one attempt: what the analyses read. The rest of the
+/// line is a [`DeliveryDetail`], kept only for `trace` and `export`.
 #[derive(Clone, Debug)]
 pub struct Delivery {
     pub message: u32,
     pub time: Micros,
-    pub daemon: Sym,
     pub to: Sym,
+    pub status: Sym,
+    /// A hand-over to a content filter whose continuation was found, or
+    /// local(8)'s `forwarded as NEWID`: not a final delivery.
+    pub filter_hop: bool,
+    pub line: LineRef,
+}
+
+/// What only `trace` and `export` show of a delivery. Apart from
+/// [`Delivery`] so that the analyses neither store it (on a big log, 60 %
+/// of a delivery's bytes) nor intern its strings.
+#[derive(Clone, Debug)]
+pub struct DeliveryDetail {
+    pub daemon: Sym,
     pub orig_to: Sym,
     pub relay: Sym,
     pub delay: f64,
@@ -233,12 +243,15 @@ pub struct Delivery {
     /// unique, and interning millions of them was a tenth of ingest time.
     pub delays: Option<[f32; 4]>,
     pub dsn: Sym,
-    pub status: Sym,
     pub response: Box<str>,
-    /// A hand-over to a content filter whose continuation was found, or
-    /// local(8)'s `forwarded as NEWID`: not a final delivery.
-    pub filter_hop: bool,
-    pub line: LineRef,
+}
+
+/// What only `trace` and `export` show of a message.
+#[derive(Clone, Debug, Default)]
+pub struct MessageDetail {
+    pub message_id: Option<Box<str>>,
+    /// Every line of the message (only when the caller asked for them).
+    pub lines: Vec<LineRef>,
 }
 
 #[derive(Clone, Debug)]

@@ -97,7 +97,7 @@ impl Correlator {
         let (name, ip) = (s.intern(l.client.name), s.intern(l.client.ip));
         let (method, user, sasl_sender) = (s.opt(l.sasl_method), s.opt(l.sasl_username), s.opt(l.sasl_sender));
         let instance = self.cur.instance;
-        let (keep, keep_details) = (self.keep_lines, self.keep_details);
+        let keep_details = self.keep_details;
         let m = &mut self.records.messages[id as usize];
         m.origin = Origin::Smtpd;
         (m.client_name, m.client_ip, m.instance) = (name, ip, instance);
@@ -105,9 +105,7 @@ impl Correlator {
         // A reused slot would name another session later.
         m.session = session.filter(|_| keep_details);
         m.login_line = Some(cx.line);
-        if keep && m.lines.last() != Some(&cx.line) {
-            m.lines.push(cx.line);
-        }
+        self.note_line(id, cx.line);
         if let Some(orig) = l.orig_queue_id {
             self.link_to_original(cx, id, orig);
         }

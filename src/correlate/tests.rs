@@ -174,3 +174,35 @@ fn closed_sessions_are_kept_only_with_details() {
     assert_eq!(lean.auth.len(), 2);
     assert_eq!(lean.messages.len(), 2);
 }
+
+/// Details (what only trace and export show) sit row for row beside the
+/// records when kept, and cost nothing when not.
+#[test]
+fn details_are_kept_row_for_row_or_not_at_all() {
+    let lines = [
+        "2026-11-23T10:00:00Z mx1 postfix/pickup[800]: 6C7D8E9F0A: uid=33 from=<www-data>",
+        "2026-11-23T10:00:00Z mx1 postfix/cleanup[801]: 6C7D8E9F0A: message-id=<x1@mx1.example.com>",
+        "2026-11-23T10:00:01Z mx1 postfix/qmgr[802]: 6C7D8E9F0A: from=<www-data@mx1.example.com>, size=900, nrcpt=2 (queue active)",
+        "2026-11-23T10:00:02Z mx1 postfix/smtp[803]: 6C7D8E9F0A: to=<a@example.net>, relay=mx.example.net[192.0.2.25]:25, delay=2, delays=0.1/0/0.9/1, dsn=2.0.0, status=sent (250 2.0.0 Ok (queued as 1A))",
+        "2026-11-23T10:00:02Z mx1 postfix/smtp[803]: 6C7D8E9F0A: to=<b@example.net>, orig_to=<b@old.example>, relay=none, delay=2, delays=0.1/0/1.9/0, dsn=4.4.1, status=deferred (connect to mx.example.net[192.0.2.26]:25: Connection timed out)",
+    ];
+    let all = run_with(&lines, true);
+    assert_eq!((all.deliveries.len(), all.delivery_details.len()), (2, 2));
+    assert_eq!(all.message_details.len(), all.messages.len());
+    assert_eq!(all.message_id(0), Some("x1@mx1.example.com"));
+    let (d, x) = all.deliveries_of(0).nth(1).unwrap();
+    let x = x.unwrap();
+    assert_eq!((all.str(d.to), all.str(d.status)), ("b@example.net", "deferred"));
+    assert_eq!((all.str(x.orig_to), all.str(x.relay), all.str(x.dsn)), ("b@old.example", "none", "4.4.1"));
+    assert_eq!(&*x.response, "connect to mx.example.net[192.0.2.26]:25: Connection timed out");
+    assert_eq!(all.delivery_detail(0).map(|x| &*x.response), Some("250 2.0.0 Ok (queued as 1A)"));
+    assert_eq!(all.message_detail(0).map(|m| m.lines.len()), Some(5));
+
+    let lean = run_with(&lines, false);
+    assert_eq!(lean.deliveries.len(), 2);
+    // Lines were asked for (run_with keeps them), so messages have a detail,
+    // but without its message-id; deliveries have none.
+    assert!(lean.delivery_details.is_empty());
+    assert_eq!(lean.message_id(0), None);
+    assert_eq!(lean.strings.find("4.4.1"), None, "a detail's strings are not even interned");
+}

@@ -8,7 +8,7 @@
 mod build;
 pub mod net;
 
-use crate::correlate::{Link, Message, Records, Sym};
+use crate::correlate::{DeliveryDetail, Link, Message, Records, Sym};
 use crate::ingest::Dataset;
 use build::{dt, opt_str, opt_u32, str_col, u32_col, u64_col, Cols};
 use polars::prelude::*;
@@ -134,7 +134,7 @@ pub fn messages_with_chain(ds: &Dataset, detail: Detail, chain: &[ChainCounts]) 
         c.push(opt_u32("uid", ms.iter().map(|m| m.uid)));
     }
     if all {
-        c.push(opt_str("message_id", ms.iter().map(|m| m.message_id.as_deref())));
+        c.push(opt_str("message_id", ms.iter().map(|m| r.message_id(m.id))));
     }
     c.push(opt_str("sender", ms.iter().map(|m| m.sender.map(|s| r.str(s)))));
     c.push(opt_str("sender_domain", ms.iter().map(|m| m.sender.map(|s| crate::event::fields::domain_of(r.str(s))))));
@@ -213,23 +213,29 @@ pub fn deliveries(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
         c.push(str_col("queue_id", d.iter().map(|x| msg(x.message).queue_id.as_str())));
     }
     c.push(dt("time", d.iter().map(|x| Some(x.time)))?);
+    // The detail of each row (all `None` unless details were kept).
+    let detail = || (0..d.len()).map(|i| r.delivery_detail(i));
+    let detail_sym = |f: fn(&DeliveryDetail) -> Sym| detail().map(move |x| x.map_or(Sym::NONE, f));
     if all {
-        c.push(str_col("daemon", d.iter().map(|x| r.str(x.daemon))));
+        c.push(str_col("daemon", detail_sym(|x| x.daemon).map(|s| r.str(s))));
     }
     c.push(str_col("to", d.iter().map(|x| r.str(x.to))));
     if wide {
         c.push(str_col("recipient_domain", d.iter().map(|x| crate::event::fields::domain_of(r.str(x.to)))));
     }
     if all {
-        c.push(opt_str("orig_to", d.iter().map(|x| some(r, x.orig_to))));
-        c.push(str_col("relay", d.iter().map(|x| r.str(x.relay))));
-        c.push(Column::new("delay".into(), d.iter().map(|x| x.delay).collect::<Vec<_>>()));
-        c.push(opt_str("delays", d.iter().map(|x| x.delays.as_ref().map(crate::correlate::format_delays))));
-        c.push(str_col("dsn", d.iter().map(|x| r.str(x.dsn))));
+        c.push(opt_str("orig_to", detail_sym(|x| x.orig_to).map(|s| some(r, s))));
+        c.push(str_col("relay", detail_sym(|x| x.relay).map(|s| r.str(s))));
+        c.push(Column::new("delay".into(), detail().map(|x| x.map_or(0.0, |x| x.delay)).collect::<Vec<_>>()));
+        c.push(opt_str(
+            "delays",
+            detail().map(|x| x.and_then(|x| x.delays.as_ref()).map(crate::correlate::format_delays)),
+        ));
+        c.push(str_col("dsn", detail_sym(|x| x.dsn).map(|s| r.str(s))));
     }
     c.push(str_col("status", d.iter().map(|x| r.str(x.status))));
     if all {
-        c.push(str_col("response", d.iter().map(|x| &*x.response)));
+        c.push(str_col("response", detail().map(|x| x.map_or("", |x| &*x.response))));
     }
     c.push(Column::new("filter_hop".into(), d.iter().map(|x| x.filter_hop).collect::<Vec<_>>()));
     if wide {
