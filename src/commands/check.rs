@@ -1,8 +1,9 @@
 //! `postsleuth check`: read the logs and say what was understood. The first
 //! thing to run on logs from an unfamiliar server, and the ingest benchmark
-//! (parse + correlate, no analysis).
+//! (parse + correlate as the analyses run them, without the texts only
+//! `trace` and `export` keep).
 
-use super::{display_zone, finish, load, stdout, Outcome};
+use super::{display_zone, finish, load_for_frames, stdout, Outcome};
 use crate::cli::CheckArgs;
 use polars::prelude::*;
 use std::time::Instant;
@@ -10,7 +11,7 @@ use std::time::Instant;
 pub fn run(a: &CheckArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;
     let started = Instant::now();
-    let ds = load(&a.input, false)?;
+    let ds = load_for_frames(&a.input, false)?;
     let secs = started.elapsed().as_secs_f64();
     let d = &ds.diag;
     let r = &ds.records;
@@ -34,7 +35,7 @@ pub fn run(a: &CheckArgs) -> anyhow::Result<Outcome> {
         ("deliveries", r.deliveries.len() as u64),
         ("auth attempts", r.auth.len() as u64),
         ("rejects", r.rejects.len() as u64),
-        ("sessions", r.sessions.len() as u64),
+        ("sessions", r.session_count),
         ("milliseconds", (secs * 1000.0).round() as u64),
         ("MB/s", (bytes as f64 / 1e6 / secs.max(1e-9)).round() as u64),
     ];

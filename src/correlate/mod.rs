@@ -40,7 +40,10 @@ pub struct Records {
     pub message_details: Vec<MessageDetail>,
     pub auth: Vec<AuthAttempt>,
     pub rejects: Vec<Reject>,
+    /// Open sessions, and closed ones when details are kept.
     pub sessions: Vec<Session>,
+    /// Sessions seen, kept or not.
+    pub session_count: u64,
     pub screen: Vec<ScreenEvent>,
 }
 

@@ -37,6 +37,7 @@ impl Correlator {
 
     /// A slot for a new session: a closed one's when those are not kept.
     fn store_session(&mut self, session: Session) -> u32 {
+        self.records.session_count += 1;
         match self.free_sessions.pop() {
             Some(id) => {
                 self.records.sessions[id as usize] = session;

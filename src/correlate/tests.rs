@@ -168,6 +168,7 @@ fn closed_sessions_are_kept_only_with_details() {
     let lean = run_with(&lines, false);
     // The first session's slot went to the second; the third is open too.
     assert_eq!(lean.sessions.len(), 2);
+    assert_eq!((lean.session_count, all.session_count), (3, 3));
     assert_eq!(lean.str(lean.sessions[0].client_ip), "203.0.113.9");
     assert_eq!(by_qid(&lean, "4A1B2C3D4E").session, None);
     // Logins are still recorded once per session.
