@@ -43,11 +43,16 @@ impl Frames {
         ds.records.auth = Vec::new();
         let mut rejects = in_window(crate::frame::rejects(ds)?, "time", window)?;
         ds.records.rejects = Vec::new();
-        let chain = crate::frame::chain_counts(&ds.records);
-        let deliveries = in_window(crate::frame::deliveries(ds, detail)?, "time", window)?;
-        ds.records.deliveries = Vec::new();
-        let messages = crate::frame::messages_with_chain(ds, detail, &chain)?;
+        // Messages first: the deliveries frame needs only their roots, so
+        // the message records are gone before it is built.
+        let roots = crate::frame::Roots::of(&ds.records);
+        let chain = crate::frame::chain_counts(&ds.records, &roots);
+        let messages = crate::frame::messages_with_chain(ds, detail, &chain, &roots)?;
+        ds.records.messages = Vec::new();
+        let deliveries = crate::frame::deliveries_with_roots(ds, detail, &roots)?;
+        let deliveries = in_window(deliveries, "time", window)?;
         ds.records = Default::default();
+        crate::mem::give_back();
         let mut messages = in_window(messages, "first_seen", window)?;
         let which = if detail == Detail::Summary { GeoColumns::Country } else { GeoColumns::All };
         add_geo_columns(&mut messages, "root_client_ip", "root_", geo, which)?;

@@ -24,13 +24,40 @@ struct Root<'a> {
     uid: Option<u32>,
 }
 
-/// The identity of message `id`'s root; `roots` from [`Records::root_ids`]
-/// (walking the links for every row of every column was 7 % of `summary`).
-fn root<'a>(r: &'a Records, roots: &[u32], id: u32) -> Root<'a> {
-    let root = roots.get(id as usize).and_then(|&i| r.messages.get(i as usize));
-    match root {
-        Some(m) => Root { sasl_username: some(r, m.sasl_username), client_ip: some(r, m.client_ip), uid: m.uid },
-        None => Root { sasl_username: None, client_ip: None, uid: None },
+/// Every message's root and the root's identity, taken from the messages
+/// once: walking the links for every row of every column was 7 % of
+/// `summary`, and with these the deliveries frame can be built after the
+/// message records are gone (on a big log, the peak of the analyses).
+pub struct Roots {
+    ids: Vec<u32>,
+    who: Vec<(Sym, Sym, Option<u32>)>,
+}
+
+impl Roots {
+    pub fn of(r: &Records) -> Roots {
+        let ids = r.root_ids();
+        let who = ids
+            .iter()
+            .map(|&i| {
+                r.messages
+                    .get(i as usize)
+                    .map_or((Sym::NONE, Sym::NONE, None), |m| (m.sasl_username, m.client_ip, m.uid))
+            })
+            .collect();
+        Roots { ids, who }
+    }
+
+    /// The root of message `id`.
+    fn id(&self, id: u32) -> u32 {
+        self.ids.get(id as usize).copied().unwrap_or(id)
+    }
+
+    /// The identity of message `id`'s root.
+    fn of_message<'a>(&self, r: &'a Records, id: u32) -> Root<'a> {
+        match self.who.get(id as usize) {
+            Some(&(user, ip, uid)) => Root { sasl_username: some(r, user), client_ip: some(r, ip), uid },
+            None => Root { sasl_username: None, client_ip: None, uid: None },
+        }
     }
 }
 
@@ -48,13 +75,12 @@ pub struct ChainCounts {
     bounced: u32,
 }
 
-pub fn chain_counts(r: &Records) -> Vec<ChainCounts> {
+pub fn chain_counts(r: &Records, roots: &Roots) -> Vec<ChainCounts> {
     use crate::correlate::DeliveryStatus as S;
     let mut seen: FastSet<(u32, Sym)> = FastSet::default();
     let mut counts = vec![ChainCounts::default(); r.messages.len()];
-    let roots = r.root_ids();
     for d in r.deliveries.iter().filter(|d| !d.filter_hop) {
-        let root = roots.get(d.message as usize).copied().unwrap_or(d.message);
+        let root = roots.id(d.message);
         let c = &mut counts[root as usize];
         if seen.insert((root, d.to)) {
             c.recipients += 1;
@@ -91,17 +117,22 @@ impl Detail {
 }
 
 pub fn messages(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
-    messages_with_chain(ds, detail, &chain_counts(&ds.records))
+    let roots = Roots::of(&ds.records);
+    messages_with_chain(ds, detail, &chain_counts(&ds.records, &roots), &roots)
 }
 
 /// [`messages`] with the chains' counts already taken from the deliveries
 /// (which may be gone by now).
-pub fn messages_with_chain(ds: &Dataset, detail: Detail, chain: &[ChainCounts]) -> PolarsResult<DataFrame> {
+pub fn messages_with_chain(
+    ds: &Dataset,
+    detail: Detail,
+    chain: &[ChainCounts],
+    root_of: &Roots,
+) -> PolarsResult<DataFrame> {
     let (all, wide) = (detail == Detail::All, detail.wide());
     let r = &ds.records;
     let ms = &r.messages;
-    let root_ids = r.root_ids();
-    let roots = || ms.iter().map(|m| root(r, &root_ids, m.id));
+    let roots = || ms.iter().map(|m| root_of.of_message(r, m.id));
     let counts = |m: &Message| chain.get(m.id as usize).copied().unwrap_or_default();
     let mut c = Cols::default();
     c.push(u32_col("message", ms.iter().map(|m| m.id)));
@@ -143,7 +174,7 @@ pub fn messages_with_chain(ds: &Dataset, detail: Detail, chain: &[ChainCounts]) 
         c.push(opt_u32("nrcpt", ms.iter().map(|m| m.nrcpt)));
         c.push(opt_u32("parent", ms.iter().map(|m| m.parent.map(|p| p.0))));
         c.push(opt_str("link", ms.iter().map(|m| m.parent.map(|p| link_name(p.1)))));
-        c.push(u32_col("root", root_ids.iter().copied()));
+        c.push(u32_col("root", ms.iter().map(|m| root_of.id(m.id))));
     }
     c.push(Column::new(
         "is_continuation".into(),
@@ -197,20 +228,26 @@ fn link_name(l: Link) -> &'static str {
 }
 
 pub fn deliveries(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
+    deliveries_with_roots(ds, detail, &Roots::of(&ds.records))
+}
+
+/// [`deliveries`] with the roots taken already: but for [`Detail::All`]
+/// (host and queue ID of each row's message), the message records may be
+/// gone by now.
+pub fn deliveries_with_roots(ds: &Dataset, detail: Detail, root_of: &Roots) -> PolarsResult<DataFrame> {
     let (all, wide) = (detail == Detail::All, detail.wide());
     let r = &ds.records;
     let d = &r.deliveries;
-    let msg = |i: u32| &r.messages[i as usize];
-    let root_ids = r.root_ids();
-    let roots = || d.iter().map(|x| root(r, &root_ids, x.message));
+    let msg = |i: u32| r.messages.get(i as usize);
+    let roots = || d.iter().map(|x| root_of.of_message(r, x.message));
     let mut c = Cols::default();
     c.push(u32_col("message", d.iter().map(|x| x.message)));
     if wide {
-        c.push(u32_col("root", d.iter().map(|x| root_ids.get(x.message as usize).copied().unwrap_or(x.message))));
+        c.push(u32_col("root", d.iter().map(|x| root_of.id(x.message))));
     }
     if all {
-        c.push(str_col("host", d.iter().map(|x| r.str(msg(x.message).host))));
-        c.push(str_col("queue_id", d.iter().map(|x| msg(x.message).queue_id.as_str())));
+        c.push(str_col("host", d.iter().map(|x| msg(x.message).map_or("", |m| r.str(m.host)))));
+        c.push(str_col("queue_id", d.iter().map(|x| msg(x.message).map_or("", |m| m.queue_id.as_str()))));
     }
     c.push(dt("time", d.iter().map(|x| Some(x.time)))?);
     // The detail of each row (all `None` unless details were kept).
