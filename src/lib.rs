@@ -24,6 +24,7 @@ pub mod enrich;
 pub mod event;
 pub mod frame;
 pub mod ingest;
+pub mod mem;
 pub mod render;
 pub mod simulate;
 pub mod source;

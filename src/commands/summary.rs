@@ -27,6 +27,7 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;
     let (ds, frames, window) = load_frames_in_window(&a.input, &zone, crate::frame::Detail::Summary)?;
     let totals = analyze::totals(&frames)?;
+    crate::mem::give_back();
     let mut tables: Vec<(String, DataFrame)> = Vec::new();
     for (title, key, metric) in SECTIONS {
         let query = analyze::top::top(&frames, key, metric, None, TOP).map_err(anyhow::Error::msg)?;
@@ -35,6 +36,7 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
         let df = query.collect()?;
         let cols: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).filter(|c| keep(c)).collect();
         tables.push((title.to_string(), df.select(cols)?));
+        crate::mem::give_back();
     }
     let mut out = stdout();
     match a.output.format {
