@@ -37,11 +37,24 @@ impl Frames {
     /// `detail` is [`Detail::Analysis`], or [`Detail::Summary`] for frames
     /// that only `summary`'s questions can be asked of.
     pub fn build(ds: &mut crate::ingest::Dataset, window: &Window, geo: &Geo, detail: Detail) -> PolarsResult<Frames> {
+        let mut f = Frames::build_ungeolocated(ds, window, detail)?;
+        f.geolocate(geo, if detail == Detail::Summary { GeoColumns::Country } else { GeoColumns::All })?;
+        Ok(f)
+    }
+
+    /// [`Frames::build`] without the geolocation columns, for a caller that
+    /// asks some questions first (`summary`: its totals, whose temporaries
+    /// are then gone when the geolocation tables are loaded).
+    pub fn build_ungeolocated(
+        ds: &mut crate::ingest::Dataset,
+        window: &Window,
+        detail: Detail,
+    ) -> PolarsResult<Frames> {
         let r = &mut ds.records;
         (r.sessions, r.screen) = (Vec::new(), Vec::new());
-        let mut auth = in_window(crate::frame::auth(ds, detail)?, "time", window)?;
+        let auth = in_window(crate::frame::auth(ds, detail)?, "time", window)?;
         ds.records.auth = Vec::new();
-        let mut rejects = in_window(crate::frame::rejects(ds)?, "time", window)?;
+        let rejects = in_window(crate::frame::rejects(ds)?, "time", window)?;
         ds.records.rejects = Vec::new();
         // Messages first: the deliveries frame needs only their roots, so
         // the message records are gone before it is built.
@@ -53,12 +66,17 @@ impl Frames {
         let deliveries = in_window(deliveries, "time", window)?;
         ds.records = Default::default();
         crate::mem::give_back();
-        let mut messages = in_window(messages, "first_seen", window)?;
-        let which = if detail == Detail::Summary { GeoColumns::Country } else { GeoColumns::All };
-        add_geo_columns(&mut messages, "root_client_ip", "root_", geo, which)?;
-        add_geo_columns(&mut auth, "client_ip", "", geo, which)?;
-        add_geo_columns(&mut rejects, "client_ip", "", geo, which)?;
+        let messages = in_window(messages, "first_seen", window)?;
         Ok(Frames { messages, deliveries, auth, rejects })
+    }
+
+    /// Adds the geolocation of client IPs: `country` (and with
+    /// [`GeoColumns::All`], `asn` and `as_org`) on auth and rejects,
+    /// `root_…` on messages.
+    pub fn geolocate(&mut self, geo: &Geo, which: GeoColumns) -> PolarsResult<()> {
+        add_geo_columns(&mut self.messages, "root_client_ip", "root_", geo, which)?;
+        add_geo_columns(&mut self.auth, "client_ip", "", geo, which)?;
+        add_geo_columns(&mut self.rejects, "client_ip", "", geo, which)
     }
 
     /// Original submissions: not continuations, not Postfix's notifications.

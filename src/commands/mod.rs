@@ -72,22 +72,11 @@ pub fn window(input: &InputArgs, zone: &Zone) -> anyhow::Result<Window> {
 
 /// Reads the logs and builds the frames, cut to the window.
 pub fn load_frames(input: &InputArgs, zone: &Zone) -> anyhow::Result<(Dataset, Frames)> {
-    let (ds, frames, _) = load_frames_in_window(input, zone, Detail::Analysis)?;
-    Ok((ds, frames))
-}
-
-/// Like [`load_frames`], with the window the frames were cut to, and only
-/// the columns `detail` asks for.
-pub fn load_frames_in_window(
-    input: &InputArgs,
-    zone: &Zone,
-    detail: Detail,
-) -> anyhow::Result<(Dataset, Frames, Window)> {
     let window = window(input, zone)?;
     let geo = geo(input)?;
     let mut ds = load_for_frames(input, false)?;
-    let frames = Frames::build(&mut ds, &window, &geo, detail)?;
-    Ok((ds, frames, window))
+    let frames = Frames::build(&mut ds, &window, &geo, Detail::Analysis)?;
+    Ok((ds, frames))
 }
 
 /// The geolocation data the user chose (options, then environment, then the

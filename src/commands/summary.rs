@@ -1,9 +1,11 @@
 //! `postsleuth summary` (the default): one screen of totals, the time span,
 //! the input and its problems, and the top senders by every identity.
 
-use super::{display_zone, finish, load_frames_in_window, stdout, Outcome};
-use crate::analyze::{self, Totals};
+use super::{display_zone, finish, geo, load_for_frames, stdout, window, Outcome};
+use crate::analyze::{self, Frames, Totals};
 use crate::cli::{Format, Key, Metric, SummaryArgs};
+use crate::enrich::GeoColumns;
+use crate::frame::Detail;
 use crate::ingest::Dataset;
 use crate::render::{self, write_frame};
 use crate::time::{rfc3339_utc, Zone};
@@ -25,9 +27,15 @@ const SECTIONS: [(&str, Key, Metric); 6] = [
 
 pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;
-    let (ds, frames, window) = load_frames_in_window(&a.input, &zone, crate::frame::Detail::Summary)?;
+    let window = window(&a.input, &zone)?;
+    let geo = geo(&a.input)?;
+    let mut ds = load_for_frames(&a.input, false)?;
+    let mut frames = Frames::build_ungeolocated(&mut ds, &window, Detail::Summary)?;
+    // The totals first: their temporaries are freed before the geolocation
+    // tables and columns take their place (on a big log, the peak).
     let totals = analyze::totals(&frames)?;
     crate::mem::give_back();
+    frames.geolocate(&geo, GeoColumns::Country)?;
     let mut tables: Vec<(String, DataFrame)> = Vec::new();
     for (title, key, metric) in SECTIONS {
         let query = analyze::top::top(&frames, key, metric, None, TOP).map_err(anyhow::Error::msg)?;
