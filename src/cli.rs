@@ -557,7 +557,7 @@ pub struct SuspectsArgs {
 pub struct TimelineArgs {
     /// A SASL username, a client IP, or uid=N.
     pub target: String,
-    /// Bucket size: 15m, 1h, 6h, 1d…
+    /// Bucket size: 15m, 1h, 6h, 1d, 1w… Days start at midnight in --tz, also across a DST change; weeks on Monday.
     #[arg(long, value_name = "DURATION", default_value = "1h")]
     pub every: String,
     #[command(flatten)]
