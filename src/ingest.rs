@@ -37,9 +37,9 @@ pub struct IngestOptions {
     pub log_zone: Zone,
     /// Keep every message's line numbers (for `trace`).
     pub keep_lines: bool,
-    /// Keep message-ids, remote servers' responses and closed sessions (for
-    /// `trace` and `export`; the frames the analyses use have no room for
-    /// them).
+    /// Keep what only `trace` and `export` show (message-ids, relays,
+    /// delays, DSNs, remote servers' responses) and closed sessions; the
+    /// frames the analyses use have no room for them.
     pub keep_details: bool,
     /// Show a progress bar if stderr is a terminal.
     pub progress: bool,

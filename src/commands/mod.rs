@@ -38,9 +38,8 @@ pub fn load(input: &InputArgs, keep_lines: bool) -> anyhow::Result<Dataset> {
     load_with(input, keep_lines, true)
 }
 
-/// [`load`] for the analyses, which read frames: message-ids, responses
-/// and closed sessions are left out (`keep_details`), as the frames have no
-/// room for them.
+/// [`load`] for the analyses (and `check`): what only `trace` and `export`
+/// show, and closed sessions, are left out (`keep_details`).
 pub fn load_for_frames(input: &InputArgs, keep_lines: bool) -> anyhow::Result<Dataset> {
     load_with(input, keep_lines, false)
 }

@@ -80,6 +80,7 @@ impl Records {
     /// The message a continuation belongs to: follows re-injection links up
     /// to the original submission (not notification links: a bounce is a new
     /// message about the old one).
+    ///
     /// A parent is always older (a smaller id): a link that says otherwise
     /// ends the walk, so that no input can make it loop.
     pub fn root_of(&self, mut id: u32) -> u32 {
@@ -130,9 +131,10 @@ pub struct Correlator {
     finished: Map<MsgKey, u32>,
     finished_order: std::collections::VecDeque<(MsgKey, u32)>,
     keep_lines: bool,
-    /// Keep what only `trace` and `export` show: message-ids, remote
-    /// servers' responses, and closed sessions. The analyses never read
-    /// them, and on a big log they are a third of the records' memory.
+    /// Keep what only `trace` and `export` show: the detail records
+    /// (message-ids; relays, delays, DSNs and remote servers' responses)
+    /// and closed sessions. The analyses never read them, and on a big log
+    /// they were more than half of the records' memory.
     keep_details: bool,
     /// Slots in `records.sessions` of closed sessions that are not kept.
     free_sessions: Vec<u32>,
@@ -151,8 +153,8 @@ pub struct Correlator {
 
 impl Correlator {
     /// `keep_lines`: remember every line of every message (for `trace`);
-    /// `keep_details`: message-ids, responses and closed sessions (for
-    /// `trace` and `export`).
+    /// `keep_details`: the detail records and closed sessions (for `trace`
+    /// and `export`).
     pub fn new(keep_lines: bool, keep_details: bool) -> Self {
         Correlator { keep_lines, keep_details, ..Correlator::default() }
     }
