@@ -59,10 +59,7 @@ impl Correlator {
         }
         let Some(new_id) = d.queued_as else { return };
         if let Some(q) = QueueId::new(new_id) {
-            if self.recent_handoffs.len() >= RECENT {
-                self.recent_handoffs.pop_front();
-            }
-            self.recent_handoffs.push_back((msg, q, row));
+            self.remember_handoff((msg, q), row);
         }
         if is_loopback_relay(d.relay) {
             self.records.deliveries[row].filter_hop = true;
@@ -96,9 +93,26 @@ impl Correlator {
     /// `orig_queue_id=`): those deliveries were hops, not final.
     pub(super) fn mark_filter_hops(&mut self, parent: u32, queue_id: &str) {
         let Some(q) = QueueId::new(queue_id) else { return };
-        for &(_, _, row) in self.recent_handoffs.iter().filter(|h| h.0 == parent && h.1 == q) {
+        for &row in self.recent_handoffs.get(&(parent, q)).into_iter().flatten() {
             if let Some(d) = self.records.deliveries.get_mut(row) {
                 d.filter_hop = true;
+            }
+        }
+    }
+
+    /// Delivery `row` of message `key.0` was answered `queued as key.1`;
+    /// only the last [`RECENT`] such rows are remembered.
+    pub(super) fn remember_handoff(&mut self, key: (u32, QueueId), row: usize) {
+        self.recent_handoffs.entry(key).or_default().push(row);
+        self.handoff_order.push_back(key);
+        if self.handoff_order.len() > RECENT {
+            let Some(old) = self.handoff_order.pop_front() else { return };
+            // Rows of one key go in and out in order: the oldest is first.
+            if let Some(rows) = self.recent_handoffs.get_mut(&old) {
+                rows.remove(0);
+                if rows.is_empty() {
+                    self.recent_handoffs.remove(&old);
+                }
             }
         }
     }

@@ -207,3 +207,25 @@ fn details_are_kept_row_for_row_or_not_at_all() {
     assert_eq!(lean.message_id(0), None);
     assert_eq!(lean.strings.find("4.4.1"), None, "a detail's strings are not even interned");
 }
+
+/// The hand-offs to a content filter are found by (message, queue ID), and
+/// only the last RECENT rows are remembered: the oldest go first.
+#[test]
+fn recent_handoffs_are_bounded_oldest_first() {
+    let mut c = Correlator::new(false, false);
+    let q = |s: &str| QueueId::new(s).unwrap();
+    c.remember_handoff((1, q("AAAA01")), 10);
+    c.remember_handoff((1, q("AAAA01")), 11);
+    for row in 0..links::RECENT - 2 {
+        c.remember_handoff((2, q("BBBB02")), 100 + row);
+    }
+    // Full: both rows of message 1 are still there.
+    assert_eq!(c.recent_handoffs.get(&(1, q("AAAA01"))), Some(&vec![10, 11]));
+    c.remember_handoff((3, q("CCCC03")), 7);
+    assert_eq!(c.recent_handoffs.get(&(1, q("AAAA01"))), Some(&vec![11]));
+    c.remember_handoff((3, q("CCCC03")), 8);
+    assert_eq!(c.recent_handoffs.get(&(1, q("AAAA01"))), None);
+    assert_eq!(c.recent_handoffs.get(&(3, q("CCCC03"))), Some(&vec![7, 8]));
+    assert_eq!(c.handoff_order.len(), links::RECENT);
+    assert_eq!(c.recent_handoffs.values().map(Vec::len).sum::<usize>(), links::RECENT);
+}
