@@ -177,6 +177,14 @@ pub struct InputArgs {
     pub quiet: bool,
 }
 
+impl InputArgs {
+    /// Whether standard input (`-`) is among the paths: it cannot be read
+    /// twice, so commands that quote lines keep its lines as they read.
+    pub fn reads_stdin(&self) -> bool {
+        self.paths.iter().any(|p| p.as_os_str() == "-")
+    }
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Format {
     /// Aligned table for the terminal.

@@ -33,18 +33,16 @@ impl Frames {
     /// is built, so that records and frames are not both whole in memory
     /// (on a big log that was the peak of the run). The rest of the dataset
     /// (inputs, diagnostics, standard input's lines) stays.
-    ///
-    /// `detail` is [`Detail::Analysis`], or [`Detail::Summary`] for frames
-    /// that only `summary`'s questions can be asked of.
-    pub fn build(ds: &mut crate::ingest::Dataset, window: &Window, geo: &Geo, detail: Detail) -> PolarsResult<Frames> {
-        let mut f = Frames::build_ungeolocated(ds, window, detail)?;
-        f.geolocate(geo, if detail == Detail::Summary { GeoColumns::Country } else { GeoColumns::All })?;
+    pub fn build(ds: &mut crate::ingest::Dataset, window: &Window, geo: &Geo) -> PolarsResult<Frames> {
+        let mut f = Frames::build_ungeolocated(ds, window, Detail::Analysis)?;
+        f.geolocate(geo, GeoColumns::All)?;
         Ok(f)
     }
 
-    /// [`Frames::build`] without the geolocation columns, for a caller that
-    /// asks some questions first (`summary`: its totals, whose temporaries
-    /// are then gone when the geolocation tables are loaded).
+    /// [`Frames::build`] without the geolocation columns, and with only the
+    /// columns `detail` asks for: for `summary`, which reads fewer
+    /// ([`Detail::Summary`]) and asks for its totals before geolocating, so
+    /// that their temporaries are gone when the geolocation tables load.
     pub fn build_ungeolocated(
         ds: &mut crate::ingest::Dataset,
         window: &Window,

@@ -13,7 +13,6 @@ pub mod trace;
 
 use crate::analyze::Frames;
 use crate::cli::{InputArgs, OutputArgs};
-use crate::frame::Detail;
 use crate::ingest::{ingest, Dataset, IngestOptions};
 use crate::time::Zone;
 use crate::window::Window;
@@ -69,12 +68,13 @@ pub fn window(input: &InputArgs, zone: &Zone) -> anyhow::Result<Window> {
     Ok(Window::parse(input.since.as_deref(), input.until.as_deref(), zone, now).map_err(UsageError)?)
 }
 
-/// Reads the logs and builds the frames, cut to the window.
-pub fn load_frames(input: &InputArgs, zone: &Zone) -> anyhow::Result<(Dataset, Frames)> {
+/// Reads the logs and builds the frames, cut to the window. `quote_stdin`:
+/// keep standard input's lines, for commands that quote evidence.
+pub fn load_frames(input: &InputArgs, zone: &Zone, quote_stdin: bool) -> anyhow::Result<(Dataset, Frames)> {
     let window = window(input, zone)?;
     let geo = geo(input)?;
-    let mut ds = load_for_frames(input, false)?;
-    let frames = Frames::build(&mut ds, &window, &geo, Detail::Analysis)?;
+    let mut ds = load_for_frames(input, quote_stdin && input.reads_stdin())?;
+    let frames = Frames::build(&mut ds, &window, &geo)?;
     Ok((ds, frames))
 }
 

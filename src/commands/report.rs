@@ -16,7 +16,6 @@ use crate::time::{rfc3339_utc, Micros, Zone};
 use crate::window::Window;
 use std::collections::{BTreeSet, HashMap};
 use std::io::IsTerminal;
-use std::path::Path;
 
 pub fn run(a: &ReportArgs) -> anyhow::Result<Outcome> {
     let zone = Zone::parse(&a.tz).map_err(|e| UsageError(format!("--tz: {e}")))?;
@@ -24,13 +23,12 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Outcome> {
     let now = chrono::Utc::now().timestamp_micros();
     let period = choose_period(a.period, bounds.since, bounds.until, &zone, now).map_err(UsageError)?;
     let geo = geo(&a.input)?;
-    let reads_stdin = a.input.paths.iter().any(|p| p == Path::new("-"));
-    let mut ds = load_for_frames(&a.input, reads_stdin)?;
+    let mut ds = load_for_frames(&a.input, a.input.reads_stdin())?;
     ensure_covered(&ds, &period, &zone)?;
     // Up to the period's end: suspects learn from the history before it,
     // and nothing after it changes a report once written.
     let known = Window { since: None, until: Some(period.current.end) };
-    let frames = Frames::build(&mut ds, &known, &geo, crate::frame::Detail::Analysis)?;
+    let frames = Frames::build(&mut ds, &known, &geo)?;
     let limits = Limits { top: a.limit, min_failures: a.min_failures, min_rejects: a.min_rejects };
     let mut report = build(&frames, &period, &limits)?;
     let offenders = report.offenders.iter_mut().flat_map(|o| o.evidence.iter_mut());

@@ -1,7 +1,7 @@
 //! `postsleuth suspects`: which account or uid was compromised, since when,
 //! the evidence lines, and what to do next (`--emit`).
 
-use super::{display_zone, finish, geo, load_for_frames, stdout, window, Outcome, UsageError};
+use super::{display_zone, finish, load_frames, stdout, Outcome, UsageError};
 use crate::analyze::suspects::{self as sus, remedy, Line, Suspect, Thresholds, Who};
 use crate::analyze::Frames;
 use crate::cli::{Emit, Format, ScoringArgs, SuspectsArgs};
@@ -17,7 +17,7 @@ use std::io::Write;
 pub fn run(a: &SuspectsArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;
     let th = thresholds(&a.scoring)?;
-    let (ds, frames) = load_frames_quoting(&a.input, &zone)?;
+    let (ds, frames) = load_frames(&a.input, &zone, true)?;
     let all = sus::suspects(&frames, &th)?;
     let chosen = choose(&all, &a.suspects, a.all, &th);
     for name in unknown(&all, &a.suspects) {
@@ -46,16 +46,6 @@ pub fn run(a: &SuspectsArgs) -> anyhow::Result<Outcome> {
         }
     }
     finish(out, ds)
-}
-
-/// Like [`super::load_frames`], but standard input is kept for quoting.
-pub(crate) fn load_frames_quoting(input: &crate::cli::InputArgs, zone: &Zone) -> anyhow::Result<(Dataset, Frames)> {
-    let window = window(input, zone)?;
-    let geo = geo(input)?;
-    let stdin = input.paths.iter().any(|p| p.as_os_str() == "-");
-    let mut ds = load_for_frames(input, stdin)?;
-    let frames = Frames::build(&mut ds, &window, &geo, crate::frame::Detail::Analysis)?;
-    Ok((ds, frames))
 }
 
 /// The scoring options, checked.

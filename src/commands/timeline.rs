@@ -2,8 +2,8 @@
 //! with the brute force, the abnormal hours and the compromise marked as
 //! `suspects` finds them.
 
-use super::suspects::{duration, load_frames_quoting, thresholds};
-use super::{display_zone, finish, stdout, Outcome};
+use super::suspects::{duration, thresholds};
+use super::{display_zone, finish, load_frames, stdout, Outcome};
 use crate::analyze::suspects::timeline::{timeline, Clock, Marks, Target};
 use crate::analyze::suspects::{self as sus, Who};
 use crate::cli::TimelineArgs;
@@ -17,7 +17,7 @@ pub fn run(a: &TimelineArgs) -> anyhow::Result<Outcome> {
     if a.target.starts_with("uid=") && !matches!(target, Target::Uid(_)) {
         return Err(super::UsageError(format!("{:?}: uid=N takes a number, e.g. uid=33", printable(&a.target))).into());
     }
-    let (ds, frames) = load_frames_quoting(&a.input, &zone)?;
+    let (ds, frames) = load_frames(&a.input, &zone, true)?;
     let suspects = sus::suspects(&frames, &th)?;
     let mut marks = Marks::default();
     for s in &suspects {
