@@ -6,9 +6,6 @@
 use super::{Correlator, Delivery, DeliveryDetail, DeliveryStatus, LineCtx, Link, MsgKey, QueueId};
 use crate::event;
 
-/// How many finished messages a link can still find (by host and queue ID).
-pub(super) const RECENT: usize = 10_000;
-
 impl Correlator {
     pub(super) fn delivery(&mut self, cx: &LineCtx, d: event::Delivery) {
         let status = DeliveryStatus::parse(d.status);
@@ -59,7 +56,7 @@ impl Correlator {
         }
         let Some(new_id) = d.queued_as else { return };
         if let Some(q) = QueueId::new(new_id) {
-            self.remember_handoff((msg, q), row);
+            self.recent_handoffs.push((msg, q), row);
         }
         if is_loopback_relay(d.relay) {
             self.records.deliveries[row].filter_hop = true;
@@ -85,7 +82,7 @@ impl Correlator {
         if let Some(&id) = self.active.get(&key) {
             return (id > after).then_some(id);
         }
-        self.finished.get(&key).copied().filter(|&id| id > after)
+        self.finished.latest(&key).copied().filter(|&id| id > after)
     }
 
     /// `parent` was handed to a content filter that answered `queued as
@@ -93,26 +90,9 @@ impl Correlator {
     /// `orig_queue_id=`): those deliveries were hops, not final.
     pub(super) fn mark_filter_hops(&mut self, parent: u32, queue_id: &str) {
         let Some(q) = QueueId::new(queue_id) else { return };
-        for &row in self.recent_handoffs.get(&(parent, q)).into_iter().flatten() {
+        for &row in self.recent_handoffs.all(&(parent, q)) {
             if let Some(d) = self.records.deliveries.get_mut(row) {
                 d.filter_hop = true;
-            }
-        }
-    }
-
-    /// Delivery `row` of message `key.0` was answered `queued as key.1`;
-    /// only the last [`RECENT`] such rows are remembered.
-    pub(super) fn remember_handoff(&mut self, key: (u32, QueueId), row: usize) {
-        self.recent_handoffs.entry(key).or_default().push(row);
-        self.handoff_order.push_back(key);
-        if self.handoff_order.len() > RECENT {
-            let Some(old) = self.handoff_order.pop_front() else { return };
-            // Rows of one key go in and out in order: the oldest is first.
-            if let Some(rows) = self.recent_handoffs.get_mut(&old) {
-                rows.remove(0);
-                if rows.is_empty() {
-                    self.recent_handoffs.remove(&old);
-                }
             }
         }
     }

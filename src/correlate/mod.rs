@@ -5,6 +5,7 @@
 
 pub mod intern;
 mod links;
+mod recent;
 pub mod records;
 mod sessions;
 
@@ -77,25 +78,12 @@ impl Records {
         self.message_details.get(id as usize)
     }
 
-    /// The message a continuation belongs to: follows re-injection links up
-    /// to the original submission (not notification links: a bounce is a new
-    /// message about the old one).
-    ///
-    /// A parent is always older (a smaller id): a link that says otherwise
-    /// ends the walk, so that no input can make it loop.
-    pub fn root_of(&self, mut id: u32) -> u32 {
-        while let Some((p, Link::Reinjected)) = self.messages.get(id as usize).and_then(|m| m.parent) {
-            if p >= id {
-                break;
-            }
-            id = p;
-        }
-        id
-    }
-
-    /// [`Records::root_of`] every message, in one pass: a continuation is
-    /// always created after what it continues, so its parent's root is
-    /// known by then.
+    /// For every message, the message it continues: re-injection links
+    /// followed up to the original submission (not notification links: a
+    /// bounce is a new message about the old one). One pass: a continuation
+    /// is always created after what it continues (a parent has a smaller
+    /// id), so its parent's root is known by then; a link that says
+    /// otherwise is ignored, so that no input can make a chain loop.
     pub fn root_ids(&self) -> Vec<u32> {
         let mut roots: Vec<u32> = Vec::with_capacity(self.messages.len());
         for (i, m) in self.messages.iter().enumerate() {
@@ -125,11 +113,9 @@ pub struct Correlator {
     open_sessions: Map<(Sym, Sym, u32), u32>,
     /// `queued as B` or a notification seen before B's own first line.
     pending_links: Map<MsgKey, (u32, Link)>,
-    /// The last [`links::RECENT`] messages to leave the queue, by key: a
-    /// link may name a message that is already gone (see `link_forward`).
-    /// Scanning the records backwards for it instead was 2–3 % of ingest.
-    finished: Map<MsgKey, u32>,
-    finished_order: std::collections::VecDeque<(MsgKey, u32)>,
+    /// The last messages to leave the queue, by key: a link may name a
+    /// message that is already gone (see `link_forward`).
+    finished: recent::Recent<MsgKey, u32>,
     keep_lines: bool,
     /// Keep what only `trace` and `export` show: the detail records
     /// (message-ids; relays, delays, DSNs and remote servers' responses)
@@ -138,14 +124,10 @@ pub struct Correlator {
     keep_details: bool,
     /// Slots in `records.sessions` of closed sessions that are not kept.
     free_sessions: Vec<u32>,
-    /// The last [`links::RECENT`] sent deliveries answered `queued as ID`:
-    /// (message, ID, delivery row), for a continuation that names its
-    /// origin later (`orig_queue_id=`).
-    /// Found by (message, ID): scanning a list of them on every
-    /// continuation was 5 % of ingest where a content filter handles all mail.
-    recent_handoffs: Map<(u32, QueueId), Vec<usize>>,
-    /// The keys of `recent_handoffs`, one per row, oldest first.
-    handoff_order: std::collections::VecDeque<(u32, QueueId)>,
+    /// The last sent deliveries answered `queued as ID`, by (message, ID):
+    /// their rows, for a continuation that names its origin later
+    /// (`orig_queue_id=`).
+    recent_handoffs: recent::Recent<(u32, QueueId), usize>,
     /// The current line's host, instance and daemon, interned once per line
     /// (and not at all when they equal the previous line's).
     cur: CtxSyms,
@@ -317,15 +299,7 @@ impl Correlator {
         if let Some(id) = self.active.remove(&key) {
             let m = &mut self.records.messages[id as usize];
             m.state = m.compute_state();
-            self.finished.insert(key, id);
-            self.finished_order.push_back((key, id));
-            if self.finished_order.len() > links::RECENT {
-                if let Some((old, old_id)) = self.finished_order.pop_front() {
-                    if self.finished.get(&old) == Some(&old_id) {
-                        self.finished.remove(&old);
-                    }
-                }
-            }
+            self.finished.push(key, id);
         }
     }
 

@@ -123,7 +123,7 @@ impl Correlator {
     fn link_to_original(&mut self, cx: &LineCtx, id: u32, orig: &str) {
         let Some(key) = self.key(cx.host, orig) else { return };
         // The original may already be removed: then its latest record.
-        let parent = self.active.get(&key).or_else(|| self.finished.get(&key)).copied();
+        let parent = self.active.get(&key).or_else(|| self.finished.latest(&key)).copied();
         if let Some(p) = parent {
             if p != id {
                 self.set_parent(id, (p, Link::Reinjected));
