@@ -15,7 +15,7 @@ use crate::event::Event;
 use crate::source::{self, Chunk, Input};
 use crate::syslog::{Stamp, YearTracker};
 use crate::time::{civil_to_micros, local_date, LocalToUtc, Micros, Zone, MICROS_PER_SEC};
-use parse::{Kind, Line, Parsed, Stage};
+use parse::{Kind, Line, Parsed, PostfixLine, Stage};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -242,7 +242,27 @@ impl Run {
         if let Some(f) = self.diag.files.get_mut(file as usize) {
             f.bytes += parsed.len() as u64;
         }
-        for l in parsed.lines() {
+        self.correlate_ahead(parsed.lines());
+    }
+
+    /// Correlates a batch of lines, asking for what each will need a few
+    /// lines ahead of it: a parsed line comes cold from the other core, and
+    /// the interner slots of its strings are scattered over a big table.
+    /// Asked for ahead, they load while the lines before are correlated
+    /// instead of stalling one after the other (a quarter of the
+    /// correlating thread's time before).
+    fn correlate_ahead(&mut self, lines: &[Line]) {
+        const LINE_AHEAD: usize = 8;
+        const SLOTS_AHEAD: usize = 4;
+        for (i, l) in lines.iter().enumerate() {
+            if let Some(next) = lines.get(i + LINE_AHEAD) {
+                crate::mem::prefetch(next);
+            }
+            if let Some(Kind::Postfix(PostfixLine { event: Some(ev), .. })) =
+                lines.get(i + SLOTS_AHEAD).map(|l| &l.kind)
+            {
+                self.correlator.prefetch(ev);
+            }
             self.line(l);
         }
     }

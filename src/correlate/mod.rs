@@ -183,6 +183,33 @@ impl Correlator {
         }
     }
 
+    /// Asks for the interner slots of the strings that feeding `ev` will
+    /// look up and that are rarely in the cache: addresses, client names
+    /// and IPs, accounts. A hint: feeding works the same without it.
+    pub fn prefetch(&self, ev: &Event) {
+        let s = &self.records.strings;
+        let client = |c: &crate::event::Client| {
+            s.prefetch(c.name);
+            s.prefetch(c.ip);
+        };
+        match ev {
+            Event::Connect { client: c } | Event::AuthFailed { client: c, .. } => client(c),
+            Event::ClientLine(l) => {
+                client(&l.client);
+                l.sasl_username.inspect(|u| s.prefetch(u));
+            }
+            Event::Reject(r) => {
+                client(&r.client);
+                r.sender.inspect(|x| s.prefetch(x));
+                r.recipient.inspect(|x| s.prefetch(x));
+            }
+            Event::Pickup { sender, .. } | Event::QueueActive { sender, .. } => s.prefetch(sender),
+            Event::Delivery(d) => s.prefetch(d.to),
+            Event::Postscreen { ip, .. } => s.prefetch(ip),
+            _ => {}
+        }
+    }
+
     /// Ends the input: messages still in flight are `queued`, sessions open.
     pub fn finish(mut self) -> Records {
         let mut open: Vec<u32> = self.active.drain().map(|(_, id)| id).collect();
