@@ -15,7 +15,7 @@ use crate::event::Event;
 use crate::source::{self, Chunk, Input};
 use crate::syslog::{Stamp, YearTracker};
 use crate::time::{civil_to_micros, local_date, LocalToUtc, Micros, Zone, MICROS_PER_SEC};
-use parse::{Kind, Line, Parsed, PostfixLine, Stage};
+use parse::{Contexts, Kind, Line, Parsed, PostfixLine, Stage};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -196,9 +196,10 @@ impl Run {
                 }
             }
             // The parse stage parses data; should a chunk reach here unparsed,
-            // it is parsed here.
+            // it is parsed here, its lines' contexts going by name (numbers
+            // are the parse stage's).
             Chunk::Data { file, bytes } => {
-                Parsed::batches(bytes, |p| {
+                Parsed::batches(bytes, &mut Contexts::none(), |p| {
                     self.parsed(file, &p);
                     true
                 });
@@ -299,6 +300,7 @@ impl Run {
                     daemon: p.env.daemon,
                     pid: p.env.pid,
                     line: lineref,
+                    context: p.context,
                 };
                 for _ in 0..p.repeat {
                     match &p.event {

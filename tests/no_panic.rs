@@ -7,7 +7,7 @@
 mod support;
 
 use postsleuth::cli::Format;
-use postsleuth::correlate::{Correlator, LineCtx, LineRef};
+use postsleuth::correlate::{Correlator, LineCtx, LineRef, NO_CONTEXT};
 use postsleuth::diag::Diagnostics;
 use postsleuth::ingest::Dataset;
 use postsleuth::syslog::{self, Stamp};
@@ -173,6 +173,7 @@ fn feed(c: &mut Correlator, raw: &[u8], n: u64) -> bool {
         daemon: env.daemon,
         pid: env.pid,
         line: LineRef { file: 0, line: n },
+        context: NO_CONTEXT,
     };
     match postsleuth::event::parse(env.daemon, env.payload) {
         Some(ev) => {

@@ -51,7 +51,7 @@ impl Correlator {
             // local(8) resubmitted it for a .forward or alias: a new queue
             // file, the same message.
             self.records.deliveries[row].filter_hop = true;
-            self.link_forward(cx, msg, new_id, Link::Reinjected);
+            self.link_forward(msg, new_id, Link::Reinjected);
             return;
         }
         let Some(new_id) = d.queued_as else { return };
@@ -60,8 +60,8 @@ impl Correlator {
         }
         if is_loopback_relay(d.relay) {
             self.records.deliveries[row].filter_hop = true;
-            self.link_forward(cx, msg, new_id, Link::Reinjected);
-        } else if self.continues(cx, new_id, msg) {
+            self.link_forward(msg, new_id, Link::Reinjected);
+        } else if self.continues(new_id, msg) {
             // A filter on another host, linked by `orig_queue_id=` already.
             self.records.deliveries[row].filter_hop = true;
         }
@@ -69,8 +69,8 @@ impl Correlator {
 
     /// Whether the message `queue_id` (in flight, or finished since `parent`
     /// began) is `parent` re-injected.
-    fn continues(&mut self, cx: &LineCtx, queue_id: &str, parent: u32) -> bool {
-        let Some(key) = self.key(cx.host, queue_id) else { return false };
+    fn continues(&mut self, queue_id: &str, parent: u32) -> bool {
+        let Some(key) = self.key(queue_id) else { return false };
         self.find_since(key, parent)
             .is_some_and(|id| self.records.messages[id as usize].parent == Some((parent, Link::Reinjected)))
     }
@@ -99,15 +99,15 @@ impl Correlator {
 
     pub(super) fn notification(&mut self, cx: &LineCtx, queue_id: &str, new_queue_id: &str) {
         let Some(parent) = self.with_message(cx, queue_id, true, |m, _| m.id) else { return };
-        self.link_forward(cx, parent, new_queue_id, Link::NotificationOf);
+        self.link_forward(parent, new_queue_id, Link::NotificationOf);
     }
 
     /// Ties the message `new_id` (in flight now, or to come) to `parent`.
     /// The child may also be finished already: syslog does not keep the
     /// order of lines from different processes, and a re-injected copy
     /// delivered over LMTP can be gone before the filter's `250` is logged.
-    fn link_forward(&mut self, cx: &LineCtx, parent: u32, new_id: &str, link: Link) {
-        let Some(key) = self.key(cx.host, new_id) else { return };
+    fn link_forward(&mut self, parent: u32, new_id: &str, link: Link) {
+        let Some(key) = self.key(new_id) else { return };
         match self.find_since(key, parent) {
             Some(child) => self.set_parent(child, (parent, link)),
             None if self.active.contains_key(&key) => {}

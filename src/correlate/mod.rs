@@ -27,7 +27,19 @@ pub struct LineCtx<'a> {
     pub daemon: &'a str,
     pub pid: u32,
     pub line: LineRef,
+    /// A number the parse stage gave this line's host, instance and daemon
+    /// (the same three, the same number, for the whole run), or
+    /// [`NO_CONTEXT`]: then correlation goes by the names.
+    pub context: u32,
 }
+
+/// [`LineCtx::context`] of a line whose names were not numbered.
+pub const NO_CONTEXT: u32 = u32::MAX;
+
+/// Most context numbers a run gives out: a log has a few hosts and a few
+/// dozen daemons; more means hostile input, whose extra lines then go by
+/// name.
+pub const MAX_CONTEXTS: usize = 4096;
 
 /// Everything correlation produced.
 #[derive(Default)]
@@ -128,10 +140,12 @@ pub struct Correlator {
     /// their rows, for a continuation that names its origin later
     /// (`orig_queue_id=`).
     recent_handoffs: recent::Recent<(u32, QueueId), usize>,
-    /// The current line's host, instance and daemon, interned once per line
-    /// (and not at all when they equal the previous line's).
+    /// The current line's host, instance and daemon, interned.
     cur: CtxSyms,
-    last_names: (String, String, String),
+    /// The names of each context number, interned when the number first
+    /// came. Comparing and interning three names on every line was a tenth
+    /// of correlating.
+    contexts: Vec<Option<CtxSyms>>,
     /// Lines naming a queue ID that is in no message we know (e.g. `removed`
     /// of a message whose life began before the input).
     pub orphan_lines: u64,
@@ -222,24 +236,24 @@ impl Correlator {
     }
 
     fn set_context(&mut self, cx: &LineCtx) {
-        let (h, i, d) = &mut self.last_names;
+        let number = cx.context as usize;
+        if let Some(Some(known)) = self.contexts.get(number) {
+            self.cur = *known;
+            return;
+        }
         let s = &mut self.records.strings;
-        for (name, last, sym) in [
-            (cx.host, h, &mut self.cur.host),
-            (cx.instance, i, &mut self.cur.instance),
-            (cx.daemon, d, &mut self.cur.daemon),
-        ] {
-            if name != last.as_str() || (sym.is_none() && !name.is_empty()) {
-                *sym = s.intern(name);
-                last.clear();
-                last.push_str(name);
+        self.cur = CtxSyms { host: s.intern(cx.host), instance: s.intern(cx.instance), daemon: s.intern(cx.daemon) };
+        if number < MAX_CONTEXTS {
+            if self.contexts.len() <= number {
+                self.contexts.resize(number + 1, None);
             }
+            self.contexts[number] = Some(self.cur);
         }
     }
 
-    fn key(&mut self, host: &str, queue_id: &str) -> Option<MsgKey> {
-        let host = if host == self.last_names.0 { self.cur.host } else { self.records.strings.intern(host) };
-        Some((host, QueueId::new(queue_id)?))
+    /// The key of a message of the current line's host.
+    fn key(&self, queue_id: &str) -> Option<MsgKey> {
+        Some((self.cur.host, QueueId::new(queue_id)?))
     }
 
     /// Runs `f` on the in-flight message with this queue ID, creating it
@@ -251,7 +265,7 @@ impl Correlator {
         create: bool,
         f: impl FnOnce(&mut Message, &mut Interner) -> R,
     ) -> Option<R> {
-        let key = self.key(cx.host, queue_id)?;
+        let key = self.key(queue_id)?;
         let id = match self.active.get(&key) {
             Some(&id) => id,
             None if create => self.new_message(cx, key),
@@ -311,7 +325,7 @@ impl Correlator {
     /// flight with an origin of its own is a reused ID whose `removed` line
     /// is missing, so the old message ends here.
     fn start_message(&mut self, cx: &LineCtx, queue_id: &str) -> Option<u32> {
-        let key = self.key(cx.host, queue_id)?;
+        let key = self.key(queue_id)?;
         if let Some(&old) = self.active.get(&key) {
             let m = &self.records.messages[old as usize];
             if m.origin == Origin::Unknown && m.sent + m.deferred + m.bounced == 0 {
@@ -355,7 +369,7 @@ impl Correlator {
         self.cleanup_reject_record(cx, queue_id, action, detail);
         if action == V::Reject {
             // cleanup deletes a rejected message itself: no `removed` follows.
-            if let Some(key) = self.key(cx.host, queue_id) {
+            if let Some(key) = self.key(queue_id) {
                 self.finish_message(key);
             }
         }
@@ -367,7 +381,7 @@ impl Correlator {
             m.deleted |= by_admin;
         });
         if done.is_some() {
-            if let Some(key) = self.key(cx.host, queue_id) {
+            if let Some(key) = self.key(queue_id) {
                 self.finish_message(key);
             }
         }

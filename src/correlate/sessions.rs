@@ -108,7 +108,7 @@ impl Correlator {
         m.login_line = Some(cx.line);
         self.note_line(id, cx.line);
         if let Some(orig) = l.orig_queue_id {
-            self.link_to_original(cx, id, orig);
+            self.link_to_original(id, orig);
         }
         if !user.is_none() {
             self.login_success(cx, session, name, ip, method, user);
@@ -120,8 +120,8 @@ impl Correlator {
 
     /// `orig_queue_id=` (XFORWARD through a content filter): the message it
     /// continues is named outright.
-    fn link_to_original(&mut self, cx: &LineCtx, id: u32, orig: &str) {
-        let Some(key) = self.key(cx.host, orig) else { return };
+    fn link_to_original(&mut self, id: u32, orig: &str) {
+        let Some(key) = self.key(orig) else { return };
         // The original may already be removed: then its latest record.
         let parent = self.active.get(&key).or_else(|| self.finished.latest(&key)).copied();
         if let Some(p) = parent {

@@ -9,12 +9,30 @@ fn run(lines: &[&str]) -> Records {
 }
 
 fn run_with(lines: &[&str], keep_details: bool) -> Records {
+    run_numbered(lines, keep_details, |_, _| NO_CONTEXT)
+}
+
+/// [`run_with`], each line's context numbered by `number(line index,
+/// (host, instance, daemon))`.
+fn run_numbered(
+    lines: &[&str],
+    keep_details: bool,
+    mut number: impl FnMut(usize, (&str, &str, &str)) -> u32,
+) -> Records {
     let mut c = Correlator::new(true, keep_details);
     for (i, text) in lines.iter().enumerate() {
         let env = syslog::parse(text).unwrap_or_else(|| panic!("not syslog: {text}"));
         let Stamp::Exact(time) = env.stamp else { panic!("use RFC 3339 stamps: {text}") };
         let line = LineRef { file: 0, line: i as u64 + 1 };
-        let cx = LineCtx { time, host: env.host, instance: env.instance, daemon: env.daemon, pid: env.pid, line };
+        let cx = LineCtx {
+            time,
+            host: env.host,
+            instance: env.instance,
+            daemon: env.daemon,
+            pid: env.pid,
+            line,
+            context: number(i, (env.host, env.instance, env.daemon)),
+        };
         let ev = crate::event::parse(env.daemon, env.payload).unwrap_or_else(|| panic!("not parsed: {text}"));
         c.feed(&cx, ev);
     }
@@ -205,4 +223,58 @@ fn details_are_kept_row_for_row_or_not_at_all() {
     assert!(lean.delivery_details.is_empty());
     assert_eq!(lean.message_id(0), None);
     assert_eq!(lean.strings.find("4.4.1"), None, "a detail's strings are not even interned");
+}
+
+/// Lines whose host, instance and daemon come numbered (from the parse
+/// stage) correlate as lines that go by name, also when the two mix (past
+/// the numbers' limit) and when two hosts use the same queue IDs.
+#[test]
+fn numbered_contexts_correlate_like_names() {
+    let lines = [
+        "2026-11-23T10:00:00Z mx1 postfix/submission/smtpd[10]: connect from a[192.0.2.1]",
+        "2026-11-23T10:00:01Z mx1 postfix/submission/smtpd[10]: 4F1A2B3C4D: client=a[192.0.2.1], sasl_method=PLAIN, sasl_username=ann",
+        "2026-11-23T10:00:01Z mx2 postfix/smtpd[10]: connect from b[192.0.2.2]",
+        "2026-11-23T10:00:02Z mx2 postfix/smtpd[10]: 4F1A2B3C4D: client=b[192.0.2.2]",
+        "2026-11-23T10:00:02Z mx1 postfix/qmgr[2]: 4F1A2B3C4D: from=<ann@example.org>, size=100, nrcpt=1 (queue active)",
+        "2026-11-23T10:00:03Z mx2 postfix/qmgr[2]: 4F1A2B3C4D: from=<bob@example.net>, size=200, nrcpt=1 (queue active)",
+        "2026-11-23T10:00:04Z mx1 postfix/smtp[3]: 4F1A2B3C4D: to=<x@example.com>, relay=r[198.51.100.1]:25, delay=1, delays=0.1/0/0.4/0.5, dsn=2.0.0, status=sent (250 ok)",
+        "2026-11-23T10:00:04Z mx2 postfix/smtp[3]: 4F1A2B3C4D: to=<y@example.com>, relay=none, delay=1, delays=0.1/0/0.4/0.5, dsn=4.4.1, status=deferred (connect timed out)",
+        "2026-11-23T10:00:05Z mx1 postfix/qmgr[2]: 4F1A2B3C4D: removed",
+    ];
+    let describe = |r: &Records| -> Vec<String> {
+        r.messages
+            .iter()
+            .map(|m| {
+                let s = |x: Sym| r.str(x).to_string();
+                format!(
+                    "{} {} {} {} {:?} {} {} {}",
+                    s(m.host),
+                    s(m.instance),
+                    m.queue_id,
+                    m.sender.map(s).unwrap_or_default(),
+                    m.state,
+                    m.sent,
+                    m.deferred,
+                    m.sasl_username.is_none()
+                )
+            })
+            .collect()
+    };
+    let by_name = describe(&run(&lines));
+    let mut numbers: Vec<(String, String, String)> = Vec::new();
+    let mut numbered = |i: usize, (h, inst, d): (&str, &str, &str)| {
+        if i % 3 == 2 {
+            return NO_CONTEXT;
+        }
+        let names = (h.to_string(), inst.to_string(), d.to_string());
+        let n = numbers.iter().position(|x| *x == names).unwrap_or_else(|| {
+            numbers.push(names);
+            numbers.len() - 1
+        });
+        n as u32
+    };
+    assert_eq!(describe(&run_numbered(&lines, true, &mut numbered)), by_name);
+    assert_eq!(by_name.len(), 2);
+    assert!(by_name[0].starts_with("mx1 postfix/submission 4F1A2B3C4D ann@example.org"), "{by_name:?}");
+    assert!(by_name[1].starts_with("mx2 postfix 4F1A2B3C4D bob@example.net"), "{by_name:?}");
 }

@@ -11,6 +11,7 @@
 //! long as it lives.
 
 use super::MAX_LINE;
+use crate::correlate::{MAX_CONTEXTS, NO_CONTEXT};
 use crate::event::{self, Event};
 use crate::source::Chunk;
 use crate::syslog::{self, Envelope, Stamp};
@@ -65,6 +66,55 @@ pub struct PostfixLine<'a> {
     pub repeat: u32,
     /// `None`: no rule recognises the payload.
     pub event: Option<Event<'a>>,
+    /// The number of this line's host, instance and daemon ([`Contexts`]).
+    pub context: u32,
+}
+
+/// Numbers for the (host, instance, daemon) of Postfix lines, given here so
+/// that correlation finds a line's context by number instead of comparing
+/// and interning three names on every line. One `Contexts` numbers a whole
+/// run: the same three names always get the same number.
+pub struct Contexts {
+    numbers: std::collections::HashMap<Box<str>, u32, foldhash::fast::RandomState>,
+    /// The names joined by `\n` (which no line holds): the lookup key.
+    key: String,
+    limit: usize,
+}
+
+impl Contexts {
+    /// Numbers up to [`MAX_CONTEXTS`] contexts; lines of any more get
+    /// [`NO_CONTEXT`].
+    pub fn new() -> Self {
+        Contexts::with_limit(MAX_CONTEXTS)
+    }
+
+    /// Numbers nothing: every line gets [`NO_CONTEXT`].
+    pub fn none() -> Self {
+        Contexts::with_limit(0)
+    }
+
+    fn with_limit(limit: usize) -> Self {
+        Contexts { numbers: Default::default(), key: String::new(), limit }
+    }
+
+    fn number(&mut self, env: &Envelope) -> u32 {
+        if self.limit == 0 {
+            return NO_CONTEXT;
+        }
+        self.key.clear();
+        for part in [env.host, "\n", env.instance, "\n", env.daemon] {
+            self.key.push_str(part);
+        }
+        if let Some(&n) = self.numbers.get(self.key.as_str()) {
+            return n;
+        }
+        if self.numbers.len() >= self.limit {
+            return NO_CONTEXT;
+        }
+        let n = self.numbers.len() as u32;
+        self.numbers.insert(self.key.as_str().into(), n);
+        n
+    }
 }
 
 /// Most lines one [`Parsed`] holds. A parsed line takes a few hundred
@@ -100,7 +150,7 @@ impl Parsed {
 
     /// Parses a chunk, handing each batch of at most [`MAX_BATCH`] lines to
     /// `emit`, in order; stops early when `emit` returns false.
-    pub fn batches(bytes: Vec<u8>, mut emit: impl FnMut(Parsed) -> bool) -> bool {
+    pub fn batches(bytes: Vec<u8>, contexts: &mut Contexts, mut emit: impl FnMut(Parsed) -> bool) -> bool {
         let bytes = Arc::new(bytes);
         // SAFETY: the lines borrow from the chunk's heap buffer, which every
         // batch keeps alive through its `Arc` and which nothing writes to,
@@ -132,8 +182,8 @@ impl Parsed {
                 batch.lines.reserve(MAX_BATCH.min(text.len() / 80 + 1));
             }
             let kind = match clean.and_then(|c| c.get(offset_in(text, raw)..offset_in(text, raw) + raw.len())) {
-                Some(line) => classify_clean(line),
-                None => classify(raw, &mut batch.repaired),
+                Some(line) => classify_clean(line, contexts),
+                None => classify(raw, &mut batch.repaired, contexts),
             };
             batch.lines.push(Line { raw, kind });
         });
@@ -147,17 +197,17 @@ fn offset_in(whole: &[u8], part: &[u8]) -> usize {
 }
 
 /// [`classify`] of a line from a chunk known to be UTF-8 without NULs.
-fn classify_clean(text: &str) -> Kind<'_> {
+fn classify_clean<'a>(text: &'a str, contexts: &mut Contexts) -> Kind<'a> {
     match text.len() {
         0 => Kind::Empty,
         n if n > MAX_LINE => Kind::TooLong,
-        _ => text_kind(text, false),
+        _ => text_kind(text, false, contexts),
     }
 }
 
 /// Parses one line. Invalid UTF-8 is repaired into a string in `repaired`,
 /// which the returned kind may borrow from for as long as the string lives.
-fn classify(raw: &'static [u8], repaired: &mut Vec<String>) -> Kind<'static> {
+fn classify(raw: &'static [u8], repaired: &mut Vec<String>, contexts: &mut Contexts) -> Kind<'static> {
     if raw.is_empty() {
         return Kind::Empty;
     }
@@ -168,19 +218,19 @@ fn classify(raw: &'static [u8], repaired: &mut Vec<String>) -> Kind<'static> {
         return Kind::Binary;
     }
     match std::str::from_utf8(raw) {
-        Ok(text) => text_kind(text, false),
+        Ok(text) => text_kind(text, false, contexts),
         Err(_) => {
             let fixed = String::from_utf8_lossy(raw).into_owned();
             // SAFETY: the string's text stays where it is until the `Parsed`
             // holding both it and this line is dropped (see `Parsed::new`).
             let text: &'static str = unsafe { &*(fixed.as_str() as *const str) };
             repaired.push(fixed);
-            text_kind(text, true)
+            text_kind(text, true, contexts)
         }
     }
 }
 
-fn text_kind(text: &str, repaired: bool) -> Kind<'_> {
+fn text_kind<'a>(text: &'a str, repaired: bool, contexts: &mut Contexts) -> Kind<'a> {
     let Some(env) = syslog::parse(text) else {
         return Kind::NotSyslog { repaired };
     };
@@ -188,7 +238,8 @@ fn text_kind(text: &str, repaired: bool) -> Kind<'_> {
         return Kind::Other { repaired, stamp: env.stamp };
     }
     let (payload, repeat) = repeated(env.payload);
-    Kind::Postfix(PostfixLine { repaired, env, payload, repeat, event: event::parse(env.daemon, payload) })
+    let context = contexts.number(&env);
+    Kind::Postfix(PostfixLine { repaired, env, payload, repeat, event: event::parse(env.daemon, payload), context })
 }
 
 /// rsyslog's `message repeated 3 times: [ payload]`: the payload, and how
@@ -209,10 +260,11 @@ fn repeated(payload: &str) -> (&str, u32) {
 pub fn spawn(chunks: Receiver<Chunk>) -> Receiver<Stage> {
     let (tx, rx) = sync_channel(4);
     std::thread::spawn(move || {
+        let mut contexts = Contexts::new();
         for chunk in chunks {
             let sent = match chunk {
                 Chunk::Data { file, bytes } => {
-                    Parsed::batches(bytes, |parsed| tx.send(Stage::Parsed { file, parsed }).is_ok())
+                    Parsed::batches(bytes, &mut contexts, |parsed| tx.send(Stage::Parsed { file, parsed }).is_ok())
                 }
                 other => tx.send(Stage::Chunk(other)).is_ok(),
             };
@@ -243,7 +295,7 @@ mod tests {
             Nov 23 06:00:01 mx postfix/smtpd[1]: connect from b\xff[192.0.2.2]\n\
             junk\x00\nNov 23 06:00:02 mx dovecot: imap-login: x\nnot syslog\n";
         let mut all = Vec::new();
-        assert!(Parsed::batches(text.to_vec(), |p| {
+        assert!(Parsed::batches(text.to_vec(), &mut Contexts::new(), |p| {
             all.push(p);
             true
         }));
@@ -291,7 +343,7 @@ mod tests {
                 .collect()
         };
         let mut clean = Vec::new();
-        Parsed::batches(text.as_bytes().to_vec(), |p| {
+        Parsed::batches(text.as_bytes().to_vec(), &mut Contexts::new(), |p| {
             clean.extend(describe(&p));
             true
         });
@@ -300,7 +352,7 @@ mod tests {
             .split('\n')
             .map(|l| {
                 let raw: &'static [u8] = Box::leak(l.trim_end_matches('\r').as_bytes().to_vec().into_boxed_slice());
-                let line = Line { raw, kind: classify(raw, &mut repaired) };
+                let line = Line { raw, kind: classify(raw, &mut repaired, &mut Contexts::new()) };
                 describe(&Parsed { lines: vec![line], repaired: Vec::new(), _chunk: Arc::new(Vec::new()), counted: 0 })
                     .remove(0)
             })
@@ -315,6 +367,23 @@ mod tests {
 mod batch_tests {
     use super::*;
 
+    /// The same host, instance and daemon get the same number, others the
+    /// next; past the limit, lines get none.
+    #[test]
+    fn contexts_are_numbered_once_up_to_the_limit() {
+        let mut contexts = Contexts::with_limit(2);
+        let mut number = |line: &str| contexts.number(&syslog::parse(line).unwrap());
+        assert_eq!(number("Nov 23 06:00:00 mx postfix/smtpd[1]: x"), 0);
+        assert_eq!(number("Nov 23 06:00:00 mx postfix/qmgr[2]: x"), 1);
+        assert_eq!(number("Nov 23 06:00:01 mx postfix/smtpd[9]: y"), 0);
+        assert_eq!(number("Nov 23 06:00:01 mx2 postfix/smtpd[9]: y"), NO_CONTEXT);
+        assert_eq!(number("Nov 23 06:00:02 mx postfix/qmgr[2]: z"), 1);
+        assert_eq!(
+            Contexts::none().number(&syslog::parse("Nov 23 06:00:00 mx postfix/smtpd[1]: x").unwrap()),
+            NO_CONTEXT
+        );
+    }
+
     /// A chunk of empty lines comes in batches of at most MAX_BATCH lines,
     /// which together count the chunk's bytes once and every line once.
     #[test]
@@ -322,7 +391,7 @@ mod batch_tests {
         let n = MAX_BATCH * 2 + 7;
         let mut sizes = Vec::new();
         let mut bytes = 0;
-        assert!(Parsed::batches(vec![b'\n'; n], |p| {
+        assert!(Parsed::batches(vec![b'\n'; n], &mut Contexts::none(), |p| {
             sizes.push(p.lines().len());
             bytes += p.len();
             true
@@ -331,7 +400,7 @@ mod batch_tests {
         assert_eq!(bytes, n);
         // Stopping early stops.
         let mut calls = 0;
-        assert!(!Parsed::batches(vec![b'\n'; n], |_| {
+        assert!(!Parsed::batches(vec![b'\n'; n], &mut Contexts::none(), |_| {
             calls += 1;
             false
         }));
