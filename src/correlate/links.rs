@@ -90,7 +90,8 @@ impl Correlator {
     /// `orig_queue_id=`): those deliveries were hops, not final.
     pub(super) fn mark_filter_hops(&mut self, parent: u32, queue_id: &str) {
         let Some(q) = QueueId::new(queue_id) else { return };
-        for &row in self.recent_handoffs.all(&(parent, q)) {
+        let rows: Vec<usize> = self.recent_handoffs.all(&(parent, q)).into_iter().copied().collect();
+        for row in rows {
             if let Some(d) = self.records.deliveries.get_mut(row) {
                 d.filter_hop = true;
             }
