@@ -200,7 +200,7 @@ fn build_and_render(c: Correlator) -> usize {
         postsleuth::frame::messages(&ds, postsleuth::frame::Detail::All),
         postsleuth::frame::deliveries(&ds, postsleuth::frame::Detail::All),
         postsleuth::frame::auth(&ds, postsleuth::frame::Detail::All),
-        postsleuth::frame::rejects(&ds),
+        postsleuth::frame::rejects(&ds, postsleuth::frame::Detail::All),
         postsleuth::frame::sessions(&ds),
     ];
     for df in frames {

@@ -52,7 +52,7 @@ impl Frames {
         (r.sessions, r.screen) = (Vec::new(), Vec::new());
         let auth = in_window(crate::frame::auth(ds, detail)?, "time", window)?;
         ds.records.auth = Vec::new();
-        let rejects = in_window(crate::frame::rejects(ds)?, "time", window)?;
+        let rejects = in_window(crate::frame::rejects(ds, detail)?, "time", window)?;
         ds.records.rejects = Vec::new();
         // Messages first: the deliveries frame needs only their roots, so
         // the message records are gone before it is built.

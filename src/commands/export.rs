@@ -13,7 +13,7 @@ pub fn run(a: &ExportArgs) -> anyhow::Result<Outcome> {
         Table::Messages => in_window(frame::messages(&ds, frame::Detail::All)?, "first_seen", &window)?,
         Table::Deliveries => in_window(frame::deliveries(&ds, frame::Detail::All)?, "time", &window)?,
         Table::Auth => in_window(frame::auth(&ds, frame::Detail::All)?, "time", &window)?,
-        Table::Rejects => in_window(frame::rejects(&ds)?, "time", &window)?,
+        Table::Rejects => in_window(frame::rejects(&ds, frame::Detail::All)?, "time", &window)?,
         Table::Sessions => in_window(frame::sessions(&ds)?, "start", &window)?,
     };
     let mut out = stdout();

@@ -312,11 +312,17 @@ pub fn auth(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     c.finish()
 }
 
-pub fn rejects(ds: &Dataset) -> PolarsResult<DataFrame> {
+pub fn rejects(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     let r = &ds.records;
     let x = &r.rejects;
     let mut c = Cols::default();
     c.push(dt("time", x.iter().map(|x| Some(x.time)))?);
+    if !detail.wide() {
+        // Summary counts rejects and geolocates their clients.
+        c.push(str_col("action", x.iter().map(|x| r.str(x.action))));
+        c.push(opt_str("client_ip", x.iter().map(|x| some(r, x.client_ip))));
+        return c.finish();
+    }
     c.push(str_col("host", x.iter().map(|x| r.str(x.host))));
     c.push(str_col("instance", x.iter().map(|x| r.str(x.instance))));
     c.push(str_col("daemon", x.iter().map(|x| r.str(x.daemon))));
