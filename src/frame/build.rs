@@ -3,16 +3,59 @@
 use crate::time::Micros;
 use polars::prelude::*;
 
-#[derive(Default)]
-pub struct Cols(Vec<Column>);
+/// A column to build: run when the frame is finished.
+type Builder<'a> = Box<dyn FnOnce() -> PolarsResult<Column> + Send + 'a>;
 
-impl Cols {
-    pub fn push(&mut self, c: Column) {
-        self.0.push(c);
+/// The columns of one frame, built together by [`Cols::finish`]. Each
+/// column reads the records on its own, so they are built on all cores at
+/// once: one after the other, building the frames of a big log was a fifth
+/// of `summary`'s time with one core idle.
+#[derive(Default)]
+pub struct Cols<'a>(Vec<Builder<'a>>);
+
+/// At most this many columns are built at once: each has its builder's
+/// buffers in memory until it is done.
+const MAX_THREADS: usize = 4;
+
+impl<'a> Cols<'a> {
+    pub fn col(&mut self, build: impl FnOnce() -> Column + Send + 'a) {
+        self.0.push(Box::new(move || Ok(build())));
     }
 
+    pub fn try_col(&mut self, build: impl FnOnce() -> PolarsResult<Column> + Send + 'a) {
+        self.0.push(Box::new(build));
+    }
+
+    /// Builds the columns, in parallel, into a frame in the order they
+    /// were added.
     pub fn finish(self) -> PolarsResult<DataFrame> {
-        DataFrame::new_infer_height(self.0)
+        let count = self.0.len();
+        let jobs = std::sync::Mutex::new(self.0.into_iter().enumerate());
+        let work = || {
+            let mut built = Vec::new();
+            // A job that panicked poisons the lock: the others stop, and
+            // the panic is raised again below.
+            while let Some((i, job)) = jobs.lock().ok().and_then(|mut j| j.next()) {
+                built.push((i, job()));
+            }
+            built
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, MAX_THREADS);
+        let mut built = std::thread::scope(|s| {
+            let helpers: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+            let mut built = work();
+            for h in helpers {
+                match h.join() {
+                    Ok(more) => built.extend(more),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            built
+        });
+        debug_assert_eq!(built.len(), count);
+        built.sort_unstable_by_key(|(i, _)| *i);
+        let columns = built.into_iter().map(|(_, c)| c).collect::<PolarsResult<Vec<Column>>>()?;
+        DataFrame::new_infer_height(columns)
     }
 }
 

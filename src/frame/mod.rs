@@ -135,71 +135,73 @@ pub fn messages_with_chain(
     let roots = || ms.iter().map(|m| root_of.of_message(r, m.id));
     let counts = |m: &Message| chain.get(m.id as usize).copied().unwrap_or_default();
     let mut c = Cols::default();
-    c.push(u32_col("message", ms.iter().map(|m| m.id)));
+    c.col(|| u32_col("message", ms.iter().map(|m| m.id)));
     if wide {
-        c.push(str_col("host", ms.iter().map(|m| r.str(m.host))));
-        c.push(str_col("queue_id", ms.iter().map(|m| m.queue_id.as_str())));
+        c.col(|| str_col("host", ms.iter().map(|m| r.str(m.host))));
+        c.col(|| str_col("queue_id", ms.iter().map(|m| m.queue_id.as_str())));
     }
-    c.push(dt("first_seen", ms.iter().map(|m| Some(m.first_seen)))?);
+    c.try_col(|| dt("first_seen", ms.iter().map(|m| Some(m.first_seen))));
     if wide {
-        c.push(dt("last_seen", ms.iter().map(|m| Some(m.last_seen)))?);
+        c.try_col(|| dt("last_seen", ms.iter().map(|m| Some(m.last_seen))));
     }
-    c.push(str_col("origin", ms.iter().map(|m| m.origin.as_str())));
+    c.col(|| str_col("origin", ms.iter().map(|m| m.origin.as_str())));
     if all {
-        c.push(opt_str("instance", ms.iter().map(|m| some(r, m.instance))));
-        c.push(opt_str("client_name", ms.iter().map(|m| some(r, m.client_name))));
+        c.col(|| opt_str("instance", ms.iter().map(|m| some(r, m.instance))));
+        c.col(|| opt_str("client_name", ms.iter().map(|m| some(r, m.client_name))));
     }
     if wide {
-        c.push(opt_str("client_ip", ms.iter().map(|m| some(r, m.client_ip))));
-    }
-    if all {
-        c.push(opt_str("sasl_method", ms.iter().map(|m| some(r, m.sasl_method))));
-    }
-    if wide {
-        c.push(opt_str("sasl_username", ms.iter().map(|m| some(r, m.sasl_username))));
+        c.col(|| opt_str("client_ip", ms.iter().map(|m| some(r, m.client_ip))));
     }
     if all {
-        c.push(opt_str("sasl_sender", ms.iter().map(|m| some(r, m.sasl_sender))));
+        c.col(|| opt_str("sasl_method", ms.iter().map(|m| some(r, m.sasl_method))));
     }
     if wide {
-        c.push(opt_u32("uid", ms.iter().map(|m| m.uid)));
+        c.col(|| opt_str("sasl_username", ms.iter().map(|m| some(r, m.sasl_username))));
     }
     if all {
-        c.push(opt_str("message_id", ms.iter().map(|m| r.message_id(m.id))));
+        c.col(|| opt_str("sasl_sender", ms.iter().map(|m| some(r, m.sasl_sender))));
     }
-    c.push(opt_str("sender", ms.iter().map(|m| m.sender.map(|s| r.str(s)))));
-    c.push(opt_str("sender_domain", ms.iter().map(|m| m.sender.map(|s| crate::event::fields::domain_of(r.str(s))))));
-    c.push(Column::new("size".into(), ms.iter().map(|m| m.size).collect::<Vec<_>>()));
     if wide {
-        c.push(opt_u32("nrcpt", ms.iter().map(|m| m.nrcpt)));
-        c.push(opt_u32("parent", ms.iter().map(|m| m.parent.map(|p| p.0))));
-        c.push(opt_str("link", ms.iter().map(|m| m.parent.map(|p| link_name(p.1)))));
-        c.push(u32_col("root", ms.iter().map(|m| root_of.id(m.id))));
+        c.col(|| opt_u32("uid", ms.iter().map(|m| m.uid)));
     }
-    c.push(Column::new(
-        "is_continuation".into(),
-        ms.iter().map(|m| matches!(m.parent, Some((_, Link::Reinjected)))).collect::<Vec<_>>(),
-    ));
-    c.push(opt_str("root_sasl_username", roots().map(|x| x.sasl_username)));
-    c.push(opt_str("root_client_ip", roots().map(|x| x.client_ip)));
-    if wide {
-        c.push(net_col("root_client_net", || roots().map(|x| x.client_ip)));
+    if all {
+        c.col(|| opt_str("message_id", ms.iter().map(|m| r.message_id(m.id))));
     }
-    c.push(opt_u32("root_uid", roots().map(|x| x.uid)));
-    c.push(str_col("state", ms.iter().map(|m| m.state.as_str())));
-    c.push(u32_col("recipients", ms.iter().map(|m| counts(m).recipients)));
+    c.col(|| opt_str("sender", ms.iter().map(|m| m.sender.map(|s| r.str(s)))));
+    c.col(|| opt_str("sender_domain", ms.iter().map(|m| m.sender.map(|s| crate::event::fields::domain_of(r.str(s))))));
+    c.col(|| Column::new("size".into(), ms.iter().map(|m| m.size).collect::<Vec<_>>()));
     if wide {
-        c.push(u32_col("final_sent", ms.iter().map(|m| counts(m).sent)));
+        c.col(|| opt_u32("nrcpt", ms.iter().map(|m| m.nrcpt)));
+        c.col(|| opt_u32("parent", ms.iter().map(|m| m.parent.map(|p| p.0))));
+        c.col(|| opt_str("link", ms.iter().map(|m| m.parent.map(|p| link_name(p.1)))));
+        c.col(|| u32_col("root", ms.iter().map(|m| root_of.id(m.id))));
     }
-    c.push(u32_col("final_deferred", ms.iter().map(|m| counts(m).deferred)));
-    c.push(u32_col("final_bounced", ms.iter().map(|m| counts(m).bounced)));
+    c.col(|| {
+        Column::new(
+            "is_continuation".into(),
+            ms.iter().map(|m| matches!(m.parent, Some((_, Link::Reinjected)))).collect::<Vec<_>>(),
+        )
+    });
+    c.col(|| opt_str("root_sasl_username", roots().map(|x| x.sasl_username)));
+    c.col(|| opt_str("root_client_ip", roots().map(|x| x.client_ip)));
     if wide {
-        c.push(u32_col("sent", ms.iter().map(|m| m.sent)));
-        c.push(u32_col("deferred", ms.iter().map(|m| m.deferred)));
-        c.push(u32_col("bounced", ms.iter().map(|m| m.bounced)));
-        c.push(file_col(ds, ms.iter().map(|m| m.first_line)));
-        c.push(u64_col("line", ms.iter().map(|m| m.first_line.line)));
-        c.push(opt_u32("session", ms.iter().map(|m| m.session)));
+        c.col(|| net_col("root_client_net", || roots().map(|x| x.client_ip)));
+    }
+    c.col(|| opt_u32("root_uid", roots().map(|x| x.uid)));
+    c.col(|| str_col("state", ms.iter().map(|m| m.state.as_str())));
+    c.col(|| u32_col("recipients", ms.iter().map(|m| counts(m).recipients)));
+    if wide {
+        c.col(|| u32_col("final_sent", ms.iter().map(|m| counts(m).sent)));
+    }
+    c.col(|| u32_col("final_deferred", ms.iter().map(|m| counts(m).deferred)));
+    c.col(|| u32_col("final_bounced", ms.iter().map(|m| counts(m).bounced)));
+    if wide {
+        c.col(|| u32_col("sent", ms.iter().map(|m| m.sent)));
+        c.col(|| u32_col("deferred", ms.iter().map(|m| m.deferred)));
+        c.col(|| u32_col("bounced", ms.iter().map(|m| m.bounced)));
+        c.col(|| file_col(ds, ms.iter().map(|m| m.first_line)));
+        c.col(|| u64_col("line", ms.iter().map(|m| m.first_line.line)));
+        c.col(|| opt_u32("session", ms.iter().map(|m| m.session)));
     }
     c.finish()
 }
@@ -241,48 +243,47 @@ pub fn deliveries_with_roots(ds: &Dataset, detail: Detail, root_of: &Roots) -> P
     let msg = |i: u32| r.messages.get(i as usize);
     let roots = || d.iter().map(|x| root_of.of_message(r, x.message));
     let mut c = Cols::default();
-    c.push(u32_col("message", d.iter().map(|x| x.message)));
+    c.col(|| u32_col("message", d.iter().map(|x| x.message)));
     if wide {
-        c.push(u32_col("root", d.iter().map(|x| root_of.id(x.message))));
+        c.col(|| u32_col("root", d.iter().map(|x| root_of.id(x.message))));
     }
     if all {
-        c.push(str_col("host", d.iter().map(|x| msg(x.message).map_or("", |m| r.str(m.host)))));
-        c.push(str_col("queue_id", d.iter().map(|x| msg(x.message).map_or("", |m| m.queue_id.as_str()))));
+        c.col(|| str_col("host", d.iter().map(|x| msg(x.message).map_or("", |m| r.str(m.host)))));
+        c.col(|| str_col("queue_id", d.iter().map(|x| msg(x.message).map_or("", |m| m.queue_id.as_str()))));
     }
-    c.push(dt("time", d.iter().map(|x| Some(x.time)))?);
+    c.try_col(|| dt("time", d.iter().map(|x| Some(x.time))));
     // The detail of each row (all `None` unless details were kept).
     let detail = || (0..d.len()).map(|i| r.delivery_detail(i));
     let detail_sym = |f: fn(&DeliveryDetail) -> Sym| detail().map(move |x| x.map_or(Sym::NONE, f));
     if all {
-        c.push(str_col("daemon", detail_sym(|x| x.daemon).map(|s| r.str(s))));
+        c.col(|| str_col("daemon", detail_sym(|x| x.daemon).map(|s| r.str(s))));
     }
-    c.push(str_col("to", d.iter().map(|x| r.str(x.to))));
+    c.col(|| str_col("to", d.iter().map(|x| r.str(x.to))));
     if wide {
-        c.push(str_col("recipient_domain", d.iter().map(|x| crate::event::fields::domain_of(r.str(x.to)))));
+        c.col(|| str_col("recipient_domain", d.iter().map(|x| crate::event::fields::domain_of(r.str(x.to)))));
     }
     if all {
-        c.push(opt_str("orig_to", detail_sym(|x| x.orig_to).map(|s| some(r, s))));
-        c.push(str_col("relay", detail_sym(|x| x.relay).map(|s| r.str(s))));
-        c.push(Column::new("delay".into(), detail().map(|x| x.map_or(0.0, |x| x.delay)).collect::<Vec<_>>()));
-        c.push(opt_str(
-            "delays",
-            detail().map(|x| x.and_then(|x| x.delays.as_ref()).map(crate::correlate::format_delays)),
-        ));
-        c.push(str_col("dsn", detail_sym(|x| x.dsn).map(|s| r.str(s))));
+        c.col(|| opt_str("orig_to", detail_sym(|x| x.orig_to).map(|s| some(r, s))));
+        c.col(|| str_col("relay", detail_sym(|x| x.relay).map(|s| r.str(s))));
+        c.col(|| Column::new("delay".into(), detail().map(|x| x.map_or(0.0, |x| x.delay)).collect::<Vec<_>>()));
+        c.col(|| {
+            opt_str("delays", detail().map(|x| x.and_then(|x| x.delays.as_ref()).map(crate::correlate::format_delays)))
+        });
+        c.col(|| str_col("dsn", detail_sym(|x| x.dsn).map(|s| r.str(s))));
     }
-    c.push(str_col("status", d.iter().map(|x| r.str(x.status))));
+    c.col(|| str_col("status", d.iter().map(|x| r.str(x.status))));
     if all {
-        c.push(str_col("response", detail().map(|x| x.map_or("", |x| &*x.response))));
+        c.col(|| str_col("response", detail().map(|x| x.map_or("", |x| &*x.response))));
     }
-    c.push(Column::new("filter_hop".into(), d.iter().map(|x| x.filter_hop).collect::<Vec<_>>()));
+    c.col(|| Column::new("filter_hop".into(), d.iter().map(|x| x.filter_hop).collect::<Vec<_>>()));
     if wide {
-        c.push(opt_str("root_sasl_username", roots().map(|x| x.sasl_username)));
-        c.push(opt_str("root_client_ip", roots().map(|x| x.client_ip)));
-        c.push(opt_u32("root_uid", roots().map(|x| x.uid)));
+        c.col(|| opt_str("root_sasl_username", roots().map(|x| x.sasl_username)));
+        c.col(|| opt_str("root_client_ip", roots().map(|x| x.client_ip)));
+        c.col(|| opt_u32("root_uid", roots().map(|x| x.uid)));
     }
     if all {
-        c.push(file_col(ds, d.iter().map(|x| x.line)));
-        c.push(u64_col("line", d.iter().map(|x| x.line.line)));
+        c.col(|| file_col(ds, d.iter().map(|x| x.line)));
+        c.col(|| u64_col("line", d.iter().map(|x| x.line.line)));
     }
     c.finish()
 }
@@ -292,22 +293,22 @@ pub fn auth(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     let r = &ds.records;
     let a = &r.auth;
     let mut c = Cols::default();
-    c.push(dt("time", a.iter().map(|x| Some(x.time)))?);
+    c.try_col(|| dt("time", a.iter().map(|x| Some(x.time))));
     if wide {
-        c.push(str_col("host", a.iter().map(|x| r.str(x.host))));
-        c.push(str_col("instance", a.iter().map(|x| r.str(x.instance))));
-        c.push(str_col("client_name", a.iter().map(|x| r.str(x.client_name))));
+        c.col(|| str_col("host", a.iter().map(|x| r.str(x.host))));
+        c.col(|| str_col("instance", a.iter().map(|x| r.str(x.instance))));
+        c.col(|| str_col("client_name", a.iter().map(|x| r.str(x.client_name))));
     }
-    c.push(str_col("client_ip", a.iter().map(|x| r.str(x.client_ip))));
+    c.col(|| str_col("client_ip", a.iter().map(|x| r.str(x.client_ip))));
     if wide {
-        c.push(net_col("client_net", || a.iter().map(|x| Some(r.str(x.client_ip)))));
-        c.push(str_col("sasl_method", a.iter().map(|x| r.str(x.method))));
+        c.col(|| net_col("client_net", || a.iter().map(|x| Some(r.str(x.client_ip)))));
+        c.col(|| str_col("sasl_method", a.iter().map(|x| r.str(x.method))));
     }
-    c.push(opt_str("sasl_username", a.iter().map(|x| some(r, x.username))));
-    c.push(Column::new("success".into(), a.iter().map(|x| x.success).collect::<Vec<_>>()));
+    c.col(|| opt_str("sasl_username", a.iter().map(|x| some(r, x.username))));
+    c.col(|| Column::new("success".into(), a.iter().map(|x| x.success).collect::<Vec<_>>()));
     if wide {
-        c.push(file_col(ds, a.iter().map(|x| x.line)));
-        c.push(u64_col("line", a.iter().map(|x| x.line.line)));
+        c.col(|| file_col(ds, a.iter().map(|x| x.line)));
+        c.col(|| u64_col("line", a.iter().map(|x| x.line.line)));
     }
     c.finish()
 }
@@ -316,34 +317,34 @@ pub fn rejects(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     let r = &ds.records;
     let x = &r.rejects;
     let mut c = Cols::default();
-    c.push(dt("time", x.iter().map(|x| Some(x.time)))?);
+    c.try_col(|| dt("time", x.iter().map(|x| Some(x.time))));
     if !detail.wide() {
         // Summary counts rejects and geolocates their clients.
-        c.push(str_col("action", x.iter().map(|x| r.str(x.action))));
-        c.push(opt_str("client_ip", x.iter().map(|x| some(r, x.client_ip))));
+        c.col(|| str_col("action", x.iter().map(|x| r.str(x.action))));
+        c.col(|| opt_str("client_ip", x.iter().map(|x| some(r, x.client_ip))));
         return c.finish();
     }
-    c.push(str_col("host", x.iter().map(|x| r.str(x.host))));
-    c.push(str_col("instance", x.iter().map(|x| r.str(x.instance))));
-    c.push(str_col("daemon", x.iter().map(|x| r.str(x.daemon))));
-    c.push(opt_str("queue_id", x.iter().map(|x| x.queue_id.map(|q| q.to_string()))));
-    c.push(str_col("action", x.iter().map(|x| r.str(x.action))));
-    c.push(str_col("stage", x.iter().map(|x| r.str(x.stage))));
-    c.push(opt_str("client_name", x.iter().map(|x| some(r, x.client_name))));
-    c.push(opt_str("client_ip", x.iter().map(|x| some(r, x.client_ip))));
-    c.push(net_col("client_net", || x.iter().map(|x| some(r, x.client_ip))));
-    c.push(opt_str("code", x.iter().map(|x| some(r, x.code))));
-    c.push(opt_str("dsn", x.iter().map(|x| some(r, x.dsn))));
-    c.push(str_col("reason", x.iter().map(|x| &*x.reason)));
-    c.push(opt_str("sender", x.iter().map(|x| x.sender.map(|s| r.str(s)))));
-    c.push(opt_str("recipient", x.iter().map(|x| x.recipient.map(|s| r.str(s)))));
+    c.col(|| str_col("host", x.iter().map(|x| r.str(x.host))));
+    c.col(|| str_col("instance", x.iter().map(|x| r.str(x.instance))));
+    c.col(|| str_col("daemon", x.iter().map(|x| r.str(x.daemon))));
+    c.col(|| opt_str("queue_id", x.iter().map(|x| x.queue_id.map(|q| q.to_string()))));
+    c.col(|| str_col("action", x.iter().map(|x| r.str(x.action))));
+    c.col(|| str_col("stage", x.iter().map(|x| r.str(x.stage))));
+    c.col(|| opt_str("client_name", x.iter().map(|x| some(r, x.client_name))));
+    c.col(|| opt_str("client_ip", x.iter().map(|x| some(r, x.client_ip))));
+    c.col(|| net_col("client_net", || x.iter().map(|x| some(r, x.client_ip))));
+    c.col(|| opt_str("code", x.iter().map(|x| some(r, x.code))));
+    c.col(|| opt_str("dsn", x.iter().map(|x| some(r, x.dsn))));
+    c.col(|| str_col("reason", x.iter().map(|x| &*x.reason)));
+    c.col(|| opt_str("sender", x.iter().map(|x| x.sender.map(|s| r.str(s)))));
+    c.col(|| opt_str("recipient", x.iter().map(|x| x.recipient.map(|s| r.str(s)))));
     let domain = |a: Option<Sym>| a.map(|s| crate::event::fields::domain_of(r.str(s)));
-    c.push(opt_str("sender_domain", x.iter().map(|x| domain(x.sender))));
-    c.push(opt_str("recipient_domain", x.iter().map(|x| domain(x.recipient))));
-    c.push(opt_str("proto", x.iter().map(|x| some(r, x.proto))));
-    c.push(opt_str("helo", x.iter().map(|x| some(r, x.helo))));
-    c.push(file_col(ds, x.iter().map(|x| x.line)));
-    c.push(u64_col("line", x.iter().map(|x| x.line.line)));
+    c.col(|| opt_str("sender_domain", x.iter().map(|x| domain(x.sender))));
+    c.col(|| opt_str("recipient_domain", x.iter().map(|x| domain(x.recipient))));
+    c.col(|| opt_str("proto", x.iter().map(|x| some(r, x.proto))));
+    c.col(|| opt_str("helo", x.iter().map(|x| some(r, x.helo))));
+    c.col(|| file_col(ds, x.iter().map(|x| x.line)));
+    c.col(|| u64_col("line", x.iter().map(|x| x.line.line)));
     c.finish()
 }
 
@@ -351,20 +352,20 @@ pub fn sessions(ds: &Dataset) -> PolarsResult<DataFrame> {
     let r = &ds.records;
     let s = &r.sessions;
     let mut c = Cols::default();
-    c.push(str_col("host", s.iter().map(|x| r.str(x.host))));
-    c.push(str_col("instance", s.iter().map(|x| r.str(x.instance))));
-    c.push(u32_col("pid", s.iter().map(|x| x.pid)));
-    c.push(str_col("client_name", s.iter().map(|x| r.str(x.client_name))));
-    c.push(str_col("client_ip", s.iter().map(|x| r.str(x.client_ip))));
-    c.push(dt("start", s.iter().map(|x| x.start))?);
-    c.push(dt("end", s.iter().map(|x| x.end))?);
-    c.push(opt_str("abort", s.iter().map(|x| some(r, x.abort))));
-    c.push(opt_str("stats", s.iter().map(|x| some(r, x.stats))));
-    c.push(u32_col("auth_failed", s.iter().map(|x| x.auth_failed)));
-    c.push(Column::new("auth_ok".into(), s.iter().map(|x| x.auth_ok).collect::<Vec<_>>()));
-    c.push(u32_col("messages", s.iter().map(|x| x.messages)));
+    c.col(|| str_col("host", s.iter().map(|x| r.str(x.host))));
+    c.col(|| str_col("instance", s.iter().map(|x| r.str(x.instance))));
+    c.col(|| u32_col("pid", s.iter().map(|x| x.pid)));
+    c.col(|| str_col("client_name", s.iter().map(|x| r.str(x.client_name))));
+    c.col(|| str_col("client_ip", s.iter().map(|x| r.str(x.client_ip))));
+    c.try_col(|| dt("start", s.iter().map(|x| x.start)));
+    c.try_col(|| dt("end", s.iter().map(|x| x.end)));
+    c.col(|| opt_str("abort", s.iter().map(|x| some(r, x.abort))));
+    c.col(|| opt_str("stats", s.iter().map(|x| some(r, x.stats))));
+    c.col(|| u32_col("auth_failed", s.iter().map(|x| x.auth_failed)));
+    c.col(|| Column::new("auth_ok".into(), s.iter().map(|x| x.auth_ok).collect::<Vec<_>>()));
+    c.col(|| u32_col("messages", s.iter().map(|x| x.messages)));
     let first = |x: &crate::correlate::Session| x.connect_line.or(x.end_line).unwrap_or_default();
-    c.push(file_col(ds, s.iter().map(first)));
-    c.push(u64_col("line", s.iter().map(|x| first(x).line)));
+    c.col(|| file_col(ds, s.iter().map(first)));
+    c.col(|| u64_col("line", s.iter().map(|x| first(x).line)));
     c.finish()
 }
