@@ -87,3 +87,26 @@ pub fn dt(name: &str, v: impl Iterator<Item = Option<Micros>>) -> PolarsResult<C
     let s = Series::new(name.into(), v.collect::<Vec<Option<i64>>>());
     Ok(s.cast(&DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)))?.into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Columns built in parallel, some slower than others, come out in the
+    /// order they were added; an error in any one is the frame's error.
+    #[test]
+    fn parallel_columns_keep_their_order() {
+        let mut c = Cols::default();
+        for i in 0..40u32 {
+            c.col(move || u32_col(&format!("c{i}"), (0..(40 - i) * 1000).map(|_| i).take(3)));
+        }
+        let df = c.finish().unwrap();
+        let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
+        assert_eq!(names, (0..40).map(|i| format!("c{i}")).collect::<Vec<_>>());
+        assert_eq!(df.height(), 3);
+        let mut c = Cols::default();
+        c.col(|| u32_col("a", [1].into_iter()));
+        c.try_col(|| Err(PolarsError::ComputeError("broken".into())));
+        assert!(c.finish().is_err());
+    }
+}
