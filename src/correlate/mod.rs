@@ -207,7 +207,10 @@ impl Correlator {
             s.prefetch(c.ip);
         };
         match ev {
-            Event::Connect { client: c } | Event::AuthFailed { client: c, .. } => client(c),
+            // Sessions and screen verdicts intern their texts only with details.
+            Event::Connect { client: c } if self.keep_details => client(c),
+            Event::Postscreen { ip, .. } if self.keep_details => s.prefetch(ip),
+            Event::AuthFailed { client: c, .. } => client(c),
             Event::ClientLine(l) => {
                 client(&l.client);
                 l.sasl_username.inspect(|u| s.prefetch(u));
@@ -219,7 +222,6 @@ impl Correlator {
             }
             Event::Pickup { sender, .. } | Event::QueueActive { sender, .. } => s.prefetch(sender),
             Event::Delivery(d) => s.prefetch(d.to),
-            Event::Postscreen { ip, .. } => s.prefetch(ip),
             _ => {}
         }
     }
@@ -402,7 +404,12 @@ impl Correlator {
         }
     }
 
+    /// postscreen's and anvil's verdicts: kept with the details only, as
+    /// no analysis reads them yet.
     fn screen(&mut self, cx: &LineCtx, verdict: &str, ip: &str) {
+        if !self.keep_details {
+            return;
+        }
         let s = &mut self.records.strings;
         let ev = ScreenEvent {
             time: cx.time,

@@ -17,13 +17,13 @@ impl Correlator {
 
     pub(super) fn connect(&mut self, cx: &LineCtx, client: Client) {
         let key = self.session_key(cx);
-        let s = &mut self.records.strings;
+        let (client_name, client_ip) = self.session_client(client);
         let session = Session {
             host: key.0,
             instance: key.1,
             pid: cx.pid,
-            client_name: s.intern(client.name),
-            client_ip: s.intern(client.ip),
+            client_name,
+            client_ip,
             start: Some(cx.time),
             connect_line: Some(cx.line),
             ..Session::default()
@@ -33,6 +33,22 @@ impl Correlator {
         if let Some(old) = self.open_sessions.insert(key, id) {
             self.closed_session(old);
         }
+    }
+
+    /// A session's texts (client, command statistics, abort reason) are
+    /// read only by `export` and `trace`, which keep details: without them,
+    /// they are not interned, which on a big log was a tenth of correlating
+    /// (a connect and a disconnect for most messages, and more for spam).
+    fn session_text(&mut self, text: &str) -> Sym {
+        if self.keep_details {
+            self.records.strings.intern(text)
+        } else {
+            Sym::NONE
+        }
+    }
+
+    fn session_client(&mut self, client: Client) -> (Sym, Sym) {
+        (self.session_text(client.name), self.session_text(client.ip))
     }
 
     /// A slot for a new session: a closed one's when those are not kept.
@@ -64,19 +80,13 @@ impl Correlator {
             Some(id) => id,
             None => {
                 // Its connect is before the input: keep what we know.
-                let s = &mut self.records.strings;
-                let session = Session {
-                    host: key.0,
-                    instance: key.1,
-                    pid: cx.pid,
-                    client_name: s.intern(client.name),
-                    client_ip: s.intern(client.ip),
-                    ..Session::default()
-                };
+                let (client_name, client_ip) = self.session_client(client);
+                let session =
+                    Session { host: key.0, instance: key.1, pid: cx.pid, client_name, client_ip, ..Session::default() };
                 self.store_session(session)
             }
         };
-        let stats = self.records.strings.intern(stats);
+        let stats = self.session_text(stats);
         let s = &mut self.records.sessions[id as usize];
         s.end = Some(cx.time);
         s.end_line = Some(cx.line);
@@ -87,6 +97,9 @@ impl Correlator {
 
     pub(super) fn session_abort(&mut self, cx: &LineCtx, reason: &str, after: &str) {
         let Some(id) = self.open_session(cx) else { return };
+        if !self.keep_details {
+            return;
+        }
         let abort = self.records.strings.intern(&format!("{reason} after {after}"));
         self.records.sessions[id as usize].abort = abort;
     }

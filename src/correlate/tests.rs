@@ -165,8 +165,9 @@ fn partly_bounced_message_without_removed_is_still_queued() {
 }
 
 /// Without details (the analyses), a closed session's slot is reused, so
-/// that sessions cost memory only while open; a message then names no
-/// session, since its slot may hold another one by the end.
+/// that sessions cost memory only while open, and its texts are not kept; a
+/// message then names no session, since its slot may hold another one by
+/// the end.
 #[test]
 fn closed_sessions_are_kept_only_with_details() {
     let lines = [
@@ -186,8 +187,12 @@ fn closed_sessions_are_kept_only_with_details() {
     // The first session's slot went to the second; the third is open too.
     assert_eq!(lean.sessions.len(), 2);
     assert_eq!((lean.session_count, all.session_count), (3, 3));
-    assert_eq!(lean.str(lean.sessions[0].client_ip), "203.0.113.9");
+    assert_eq!(lean.sessions[0].pid, 501);
     assert_eq!(by_qid(&lean, "4A1B2C3D4E").session, None);
+    // Sessions' texts are for trace and export: not even interned here.
+    assert_eq!(all.str(all.sessions[2].client_ip), "192.0.2.1");
+    assert!(lean.sessions[0].client_ip.is_none() && lean.sessions[0].stats.is_none());
+    assert_eq!(lean.strings.find("192.0.2.1"), None);
     // Logins are still recorded once per session.
     assert_eq!(lean.auth.len(), 2);
     assert_eq!(lean.messages.len(), 2);
@@ -277,4 +282,20 @@ fn numbered_contexts_correlate_like_names() {
     assert_eq!(by_name.len(), 2);
     assert!(by_name[0].starts_with("mx1 postfix/submission 4F1A2B3C4D ann@example.org"), "{by_name:?}");
     assert!(by_name[1].starts_with("mx2 postfix 4F1A2B3C4D bob@example.net"), "{by_name:?}");
+}
+
+/// postscreen's verdicts are kept with the details only: no analysis reads
+/// them, and on a spam-heavy log they are a tenth of the lines.
+#[test]
+fn screen_verdicts_are_kept_only_with_details() {
+    let lines = [
+        "2026-11-23T09:00:00Z mx1 postfix/postscreen[90]: CONNECT from [198.51.100.7]:40000 to [192.0.2.25]:25",
+        "2026-11-23T09:00:01Z mx1 postfix/postscreen[90]: PASS NEW [198.51.100.7]:40000",
+    ];
+    let all = run_with(&lines, true);
+    assert_eq!(all.screen.len(), 2);
+    assert_eq!(all.str(all.screen[1].verdict), "PASS NEW");
+    let lean = run_with(&lines, false);
+    assert!(lean.screen.is_empty());
+    assert_eq!(lean.strings.find("198.51.100.7"), None);
 }
