@@ -36,8 +36,8 @@ impl Correlator {
                 daemon: self.cur.daemon,
                 orig_to: s.opt(d.orig_to),
                 relay: s.intern(d.relay),
-                delay: d.delay,
-                delays: d.delays,
+                delay: d.delay.parse().unwrap_or(0.0),
+                delays: crate::correlate::parse_delays(d.delays),
                 dsn: s.intern(d.dsn),
                 response: d.response.into(),
             };

@@ -96,8 +96,8 @@ fn delivery<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
         if let Some((k, v)) = part.split_once('=') {
             match k {
                 "relay" => d.relay = v,
-                "delay" => d.delay = v.parse().unwrap_or(0.0),
-                "delays" => d.delays = crate::correlate::parse_delays(v),
+                "delay" => d.delay = v,
+                "delays" => d.delays = v,
                 "dsn" => d.dsn = v,
                 _ => {}
             }
