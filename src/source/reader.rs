@@ -14,7 +14,10 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-const BLOCK: usize = 1 << 20;
+/// Bytes read at a time, and about the size of a chunk: small enough that a
+/// chunk is still in the caches when the parse stage reads it (1 MiB chunks
+/// were a little slower and held 14 MB more in flight).
+const BLOCK: usize = 256 << 10;
 /// A "line" longer than this with no newline is dropped while reading, so a
 /// corrupt file cannot make us buffer gigabytes. Shorter overlong lines are
 /// dropped by the parser (see `ingest::MAX_LINE`).
