@@ -76,8 +76,6 @@ pub struct PostfixLine<'a> {
 /// run: the same three names always get the same number.
 pub struct Contexts {
     numbers: std::collections::HashMap<Box<str>, u32, foldhash::fast::RandomState>,
-    /// The names joined by `\n` (which no line holds): the lookup key.
-    key: String,
     limit: usize,
 }
 
@@ -94,25 +92,29 @@ impl Contexts {
     }
 
     fn with_limit(limit: usize) -> Self {
-        Contexts { numbers: Default::default(), key: String::new(), limit }
+        Contexts { numbers: Default::default(), limit }
     }
 
-    fn number(&mut self, env: &Envelope) -> u32 {
+    /// The number of the context of `env`, the envelope of `line`.
+    fn number(&mut self, line: &str, env: &Envelope) -> u32 {
         if self.limit == 0 {
             return NO_CONTEXT;
         }
-        self.key.clear();
-        for part in [env.host, "\n", env.instance, "\n", env.daemon] {
-            self.key.push_str(part);
-        }
-        if let Some(&n) = self.numbers.get(self.key.as_str()) {
+        // Host and tag are one stretch of the line, `host instance/daemon`,
+        // which names all three: looked up as it is, without a copy.
+        let at = |s: &str| (s.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
+        let Some(key) = line.get(at(env.host)..at(env.daemon).wrapping_add(env.daemon.len())) else {
+            return NO_CONTEXT;
+        };
+        debug_assert!(key.starts_with(env.host) && key.ends_with(env.daemon) && key.contains(env.instance));
+        if let Some(&n) = self.numbers.get(key) {
             return n;
         }
         if self.numbers.len() >= self.limit {
             return NO_CONTEXT;
         }
         let n = self.numbers.len() as u32;
-        self.numbers.insert(self.key.as_str().into(), n);
+        self.numbers.insert(key.into(), n);
         n
     }
 }
@@ -240,7 +242,7 @@ fn text_kind<'a>(text: &'a str, repaired: bool, contexts: &mut Contexts) -> Kind
         return Kind::Other { repaired, stamp: env.stamp };
     }
     let (payload, repeat) = repeated(env.payload);
-    let context = contexts.number(&env);
+    let context = contexts.number(text, &env);
     Kind::Postfix(PostfixLine { repaired, env, payload, repeat, event: event::parse(env.daemon, payload), context })
 }
 
@@ -374,16 +376,20 @@ mod batch_tests {
     #[test]
     fn contexts_are_numbered_once_up_to_the_limit() {
         let mut contexts = Contexts::with_limit(2);
-        let mut number = |line: &str| contexts.number(&syslog::parse(line).unwrap());
+        let mut number = |line: &str| contexts.number(line, &syslog::parse(line).unwrap());
         assert_eq!(number("Nov 23 06:00:00 mx postfix/smtpd[1]: x"), 0);
         assert_eq!(number("Nov 23 06:00:00 mx postfix/qmgr[2]: x"), 1);
         assert_eq!(number("Nov 23 06:00:01 mx postfix/smtpd[9]: y"), 0);
         assert_eq!(number("Nov 23 06:00:01 mx2 postfix/smtpd[9]: y"), NO_CONTEXT);
         assert_eq!(number("Nov 23 06:00:02 mx postfix/qmgr[2]: z"), 1);
-        assert_eq!(
-            Contexts::none().number(&syslog::parse("Nov 23 06:00:00 mx postfix/smtpd[1]: x").unwrap()),
-            NO_CONTEXT
-        );
+        let line = "Nov 23 06:00:00 mx postfix/submission/smtpd[1]: x";
+        assert_eq!(Contexts::none().number(line, &syslog::parse(line).unwrap()), NO_CONTEXT);
+        // Another instance is another context.
+        let mut contexts = Contexts::new();
+        let number = |contexts: &mut Contexts, line: &str| contexts.number(line, &syslog::parse(line).unwrap());
+        assert_eq!(number(&mut contexts, line), 0);
+        assert_eq!(number(&mut contexts, "2026-11-23T06:00:00Z mx postfix/smtpd[1]: x"), 1);
+        assert_eq!(number(&mut contexts, "2026-11-23T06:00:00.5+01:00 mx postfix/submission/smtpd[7]: y"), 0);
     }
 
     /// A chunk of empty lines comes in batches of at most MAX_BATCH lines,
