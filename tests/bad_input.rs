@@ -493,3 +493,25 @@ fn stdin_plain_and_gzip() {
     );
     assert!(received(&v) >= 1);
 }
+
+/// A gzip file cut short inside a giant line: the line is still counted as
+/// too long (it was once lost: the read error sent an empty chunk instead).
+#[test]
+fn truncated_gzip_inside_a_giant_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = file_with_long_line(dir.path(), "huge.log", 10 << 20, true);
+    let mut data = std::fs::read(&p).unwrap();
+    data.extend(std::iter::repeat_n(b'B', 10 << 20));
+    let gz = gzip(&data);
+    let cut = write(dir.path(), "cut.gz", &gz[..gz.len() - 64]);
+    let (code, _v, err) = summary_json(&[path_str(&cut)], None);
+    assert_eq!(code, 3, "{err}");
+    let about = lines_about(&err, &format!("{}", cut.display()));
+    let shown = cut.display();
+    assert!(about.iter().any(|l| l.starts_with(&format!("postsleuth: {shown}:9: line too long ("))), "{err}");
+    assert!(
+        about.iter().any(|l| l.starts_with(&format!("postsleuth: {shown}: skipped 2 of 9 lines (2 line too long)"))),
+        "{err}"
+    );
+    assert!(about.iter().any(|l| l.contains("truncated gzip data")), "{err}");
+}

@@ -161,11 +161,16 @@ fn pump(file: u32, mut r: impl Read, tx: &SyncSender<Chunk>) -> Result<(), PumpE
                 continue;
             }
             Err(e) => {
-                // Bytes after the last newline are a line the error cut
-                // short (a truncated .gz ends mid-line): they go with the
-                // rest of the file rather than be analysed as half a line.
-                buf.truncate(memchr::memrchr(b'\n', &buf[..start]).map_or(0, |i| i + 1));
-                send(tx, Chunk::Data { file, bytes: buf })?;
+                if let Some(dropped) = dropping {
+                    // The error cut a line already too long: it is still one.
+                    send(tx, Chunk::LongLine { file, len: dropped + start as u64 })?;
+                } else {
+                    // Bytes after the last newline are a line the error cut
+                    // short (a truncated .gz ends mid-line): they go with the
+                    // rest of the file rather than be analysed as half a line.
+                    buf.truncate(memchr::memrchr(b'\n', &buf[..start]).map_or(0, |i| i + 1));
+                    send(tx, Chunk::Data { file, bytes: buf })?;
+                }
                 return Err(PumpError::Read(read_error(&e, total)));
             }
         };
