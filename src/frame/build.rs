@@ -33,8 +33,9 @@ impl<'a> Cols<'a> {
         let jobs = std::sync::Mutex::new(self.0.into_iter().enumerate());
         let work = || {
             let mut built = Vec::new();
-            // A job that panicked poisons the lock: the others stop, and
-            // the panic is raised again below.
+            // The lock is held only to take a job. A job that panics ends
+            // its thread; the others build what is left, and the panic is
+            // raised again below, as if the columns were built in turn.
             while let Some((i, job)) = jobs.lock().ok().and_then(|mut j| j.next()) {
                 built.push((i, job()));
             }
@@ -42,7 +43,9 @@ impl<'a> Cols<'a> {
         };
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, MAX_THREADS);
         let mut built = std::thread::scope(|s| {
-            let helpers: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+            // A thread the system refuses is no error: this one builds more.
+            let helpers: Vec<_> =
+                (1..threads).filter_map(|_| std::thread::Builder::new().spawn_scoped(s, work).ok()).collect();
             let mut built = work();
             for h in helpers {
                 match h.join() {
