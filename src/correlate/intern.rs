@@ -112,7 +112,13 @@ impl Interner {
 
     fn insert(&mut self, s: &str, hash: u64, free: usize) -> Sym {
         let start = self.text.len();
-        // Lines are at most 64 KiB, so a string always fits a u32 length.
+        // Limits far past what memory holds (ingest's strings are parts of
+        // lines of at most 64 KiB): a slot could not say where such a string
+        // is, and the table would silently give one string two symbols.
+        assert!(
+            start as u64 <= START_MASK && s.len() <= u32::MAX as usize && self.len() < u32::MAX as usize,
+            "string interner full: over 1 TiB or 4 G distinct strings"
+        );
         let slot = Slot { sym: self.len() as u32, len: s.len() as u32, start_tag: start as u64 | tag(hash) };
         self.text.push_str(s);
         self.starts.push(self.text.len());
