@@ -292,16 +292,7 @@ impl Run {
                 self.repaired(p.repaired);
                 let time = self.stamp(p.env.stamp);
                 self.diag.postfix_lines += 1;
-                let lineref = LineRef { file: self.file, line };
-                let cx = LineCtx {
-                    time,
-                    host: p.env.host,
-                    instance: p.env.instance,
-                    daemon: p.env.daemon,
-                    pid: p.env.pid,
-                    line: lineref,
-                    context: p.context,
-                };
+                let cx = LineCtx::new(&p.env, time, LineRef { file: self.file, line }, p.context);
                 for _ in 0..p.repeat {
                     match &p.event {
                         None => self.diag.unrecognised(p.env.daemon, p.payload),

@@ -166,15 +166,7 @@ fn feed(c: &mut Correlator, raw: &[u8], n: u64) -> bool {
         Stamp::Exact(t) => t,
         Stamp::Local { month, day, secs } => (month as i64 * 31 + day as i64) * 86_400 * MICROS_PER_SEC + secs as i64,
     };
-    let cx = LineCtx {
-        time,
-        host: env.host,
-        instance: env.instance,
-        daemon: env.daemon,
-        pid: env.pid,
-        line: LineRef { file: 0, line: n },
-        context: NO_CONTEXT,
-    };
+    let cx = LineCtx::new(&env, time, LineRef { file: 0, line: n }, NO_CONTEXT);
     match postsleuth::event::parse(env.daemon, env.payload) {
         Some(ev) => {
             c.feed(&cx, ev);

@@ -13,6 +13,7 @@ pub use intern::{Interner, Sym};
 pub use records::*;
 
 use crate::event::{Event, PostsuperAction};
+use crate::syslog::Envelope;
 use crate::time::Micros;
 use std::collections::HashMap;
 
@@ -31,6 +32,14 @@ pub struct LineCtx<'a> {
     /// (the same three, the same number, for the whole run), or
     /// [`NO_CONTEXT`]: then correlation goes by the names.
     pub context: u32,
+}
+
+impl<'a> LineCtx<'a> {
+    /// The context of a line with envelope `env`, at `time` (the envelope's
+    /// stamp, dated), numbered `context` (or [`NO_CONTEXT`]).
+    pub fn new(env: &Envelope<'a>, time: Micros, line: LineRef, context: u32) -> Self {
+        LineCtx { time, host: env.host, instance: env.instance, daemon: env.daemon, pid: env.pid, line, context }
+    }
 }
 
 /// [`LineCtx::context`] of a line whose names were not numbered.

@@ -24,15 +24,7 @@ fn run_numbered(
         let env = syslog::parse(text).unwrap_or_else(|| panic!("not syslog: {text}"));
         let Stamp::Exact(time) = env.stamp else { panic!("use RFC 3339 stamps: {text}") };
         let line = LineRef { file: 0, line: i as u64 + 1 };
-        let cx = LineCtx {
-            time,
-            host: env.host,
-            instance: env.instance,
-            daemon: env.daemon,
-            pid: env.pid,
-            line,
-            context: number(i, (env.host, env.instance, env.daemon)),
-        };
+        let cx = LineCtx::new(&env, time, line, number(i, (env.host, env.instance, env.daemon)));
         let ev = crate::event::parse(env.daemon, env.payload).unwrap_or_else(|| panic!("not parsed: {text}"));
         c.feed(&cx, ev);
     }
