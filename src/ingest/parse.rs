@@ -102,7 +102,7 @@ impl Contexts {
         }
         // Host and tag are one stretch of the line, `host instance/daemon`,
         // which names all three: looked up as it is, without a copy.
-        let at = |s: &str| (s.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
+        let at = |s: &str| offset_in(line.as_bytes(), s.as_bytes());
         let Some(key) = line.get(at(env.host)..at(env.daemon).wrapping_add(env.daemon.len())) else {
             return NO_CONTEXT;
         };
@@ -185,7 +185,8 @@ impl Parsed {
             if batch.lines.is_empty() {
                 batch.lines.reserve(MAX_BATCH.min(text.len() / 80 + 1));
             }
-            let kind = match clean.and_then(|c| c.get(offset_in(text, raw)..offset_in(text, raw) + raw.len())) {
+            let at = offset_in(text, raw);
+            let kind = match clean.and_then(|c| c.get(at..at + raw.len())) {
                 Some(line) => classify_clean(line, contexts),
                 None => classify(raw, &mut batch.repaired, contexts),
             };
