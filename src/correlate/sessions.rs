@@ -96,10 +96,11 @@ impl Correlator {
     }
 
     pub(super) fn session_abort(&mut self, cx: &LineCtx, reason: &str, after: &str) {
-        let Some(id) = self.open_session(cx) else { return };
+        // Like the session's other texts, kept with the details only.
         if !self.keep_details {
             return;
         }
+        let Some(id) = self.open_session(cx) else { return };
         let abort = self.records.strings.intern(&format!("{reason} after {after}"));
         self.records.sessions[id as usize].abort = abort;
     }
