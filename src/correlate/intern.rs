@@ -62,6 +62,10 @@ impl Slot {
     fn start(self) -> usize {
         (self.start_tag & START_MASK) as usize
     }
+
+    fn text(self, arena: &str) -> &str {
+        arena.get(self.start()..self.start() + self.len as usize).unwrap_or("")
+    }
 }
 
 fn tag(hash: u64) -> u64 {
@@ -100,10 +104,7 @@ impl Interner {
             if slot.len == 0 {
                 return Err(i);
             }
-            if slot.len as usize == s.len()
-                && slot.start_tag & !START_MASK == tag(hash)
-                && self.text.as_bytes().get(slot.start()..slot.start() + s.len()) == Some(s.as_bytes())
-            {
+            if slot.len as usize == s.len() && slot.start_tag & !START_MASK == tag(hash) && slot.text(&self.text) == s {
                 return Ok(Sym(slot.sym));
             }
             i = (i + 1) & mask;
@@ -135,8 +136,7 @@ impl Interner {
         let old = std::mem::replace(&mut self.slots, doubled);
         let mask = self.slots.len() - 1;
         for slot in old.into_iter().filter(|s| s.len != 0) {
-            let text = self.text.get(slot.start()..slot.start() + slot.len as usize).unwrap_or("");
-            let mut i = self.hasher.hash_one(text) as usize & mask;
+            let mut i = self.hasher.hash_one(slot.text(&self.text)) as usize & mask;
             while self.slots[i].len != 0 {
                 i = (i + 1) & mask;
             }
