@@ -322,14 +322,21 @@ fn ten_megabyte_line() {
     }
 }
 
+/// [`file_with_long_line`]'s text with a second 10 MB line last, with no
+/// newline: 9 lines, the 3rd and the 9th too long.
+fn two_giant_lines(dir: &Path) -> Vec<u8> {
+    let p = file_with_long_line(dir, "huge.log", 10 << 20, true);
+    let mut data = std::fs::read(&p).unwrap();
+    data.extend(std::iter::repeat_n(b'B', 10 << 20));
+    data
+}
+
 /// The same through gzip and standard input, with the giant line last and
 /// unterminated.
 #[test]
 fn ten_megabyte_line_gzipped_on_stdin() {
     let dir = tempfile::tempdir().unwrap();
-    let p = file_with_long_line(dir.path(), "huge.log", 10 << 20, true);
-    let mut data = std::fs::read(&p).unwrap();
-    data.extend(std::iter::repeat_n(b'B', 10 << 20));
+    let data = two_giant_lines(dir.path());
     let (code, v, err) = summary_json(&["-"], Some(&gzip(&data)));
     assert_eq!(code, 0, "{err}");
     assert_eq!(
@@ -499,9 +506,7 @@ fn stdin_plain_and_gzip() {
 #[test]
 fn truncated_gzip_inside_a_giant_line() {
     let dir = tempfile::tempdir().unwrap();
-    let p = file_with_long_line(dir.path(), "huge.log", 10 << 20, true);
-    let mut data = std::fs::read(&p).unwrap();
-    data.extend(std::iter::repeat_n(b'B', 10 << 20));
+    let data = two_giant_lines(dir.path());
     let gz = gzip(&data);
     let cut = write(dir.path(), "cut.gz", &gz[..gz.len() - 64]);
     let (code, _v, err) = summary_json(&[path_str(&cut)], None);
