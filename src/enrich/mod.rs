@@ -199,24 +199,23 @@ impl Geo {
     /// some of them, but no owner or country means anything for a LAN or
     /// test client.
     pub fn lookup(&self, ip: IpAddr) -> GeoInfo {
-        let ip = canonical(ip);
-        let class = classify(ip);
-        if class != IpClass::Public {
-            return GeoInfo::unrouted(class);
-        }
-        let (asn, as_org) = self.lookup_asn(ip);
-        GeoInfo { country: self.lookup_country(ip), asn, as_org, class }
+        self.lookup_with(ip, true)
     }
 
     /// [`Geo::lookup`] without the AS: the ASN table is not even loaded
     /// (35 MiB with the country table) when no one asks for it.
     pub fn lookup_country_only(&self, ip: IpAddr) -> GeoInfo {
+        self.lookup_with(ip, false)
+    }
+
+    fn lookup_with(&self, ip: IpAddr, with_asn: bool) -> GeoInfo {
         let ip = canonical(ip);
         let class = classify(ip);
         if class != IpClass::Public {
             return GeoInfo::unrouted(class);
         }
-        GeoInfo { country: self.lookup_country(ip), asn: None, as_org: None, class }
+        let (asn, as_org) = if with_asn { self.lookup_asn(ip) } else { (None, None) };
+        GeoInfo { country: self.lookup_country(ip), asn, as_org, class }
     }
 
     /// Pays the decompression now (before a timed or parallel phase) and
