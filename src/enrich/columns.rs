@@ -62,10 +62,10 @@ pub fn add_geo_columns(
         })
         .collect();
     let country: Vec<Option<&str>> = rows.iter().map(|&i| answers[i].country.as_deref()).collect();
-    let asn: Vec<Option<u32>> = rows.iter().map(|&i| answers[i].asn).collect();
-    let org: Vec<Option<&str>> = rows.iter().map(|&i| answers[i].as_org.as_deref()).collect();
     df.with_column(Column::new(format!("{prefix}country").into(), country))?;
     if which == GeoColumns::All {
+        let asn: Vec<Option<u32>> = rows.iter().map(|&i| answers[i].asn).collect();
+        let org: Vec<Option<&str>> = rows.iter().map(|&i| answers[i].as_org.as_deref()).collect();
         df.with_column(Column::new(format!("{prefix}asn").into(), asn))?;
         df.with_column(Column::new(format!("{prefix}as_org").into(), org))?;
     }
