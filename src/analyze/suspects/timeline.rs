@@ -187,10 +187,10 @@ pub fn timeline(f: &Frames, target: &Target, clock: &Clock, marks: &Marks) -> Po
         out.with_column(Column::new(name.into(), from))?;
         out.with_column(Column::new("countries".into(), countries))?;
     }
-    let mark: Vec<String> =
-        buckets.iter().map(|&b| marks.at(clock.start(b), clock.start(b.saturating_add(every)))).collect();
-    out.with_column(Column::new("mark".into(), mark))?;
     let starts: Vec<i64> = buckets.iter().map(|&b| clock.start(b)).collect();
+    let mark: Vec<String> =
+        buckets.iter().zip(&starts).map(|(&b, &from)| marks.at(from, clock.start(b.saturating_add(every)))).collect();
+    out.with_column(Column::new("mark".into(), mark))?;
     out.with_column(Column::new("bucket".into(), starts))?;
     // Figures and the mark first, the long lists of IPs and countries last:
     // a narrow terminal drops trailing columns, and the figures are what the
