@@ -170,7 +170,7 @@ pub fn totals(f: &Frames) -> PolarsResult<Totals> {
         bytes_delivered: scalar_u64(sizes, "n")?,
         senders: scalar_u64(recv.select([col("sender").drop_nulls().n_unique().alias("n")]).collect(), "n")?,
         recipients: scalar_u64(
-            dels.filter(col("status").eq(lit("sent"))).select([col("to").n_unique().alias("n")]).collect(),
+            dels.filter(col("status").eq(lit("sent"))).select([col("to_id").n_unique().alias("n")]).collect(),
             "n",
         )?,
         auth_failures: count(auth.clone().filter(col("success").not()))?,

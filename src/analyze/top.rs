@@ -115,7 +115,7 @@ fn aggregations(fact: Fact) -> Vec<Expr> {
         ],
         Fact::Deliveries => vec![
             col("root").n_unique().alias("messages"),
-            col("to").n_unique().alias("recipients"),
+            col("to_id").n_unique().alias("recipients"),
             col("status").eq(lit("deferred")).sum().alias("deferred"),
             col("status").eq(lit("bounced")).sum().alias("bounced"),
             col("root_client_ip").drop_nulls().n_unique().alias("distinct_ips"),

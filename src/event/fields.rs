@@ -121,8 +121,15 @@ pub fn value_of<'a>(s: &'a str, key: &str, sep: &str) -> Option<&'a str> {
 }
 
 /// The domain of an address, lower-cased; empty for the null sender.
-pub fn domain_of(addr: &str) -> String {
-    addr.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_default()
+/// Borrowed when already lower case, as nearly all are: frames take the
+/// domain of every message and delivery.
+pub fn domain_of(addr: &str) -> std::borrow::Cow<'_, str> {
+    let domain = memchr::memrchr(b'@', addr.as_bytes()).map_or("", |i| &addr[i + 1..]);
+    if domain.bytes().any(|c| c.is_ascii_uppercase()) {
+        domain.to_ascii_lowercase().into()
+    } else {
+        domain.into()
+    }
 }
 
 #[cfg(test)]
@@ -179,5 +186,9 @@ mod tests {
         assert_eq!(angle_addr("<\"a>, relay=x\"@b>, relay=y"), Some(("\"a>, relay=x\"@b", ", relay=y")));
         assert_eq!(angle_addr("a@b"), None);
         assert_eq!(domain_of("Bob@Example.COM"), "example.com");
+        assert!(matches!(domain_of("bob@example.com"), std::borrow::Cow::Borrowed("example.com")));
+        assert_eq!(domain_of("a@b@C.org"), "c.org");
+        assert_eq!(domain_of(""), "");
+        assert_eq!(domain_of("MAILER-DAEMON"), "");
     }
 }
