@@ -25,6 +25,7 @@ pub mod event;
 pub mod frame;
 pub mod ingest;
 pub mod mem;
+pub mod parallel;
 pub mod render;
 pub mod simulate;
 pub mod source;

@@ -15,7 +15,8 @@ use crate::frame::Detail;
 use crate::window::Window;
 use polars::prelude::*;
 
-/// The frames a report needs.
+/// The frames a report needs. A clone shares the columns' data.
+#[derive(Clone)]
 pub struct Frames {
     pub messages: DataFrame,
     pub deliveries: DataFrame,

@@ -7,6 +7,7 @@ use crate::cli::{Format, Key, Metric, SummaryArgs};
 use crate::enrich::GeoColumns;
 use crate::frame::Detail;
 use crate::ingest::Dataset;
+use crate::parallel::{in_order, Job};
 use crate::render::{self, write_frame};
 use crate::time::{rfc3339_utc, Zone};
 use crate::window::Window;
@@ -31,27 +32,39 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let geo = geo(&a.input)?;
     let mut ds = load_for_frames(&a.input, false)?;
     let mut frames = Frames::build_ungeolocated(&mut ds, &window, Detail::Summary)?;
-    // The totals first: their temporaries are freed before the geolocation
-    // tables and columns take their place (on a big log, the peak).
-    let totals = analyze::totals(&frames)?;
+    // The totals need no geolocation: they are counted on a second core
+    // while this one geolocates (both a few tenths of a second on a big log).
+    let ungeolocated = frames.clone();
+    let (totals, geolocated) = std::thread::scope(|s| {
+        let totals = s.spawn(move || analyze::totals(&ungeolocated));
+        let geolocated = frames.geolocate(&geo, GeoColumns::Country);
+        (totals.join(), geolocated)
+    });
+    let totals = totals.map_err(|_| anyhow::anyhow!("counting the totals failed"))??;
+    geolocated?;
     crate::mem::give_back();
-    frames.geolocate(&geo, GeoColumns::Country)?;
-    let mut tables: Vec<(String, DataFrame)> = Vec::new();
-    for (title, key, metric) in SECTIONS {
-        let query = analyze::top::top(&frames, key, metric, None, TOP).map_err(anyhow::Error::msg)?;
-        // One screen: the volume rankings leave bytes and times to `top`.
-        let keep = |c: &str| metric != Metric::Messages || !matches!(c, "bytes" | "first" | "last");
-        let df = query.collect()?;
-        let cols: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).filter(|c| keep(c)).collect();
-        tables.push((title.to_string(), df.select(cols)?));
-        crate::mem::give_back();
-    }
+    let tables = rankings(&frames)?;
     let mut out = stdout();
     match a.output.format {
         Format::Json => write_json(&ds, &window, &totals, &tables, &mut out)?,
         f => write_sections(&ds, &window, &totals, &tables, f, &zone, &mut out)?,
     }
     finish(out, ds)
+}
+
+/// The ranked sections, on all cores: each is one small query, and
+/// queries this small leave the second core idle.
+fn rankings(frames: &Frames) -> anyhow::Result<Vec<(String, DataFrame)>> {
+    let rank = move |(title, key, metric): (&'static str, Key, Metric)| -> anyhow::Result<(String, DataFrame)> {
+        let query = analyze::top::top(frames, key, metric, None, TOP).map_err(anyhow::Error::msg)?;
+        // One screen: the volume rankings leave bytes and times to `top`.
+        let keep = |c: &str| metric != Metric::Messages || !matches!(c, "bytes" | "first" | "last");
+        let df = query.collect()?;
+        let cols: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).filter(|c| keep(c)).collect();
+        Ok((title.to_string(), df.select(cols)?))
+    };
+    let jobs: Vec<Job<_>> = SECTIONS.into_iter().map(|section| Box::new(move || rank(section)) as Job<_>).collect();
+    in_order(jobs, 2).into_iter().collect()
 }
 
 fn totals_frame(t: &Totals) -> PolarsResult<DataFrame> {

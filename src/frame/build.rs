@@ -1,10 +1,11 @@
 //! Column builders: iterators of plain values → polars columns.
 
+use crate::parallel::{in_order, Job};
 use crate::time::Micros;
 use polars::prelude::*;
 
 /// A column to build: run when the frame is finished.
-type Builder<'a> = Box<dyn FnOnce() -> PolarsResult<Column> + Send + 'a>;
+type Builder<'a> = Job<'a, PolarsResult<Column>>;
 
 /// The columns of one frame, built together by [`Cols::finish`]. Each
 /// column reads the records on its own, so they are built on all cores at
@@ -29,35 +30,7 @@ impl<'a> Cols<'a> {
     /// Builds the columns, in parallel, into a frame in the order they
     /// were added.
     pub fn finish(self) -> PolarsResult<DataFrame> {
-        let count = self.0.len();
-        let jobs = std::sync::Mutex::new(self.0.into_iter().enumerate());
-        let work = || {
-            let mut built = Vec::new();
-            // The lock is held only to take a job. A job that panics ends
-            // its thread; the others build what is left, and the panic is
-            // raised again below, as if the columns were built in turn.
-            while let Some((i, job)) = jobs.lock().ok().and_then(|mut j| j.next()) {
-                built.push((i, job()));
-            }
-            built
-        };
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, MAX_THREADS);
-        let mut built = std::thread::scope(|s| {
-            // A thread the system refuses is no error: this one builds more.
-            let helpers: Vec<_> =
-                (1..threads).filter_map(|_| std::thread::Builder::new().spawn_scoped(s, work).ok()).collect();
-            let mut built = work();
-            for h in helpers {
-                match h.join() {
-                    Ok(more) => built.extend(more),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            }
-            built
-        });
-        debug_assert_eq!(built.len(), count);
-        built.sort_unstable_by_key(|(i, _)| *i);
-        let columns = built.into_iter().map(|(_, c)| c).collect::<PolarsResult<Vec<Column>>>()?;
+        let columns = in_order(self.0, MAX_THREADS).into_iter().collect::<PolarsResult<Vec<Column>>>()?;
         DataFrame::new_infer_height(columns)
     }
 }
