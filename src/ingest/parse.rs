@@ -13,7 +13,7 @@
 use super::MAX_LINE;
 use crate::correlate::{MAX_CONTEXTS, NO_CONTEXT};
 use crate::event::{self, Event};
-use crate::source::Chunk;
+use crate::source::{Block, Chunk};
 use crate::syslog::{self, Envelope, Stamp};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Arc;
@@ -137,7 +137,7 @@ pub struct Parsed {
     /// its text, which the lines pointing into it would contradict.
     repaired: Vec<String>,
     /// The chunk, held only so that it outlives the lines pointing into it.
-    _chunk: Arc<Vec<u8>>,
+    _chunk: Arc<Block>,
     /// Input bytes this batch stands for: the chunk's on its first batch.
     counted: usize,
 }
@@ -154,12 +154,13 @@ impl Parsed {
 
     /// Parses a chunk, handing each batch of at most [`MAX_BATCH`] lines to
     /// `emit`, in order; stops early when `emit` returns false.
-    pub fn batches(bytes: Vec<u8>, contexts: &mut Contexts, mut emit: impl FnMut(Parsed) -> bool) -> bool {
+    pub fn batches(bytes: Block, contexts: &mut Contexts, mut emit: impl FnMut(Parsed) -> bool) -> bool {
         let bytes = Arc::new(bytes);
         // SAFETY: the lines borrow from the chunk's heap buffer, which every
         // batch keeps alive through its `Arc` and which nothing writes to,
-        // reallocates or frees while a batch exists (the `Vec` is never
-        // touched again but to be dropped with the last `Arc`), and from the
+        // reallocates or frees while a batch exists (the `Block` is never
+        // touched again but to be dropped with the last `Arc`, when its
+        // buffer goes back to the reader), and from the
         // strings in each batch's `repaired`, which are only moved (their
         // text stays put). `lines()` lends the lines only for as long as
         // `&self`, and `lines` is dropped before the rest (declaration order).
@@ -300,7 +301,7 @@ mod tests {
             Nov 23 06:00:01 mx postfix/smtpd[1]: connect from b\xff[192.0.2.2]\n\
             junk\x00\nNov 23 06:00:02 mx dovecot: imap-login: x\nnot syslog\n";
         let mut all = Vec::new();
-        assert!(Parsed::batches(text.to_vec(), &mut Contexts::new(), |p| {
+        assert!(Parsed::batches(text.to_vec().into(), &mut Contexts::new(), |p| {
             all.push(p);
             true
         }));
@@ -348,7 +349,7 @@ mod tests {
                 .collect()
         };
         let mut clean = Vec::new();
-        Parsed::batches(text.as_bytes().to_vec(), &mut Contexts::new(), |p| {
+        Parsed::batches(text.as_bytes().to_vec().into(), &mut Contexts::new(), |p| {
             clean.extend(describe(&p));
             true
         });
@@ -358,8 +359,13 @@ mod tests {
             .map(|l| {
                 let raw: &'static [u8] = Box::leak(l.trim_end_matches('\r').as_bytes().to_vec().into_boxed_slice());
                 let line = Line { raw, kind: classify(raw, &mut repaired, &mut Contexts::new()) };
-                describe(&Parsed { lines: vec![line], repaired: Vec::new(), _chunk: Arc::new(Vec::new()), counted: 0 })
-                    .remove(0)
+                describe(&Parsed {
+                    lines: vec![line],
+                    repaired: Vec::new(),
+                    _chunk: Arc::new(Vec::new().into()),
+                    counted: 0,
+                })
+                .remove(0)
             })
             .collect();
         assert_eq!(clean, one_by_one);
@@ -400,7 +406,7 @@ mod batch_tests {
         let n = MAX_BATCH * 2 + 7;
         let mut sizes = Vec::new();
         let mut bytes = 0;
-        assert!(Parsed::batches(vec![b'\n'; n], &mut Contexts::none(), |p| {
+        assert!(Parsed::batches(vec![b'\n'; n].into(), &mut Contexts::none(), |p| {
             sizes.push(p.lines().len());
             bytes += p.len();
             true
@@ -409,7 +415,7 @@ mod batch_tests {
         assert_eq!(bytes, n);
         // Stopping early stops.
         let mut calls = 0;
-        assert!(!Parsed::batches(vec![b'\n'; n], &mut Contexts::none(), |_| {
+        assert!(!Parsed::batches(vec![b'\n'; n].into(), &mut Contexts::none(), |_| {
             calls += 1;
             false
         }));

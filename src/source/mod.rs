@@ -6,4 +6,4 @@ pub mod fetch;
 pub mod reader;
 
 pub use discover::{resolve, Input, PathProblem};
-pub use reader::{Chunk, FileMeta};
+pub use reader::{Block, Chunk, FileMeta};
