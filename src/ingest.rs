@@ -2,10 +2,10 @@
 //! correlate, with diagnostics and progress. Commands call [`ingest`] and get
 //! a [`Dataset`]; nothing here knows about the CLI.
 //!
-//! Three threads: the reader (`source::reader`: files, gzip), the parse
-//! stage ([`parse`]: lines, syslog envelope, Postfix events) and this one,
-//! which puts dates on RFC 3164 lines (the year depends on the lines before)
-//! and correlates, in log order.
+//! Two threads: the parse stage ([`parse`]: reading plain files, lines,
+//! syslog envelope, Postfix events), and this one, which puts dates on RFC
+//! 3164 lines (the year depends on the lines before) and correlates, in log
+//! order. Gzip input is inflated on a third (`source::reader`).
 
 mod parse;
 
@@ -104,7 +104,7 @@ pub fn ingest(opts: &IngestOptions) -> Result<Dataset, IngestError> {
     diag.files = inputs.iter().map(|i| FileReport { name: i.display(), ..FileReport::default() }).collect();
     let counter = Arc::new(AtomicU64::new(0));
     let bar = progress_bar(opts.progress, &inputs);
-    let rx = parse::spawn(source::reader::spawn(inputs.clone(), counter.clone()));
+    let rx = parse::spawn(inputs.clone(), counter.clone());
     let mut run = Run::new(opts, diag);
     for stage in rx {
         if let Some(bar) = &bar {

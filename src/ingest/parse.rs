@@ -1,10 +1,12 @@
-//! The parse stage: its own thread between the reader and correlation.
+//! The parse stage: its own thread, which reads the input and parses it for
+//! correlation.
 //!
 //! Splitting lines, validating UTF-8, the syslog envelope and the Postfix
 //! payload depend on nothing but the line, so they run here, beside
-//! correlation, which must see lines one by one in log order. With the
-//! reader, that puts parsing and correlating on the two cores at once
-//! instead of one after the other.
+//! correlation, which must see lines one by one in log order: parsing and
+//! correlating run on the two cores at once instead of one after the other.
+//! Plain files are read here too, so that a chunk is parsed from this
+//! core's cache, where the read left it.
 //!
 //! A parsed line borrows from its chunk: a [`Parsed`] owns the chunk's bytes
 //! and the lines that point into them, and hands the lines out only for as
@@ -13,8 +15,9 @@
 use super::MAX_LINE;
 use crate::correlate::{MAX_CONTEXTS, NO_CONTEXT};
 use crate::event::{self, Event};
-use crate::source::{Block, Chunk};
+use crate::source::{reader, Block, Chunk, Input};
 use crate::syslog::{self, Envelope, Stamp};
+use std::sync::atomic::AtomicU64;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Arc;
 
@@ -262,22 +265,18 @@ fn repeated(payload: &str) -> (&str, u32) {
     parse().unwrap_or((payload, 1))
 }
 
-/// Starts the parse thread on the reader's chunks.
-pub fn spawn(chunks: Receiver<Chunk>) -> Receiver<Stage> {
+/// Starts the parse thread, which reads the inputs too (see
+/// [`reader::read_all`]). `progress` counts bytes read from disk.
+pub fn spawn(inputs: Vec<Input>, progress: Arc<AtomicU64>) -> Receiver<Stage> {
     let (tx, rx) = sync_channel(4);
     std::thread::spawn(move || {
         let mut contexts = Contexts::new();
-        for chunk in chunks {
-            let sent = match chunk {
-                Chunk::Data { file, bytes } => {
-                    Parsed::batches(bytes, &mut contexts, |parsed| tx.send(Stage::Parsed { file, parsed }).is_ok())
-                }
-                other => tx.send(Stage::Chunk(other)).is_ok(),
-            };
-            if !sent {
-                return; // correlation stopped early
+        reader::read_all(&inputs, &progress, &mut |chunk| match chunk {
+            Chunk::Data { file, bytes } => {
+                Parsed::batches(bytes, &mut contexts, |parsed| tx.send(Stage::Parsed { file, parsed }).is_ok())
             }
-        }
+            other => tx.send(Stage::Chunk(other)).is_ok(),
+        });
     });
     rx
 }

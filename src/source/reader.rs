@@ -1,6 +1,7 @@
-//! Reads inputs on their own thread and hands whole lines to the parser in
-//! large chunks: decompression (the floor for .gz input) overlaps parsing on
-//! the second core.
+//! Reads inputs and hands whole lines on in large chunks. Plain files are
+//! read on the thread that parses them (see [`read_all`]); gzip is inflated
+//! on a thread of its own, so that decompression (the floor for .gz input)
+//! overlaps parsing on the second core.
 //!
 //! Compression is recognised by magic bytes, never by name; gzip may have
 //! several members (`cat a.gz b.gz`). A read error (truncated gzip, I/O
@@ -10,7 +11,7 @@ use super::discover::Input;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -23,7 +24,7 @@ const BLOCK: usize = 256 << 10;
 /// dropped by the parser (see `ingest::MAX_LINE`).
 const MAX_BUFFERED_LINE: usize = 4 << 20;
 
-/// What the reader thread sends, in order.
+/// What reading yields, in order.
 pub enum Chunk {
     Opened {
         file: u32,
@@ -57,7 +58,7 @@ pub struct FileMeta {
 
 /// The bytes of a [`Chunk::Data`]. Once dropped, wherever that is (the
 /// correlating thread, as a rule), its buffer goes back to the reader to be
-/// read into again: a new buffer per chunk cost the reader thread a fresh,
+/// read into again: a new buffer per chunk cost the reading thread a fresh,
 /// zeroed and page-faulted 512 KiB every 256 KiB of input, and the
 /// correlating thread the unmapping of the old one.
 pub struct Block {
@@ -139,39 +140,51 @@ fn read_room(buf: &mut Vec<u8>, len: usize) {
     }
 }
 
-/// Starts the reader thread. `progress` counts bytes read from disk.
+/// Where chunks go, in order; false when the consumer stopped.
+pub type Sink<'a> = dyn FnMut(Chunk) -> bool + 'a;
+
+/// Starts a reader thread. `progress` counts bytes read from disk.
 pub fn spawn(inputs: Vec<Input>, progress: Arc<AtomicU64>) -> Receiver<Chunk> {
     let (tx, rx) = sync_channel(8);
-    std::thread::spawn(move || {
-        for (i, input) in inputs.iter().enumerate() {
-            if !read_one(i as u32, input, &tx, &progress) {
-                return; // the receiver is gone
-            }
-        }
-    });
+    std::thread::spawn(move || read_all(&inputs, &progress, &mut |chunk| tx.send(chunk).is_ok()));
     rx
 }
 
-/// Returns false when the receiver hung up.
-fn read_one(file: u32, input: &Input, tx: &SyncSender<Chunk>, progress: &Arc<AtomicU64>) -> bool {
+/// Reads every input in turn into `sink`, on this thread: the bytes of a
+/// plain file are then still in this core's cache when its lines are
+/// parsed (read on another core, fetching them was the largest single cost
+/// of parsing). Gzip is decompressed on a thread of its own, so that
+/// decompressing and parsing overlap. `progress` counts bytes read from
+/// disk.
+pub fn read_all(inputs: &[Input], progress: &Arc<AtomicU64>, sink: &mut Sink) {
+    for (i, input) in inputs.iter().enumerate() {
+        if !read_one(i as u32, input, sink, progress) {
+            return; // the consumer stopped
+        }
+    }
+}
+
+/// Returns false when the consumer stopped.
+fn read_one(file: u32, input: &Input, sink: &mut Sink, progress: &Arc<AtomicU64>) -> bool {
     let opened = match input {
         Input::Stdin => Ok((Box::new(io::stdin()) as Box<dyn Read + Send>, FileMeta::default())),
         Input::File(p) => open_file(p),
     };
     let (raw, mut meta) = match opened {
         Ok(x) => x,
-        Err(e) => return tx.send(Chunk::End { file, error: Some(e) }).is_ok(),
+        Err(e) => return sink(Chunk::End { file, error: Some(e) }),
     };
     let counted = Counting { inner: raw, count: progress.clone() };
     let mut buffered = BufReader::with_capacity(256 << 10, counted);
-    let reader: Box<dyn Read> = match detect(&mut buffered) {
+    match detect(&mut buffered) {
         Ok("gzip") => {
             meta.compression = "gzip";
-            Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
+            sink(Chunk::Opened { file, meta })
+                && decompressing(file, flate2::bufread::MultiGzDecoder::new(buffered), sink)
         }
         Ok("plain") => {
             meta.compression = "plain";
-            Box::new(buffered)
+            sink(Chunk::Opened { file, meta }) && read_to_end(file, buffered, sink)
         }
         Ok(other) => {
             let tool = if other == "bzip2" { "bz" } else { other };
@@ -179,19 +192,33 @@ fn read_one(file: u32, input: &Input, tx: &SyncSender<Chunk>, progress: &Arc<Ato
                 "compressed with {other}, which postsleuth does not read; decompress it and pipe it in \
                  (e.g. {tool}cat FILE | postsleuth … -)"
             );
-            return tx.send(Chunk::End { file, error: Some(error) }).is_ok();
+            sink(Chunk::End { file, error: Some(error) })
         }
-        Err(e) => return tx.send(Chunk::End { file, error: Some(format!("cannot read: {e}")) }).is_ok(),
-    };
-    if tx.send(Chunk::Opened { file, meta }).is_err() {
-        return false;
+        Err(e) => sink(Chunk::End { file, error: Some(format!("cannot read: {e}")) }),
     }
-    let error = match pump(file, reader, tx) {
+}
+
+/// Reads `r` to its end into `sink`, then ends the file. False when the
+/// consumer stopped.
+fn read_to_end(file: u32, r: impl Read, sink: &mut Sink) -> bool {
+    let error = match pump(file, r, sink) {
         Ok(()) => None,
         Err(PumpError::Hangup) => return false,
         Err(PumpError::Read(e)) => Some(e),
     };
-    tx.send(Chunk::End { file, error }).is_ok()
+    sink(Chunk::End { file, error })
+}
+
+/// [`read_to_end`] on a thread of its own, its chunks passed on to `sink`
+/// here as they come.
+fn decompressing(file: u32, r: impl Read + Send + 'static, sink: &mut Sink) -> bool {
+    let (tx, rx) = sync_channel(8);
+    let spawned = std::thread::Builder::new().spawn(move || read_to_end(file, r, &mut |chunk| tx.send(chunk).is_ok()));
+    match spawned {
+        // Dropping `rx` when the consumer stops ends the thread's sending.
+        Ok(_) => rx.into_iter().all(&mut *sink),
+        Err(e) => sink(Chunk::End { file, error: Some(format!("cannot start a thread to decompress it: {e}")) }),
+    }
 }
 
 fn open_file(p: &std::path::Path) -> Result<(Box<dyn Read + Send>, FileMeta), String> {
@@ -230,7 +257,7 @@ enum PumpError {
 }
 
 /// Reads to the end, sending chunks of whole lines.
-fn pump(file: u32, mut r: impl Read, tx: &SyncSender<Chunk>) -> Result<(), PumpError> {
+fn pump(file: u32, mut r: impl Read, tx: &mut Sink) -> Result<(), PumpError> {
     let home = Recycler::default();
     let block = |bytes| Chunk::Data { file, bytes: Block { bytes, home: Some(home.clone()) } };
     let mut buf = home.take();
@@ -304,7 +331,7 @@ fn flush_lines(
     mut buf: Vec<u8>,
     home: &Recycler,
     block: impl Fn(Vec<u8>) -> Chunk,
-    tx: &SyncSender<Chunk>,
+    tx: &mut Sink,
 ) -> Result<Vec<u8>, PumpError> {
     let Some(i) = memchr::memrchr(b'\n', &buf) else {
         return Ok(buf);
@@ -316,8 +343,12 @@ fn flush_lines(
     Ok(next)
 }
 
-fn send(tx: &SyncSender<Chunk>, c: Chunk) -> Result<(), PumpError> {
-    tx.send(c).map_err(|_| PumpError::Hangup)
+fn send(tx: &mut Sink, c: Chunk) -> Result<(), PumpError> {
+    if tx(c) {
+        Ok(())
+    } else {
+        Err(PumpError::Hangup)
+    }
 }
 
 fn read_error(e: &io::Error, at: u64) -> String {
@@ -380,7 +411,7 @@ mod tests {
         text.extend_from_slice(b"last line without newline");
         let (tx, rx) = sync_channel(1);
         let input = text.clone();
-        let reader = std::thread::spawn(move || pump(0, Trickle(&input, 0), &tx).is_ok());
+        let reader = std::thread::spawn(move || pump(0, Trickle(&input, 0), &mut |c| tx.send(c).is_ok()).is_ok());
         let mut got = Vec::new();
         let mut chunks = 0;
         for chunk in rx {
