@@ -2,7 +2,7 @@
 # Ingest and summary speed over a generated multi-GB log, against zcat and
 # pflogsumm. Never run as a test: timings belong here, not in `cargo test`.
 #
-#   benches/ingest.sh [VOLUME] [WORKDIR]
+#   [REPEAT=5] benches/ingest.sh [VOLUME] [WORKDIR]
 #
 # VOLUME scales the simulated incident (100 ≈ 1 GB of log). The log is made
 # by `postsleuth simulate`, then concatenated into one plain file and one
