@@ -31,3 +31,22 @@ fn header_names_the_window() {
     assert_eq!(json["since"], serde_json::Value::Null);
     assert_eq!(json["until"], "2026-11-24T00:00:00Z");
 }
+
+/// A delivery inside the window counts its message's bytes, even when the
+/// message came in before the window began (its bytes went out in the
+/// window; they counted as zero before).
+#[test]
+fn bytes_delivered_in_the_window_whenever_received() {
+    let json: serde_json::Value = serde_json::from_str(
+        &Command::new(env!("CARGO_BIN_EXE_postsleuth"))
+            .args(["summary", "--since", "2026-11-23T10:00:00Z", "--format", "json", "--exact", "-q"])
+            .arg("tests/fixtures/window_edge.log")
+            .output()
+            .map(|o| String::from_utf8(o.stdout).expect("utf-8"))
+            .expect("run postsleuth"),
+    )
+    .expect("json");
+    let t = &json["totals"];
+    assert_eq!((&t["received"], &t["bytes_received"]), (&0.into(), &0.into()), "{t}");
+    assert_eq!((&t["delivered"], &t["bytes_delivered"]), (&1.into(), &4321.into()), "{t}");
+}

@@ -144,17 +144,8 @@ pub fn totals(f: &Frames) -> PolarsResult<Totals> {
     let recv = f.received();
     let dels = f.final_deliveries();
     let msgs = f.messages.clone().lazy();
-    let sizes = dels
-        .clone()
-        .filter(col("status").eq(lit("sent")))
-        .join(
-            f.messages.clone().lazy().select([col("message"), col("size")]),
-            [col("message")],
-            [col("message")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .select([col("size").sum().alias("n")])
-        .collect();
+    // Each delivery at its own message's size, whenever that message came.
+    let sizes = dels.clone().filter(col("status").eq(lit("sent"))).select([col("size").sum().alias("n")]).collect();
     let auth = f.auth.clone().lazy();
     Ok(Totals {
         received: count(recv.clone())?,
