@@ -73,9 +73,15 @@ impl Frames {
     /// [`GeoColumns::All`], `asn` and `as_org`) on auth and rejects,
     /// `root_…` on messages.
     pub fn geolocate(&mut self, geo: &Geo, which: GeoColumns) -> PolarsResult<()> {
-        add_geo_columns(&mut self.messages, "root_client_ip", "root_", geo, which)?;
+        self.geolocate_messages(geo, which)?;
         add_geo_columns(&mut self.auth, "client_ip", "", geo, which)?;
         add_geo_columns(&mut self.rejects, "client_ip", "", geo, which)
+    }
+
+    /// [`Frames::geolocate`] of the messages only (`root_…`): for `summary`,
+    /// whose rankings of logins read no country.
+    pub fn geolocate_messages(&mut self, geo: &Geo, which: GeoColumns) -> PolarsResult<()> {
+        add_geo_columns(&mut self.messages, "root_client_ip", "root_", geo, which)
     }
 
     /// Original submissions: not continuations, not Postfix's notifications.

@@ -34,10 +34,11 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let mut frames = Frames::build_ungeolocated(&mut ds, &window, Detail::Summary)?;
     // The totals need no geolocation: they are counted on a second core
     // while this one geolocates (both a few tenths of a second on a big log).
+    // Only the messages' clients: no section ranks logins or rejects by country.
     let ungeolocated = frames.clone();
     let (totals, geolocated) = std::thread::scope(|s| {
         let totals = s.spawn(move || analyze::totals(&ungeolocated));
-        let geolocated = frames.geolocate(&geo, GeoColumns::Country);
+        let geolocated = frames.geolocate_messages(&geo, GeoColumns::Country);
         (totals.join(), geolocated)
     });
     let totals = totals.map_err(|_| anyhow::anyhow!("counting the totals failed"))??;
