@@ -32,15 +32,16 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 t() { /usr/bin/time -f "%e %U %S %M" "$@" 2>&1 >/dev/null | tail -1; }
 # This kind of shared VM changes speed by up to 1.5x within minutes: every
 # postsleuth figure is taken REPEAT times, its runs alternating with those of
-# what it is compared with, and given as the best and the median run.
+# what it is compared with, and given as the best and the median run (cpu
+# and MB/s of the best run; peak RSS the highest of all runs).
 REPEAT="${REPEAT:-5}"
 report() { # name, runs: one "wall user sys rss" per line
     sort -n <<<"$2" | awk -v n="$1" -v b="$SIZE" '
-        { w[NR] = $1; c[NR] = $2 + $3; r[NR] = $4 }
+        { w[NR] = $1; c[NR] = $2 + $3; if ($4 > rss) rss = $4 }
         END {
             m = int((NR + 1) / 2)
             printf "%-26s wall %6.2f s (median %6.2f)  cpu %6.2f s  %5.0f MB/s wall  %5.0f MB/s per cpu-second  peak RSS %4.0f MB  (%d runs)\n",
-                n, w[1], w[m], c[1], b / 1e6 / w[1], b / 1e6 / c[1], r[1] / 1024, NR }'
+                n, w[1], w[m], c[1], b / 1e6 / w[1], b / 1e6 / c[1], rss / 1024, NR }'
 }
 ratios() { # name, runs of A, runs of B (in the same order): B/A per pair, then the median
     paste <(cut -d' ' -f1 <<<"$2") <(cut -d' ' -f1 <<<"$3") | awk -v n="$1" '

@@ -215,8 +215,17 @@ fn decompressing(file: u32, r: impl Read + Send + 'static, sink: &mut Sink) -> b
     let (tx, rx) = sync_channel(8);
     let spawned = std::thread::Builder::new().spawn(move || read_to_end(file, r, &mut |chunk| tx.send(chunk).is_ok()));
     match spawned {
-        // Dropping `rx` when the consumer stops ends the thread's sending.
-        Ok(_) => rx.into_iter().all(&mut *sink),
+        Ok(thread) => {
+            if !rx.into_iter().all(&mut *sink) {
+                return false; // dropping `rx` ends the thread's sending
+            }
+            match thread.join() {
+                Ok(_) => true,
+                // A panic is a bug, not the input's fault: the file ends
+                // there, with a message, and the other inputs are read.
+                Err(_) => sink(Chunk::End { file, error: Some("decompressing failed (a bug in postsleuth)".into()) }),
+            }
+        }
         Err(e) => sink(Chunk::End { file, error: Some(format!("cannot start a thread to decompress it: {e}")) }),
     }
 }
