@@ -36,9 +36,9 @@ impl Correlator {
                 daemon: self.cur.daemon,
                 orig_to: s.opt(d.orig_to),
                 relay: s.intern(d.relay),
-                delay: d.delay.parse().unwrap_or(0.0),
-                delays: crate::correlate::parse_delays(d.delays),
-                dsn: s.intern(d.dsn),
+                delay: d.field("delay").parse().unwrap_or(0.0),
+                delays: crate::correlate::parse_delays(d.field("delays")),
+                dsn: s.intern(d.field("dsn")),
                 response: d.response.into(),
             };
             self.records.delivery_details.push(detail);

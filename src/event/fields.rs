@@ -69,6 +69,11 @@ pub fn split_fields(s: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The value of `key` in a `key=value, key=value` list; empty when absent.
+pub fn field<'a>(list: &'a str, key: &str) -> &'a str {
+    split_fields(list).filter_map(|part| part.split_once('=')).find_map(|(k, v)| (k == key).then_some(v)).unwrap_or("")
+}
+
 /// A client as Postfix writes it: `name[ip]`, or postscreen's `[ip]:port`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Client<'a> {

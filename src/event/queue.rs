@@ -1,7 +1,7 @@
 //! The queue side of a message's life: pickup, cleanup, qmgr, the delivery
 //! agents, bounce and postsuper. Each line starts with a queue ID.
 
-use super::fields::{angle_addr, find_str, split_fields, split_queue_id};
+use super::fields::{angle_addr, field, find_str, split_queue_id};
 use super::{CleanupVerdict, Delivery, Event, PostsuperAction};
 
 /// `QID: uid=33 from=<www-data>`.
@@ -92,17 +92,13 @@ fn delivery<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
     // word is the remote server's text and may contain anything.
     let status_at = find_str(s, ", status=")?;
     let head = &s[..status_at];
-    for part in split_fields(head) {
-        if let Some((k, v)) = part.split_once('=') {
-            match k {
-                "relay" => d.relay = v,
-                "delay" => d.delay = v,
-                "delays" => d.delays = v,
-                "dsn" => d.dsn = v,
-                _ => {}
-            }
-        }
-    }
+    // Postfix writes the relay first; a line that does not is searched.
+    let (relay, fields) = match head.strip_prefix(", relay=") {
+        Some(r) => find_str(r, ", ").map_or((r, ""), |i| (&r[..i], &r[i + 2..])),
+        None => (field(head.trim_start_matches(", "), "relay"), head),
+    };
+    d.relay = relay;
+    d.fields = fields.trim_start_matches(", ");
     let tail = &s[status_at + 9..];
     let (status, response) = tail.split_once(' ').unwrap_or((tail, ""));
     d.status = status;

@@ -184,7 +184,11 @@ fn delivery_with_nested_parentheses() {
     let Some(Event::Delivery(d)) = e else { panic!("{e:?}") };
     assert_eq!(d.to, "x@gmail.com");
     assert_eq!(d.relay, "alt1.gmail-smtp-in.l.google.com[142.250.1.27]:25");
-    assert_eq!((d.delay, d.delays, d.dsn, d.status), ("1.2", "0.05/0.01/0.5/0.64", "4.7.28", "deferred"));
+    assert_eq!(d.fields, "delay=1.2, delays=0.05/0.01/0.5/0.64, dsn=4.7.28");
+    assert_eq!(
+        (d.field("delay"), d.field("delays"), d.field("dsn"), d.status),
+        ("1.2", "0.05/0.01/0.5/0.64", "4.7.28", "deferred")
+    );
     assert_eq!(
         d.response,
         "host alt1.gmail-smtp-in.l.google.com[142.250.1.27] said: 421-4.7.28 (rate (limited)), see x (in reply to end of DATA command)"
@@ -199,7 +203,20 @@ fn delivery_with_orig_to_and_conn_use() {
     );
     let Some(Event::Delivery(d)) = e else { panic!("{e:?}") };
     assert_eq!((d.to, d.orig_to, d.status), ("a@x.test", Some("alias@x.test"), "sent"));
+    assert_eq!((d.relay, d.field("conn_use"), d.field("dsn")), ("mx.x.test[192.0.2.1]:25", "2", "2.0.0"));
     assert_eq!(d.response, "250 2.0.0 Ok: queued as 99AA");
+}
+
+/// Fields in an order Postfix does not write, or missing: the relay is
+/// still found, and a missing field is empty.
+#[test]
+fn delivery_fields_out_of_order() {
+    let e = parse("smtp", "ABCDEF1234: to=<a@x.test>, delay=0.5, relay=none, dsn=4.4.1, status=deferred (timed out)");
+    let Some(Event::Delivery(d)) = e else { panic!("{e:?}") };
+    assert_eq!((d.relay, d.field("delay"), d.field("dsn"), d.field("delays")), ("none", "0.5", "4.4.1", ""));
+    let e = parse("smtp", "ABCDEF1234: to=<a@x.test>, relay=local, status=sent (delivered to mailbox)");
+    let Some(Event::Delivery(d)) = e else { panic!("{e:?}") };
+    assert_eq!((d.relay, d.fields, d.field("dsn")), ("local", "", ""));
 }
 
 #[test]
