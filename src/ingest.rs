@@ -297,7 +297,7 @@ impl Run {
                     match &p.event {
                         None => self.diag.unrecognised(p.env.daemon, p.payload),
                         Some(Event::Warning) => *self.diag.warnings.entry(p.env.daemon.to_string()).or_default() += 1,
-                        Some(ev) => self.correlator.feed(&cx, ev.clone()),
+                        Some(ev) => self.correlator.feed(&cx, ev),
                     }
                 }
             }

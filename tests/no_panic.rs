@@ -169,7 +169,7 @@ fn feed(c: &mut Correlator, raw: &[u8], n: u64) -> bool {
     let cx = LineCtx::new(&env, time, LineRef { file: 0, line: n }, NO_CONTEXT);
     match postsleuth::event::parse(env.daemon, env.payload) {
         Some(ev) => {
-            c.feed(&cx, ev);
+            c.feed(&cx, &ev);
             true
         }
         None => false,

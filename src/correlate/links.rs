@@ -7,8 +7,8 @@ use super::{Correlator, Delivery, DeliveryDetail, DeliveryStatus, LineCtx, Link,
 use crate::event;
 
 impl Correlator {
-    pub(super) fn delivery(&mut self, cx: &LineCtx, d: event::Delivery) {
-        let status = DeliveryStatus::parse(d.status);
+    pub(super) fn delivery(&mut self, cx: &LineCtx, d: &event::Delivery) {
+        let status = d.outcome;
         let Some(msg) = self.with_message(cx, d.queue_id, true, |m, _| {
             match status {
                 DeliveryStatus::Sent => m.sent += 1,

@@ -168,36 +168,38 @@ impl Correlator {
         Correlator { keep_lines, keep_details, ..Correlator::default() }
     }
 
-    pub fn feed(&mut self, cx: &LineCtx, ev: Event) {
+    /// Correlates one event. By reference: an event is a few hundred bytes,
+    /// and a line repeated N times (`message repeated`) is fed N times.
+    pub fn feed(&mut self, cx: &LineCtx, ev: &Event) {
         self.set_context(cx);
         match ev {
-            Event::Connect { client } => self.connect(cx, client),
-            Event::Disconnect { client, stats, auth_failed } => self.disconnect(cx, client, stats, auth_failed),
+            Event::Connect { client } => self.connect(cx, *client),
+            Event::Disconnect { client, stats, auth_failed } => self.disconnect(cx, *client, stats, *auth_failed),
             Event::SessionAbort { reason, after, .. } => self.session_abort(cx, reason, after),
             Event::ClientLine(l) => self.client_line(cx, l),
-            Event::AuthFailed { client, method, username, .. } => self.auth_failed(cx, client, method, username),
+            Event::AuthFailed { client, method, username, .. } => self.auth_failed(cx, *client, method, *username),
             Event::Reject(r) => self.reject(cx, r),
-            Event::Pickup { queue_id, uid, sender } => self.pickup(cx, queue_id, uid, sender),
+            Event::Pickup { queue_id, uid, sender } => self.pickup(cx, queue_id, *uid, sender),
             Event::MessageId { queue_id, message_id } => {
                 let id = self.with_message(cx, queue_id, true, |m, _| m.id);
                 if let (true, Some(d)) = (self.keep_details, id.and_then(|id| self.message_detail_mut(id))) {
-                    d.message_id = Some(message_id.into());
+                    d.message_id = Some((*message_id).into());
                 }
             }
-            Event::CleanupAction { queue_id, action, detail } => self.cleanup_action(cx, queue_id, action, detail),
+            Event::CleanupAction { queue_id, action, detail } => self.cleanup_action(cx, queue_id, *action, detail),
             Event::QueueActive { queue_id, sender, size, nrcpt } => {
                 let s = self.records.strings.intern(sender);
                 self.with_message(cx, queue_id, true, |m, _| {
                     m.sender = Some(s);
-                    m.size = Some(size);
-                    m.nrcpt = Some(nrcpt);
+                    m.size = Some(*size);
+                    m.nrcpt = Some(*nrcpt);
                 });
             }
             Event::Expired { queue_id, .. } => {
                 self.with_message(cx, queue_id, true, |m, _| m.expired = true);
             }
             Event::Removed { queue_id } => self.removed(cx, queue_id, false),
-            Event::Postsuper { queue_id, action } => self.postsuper(cx, queue_id, action),
+            Event::Postsuper { queue_id, action } => self.postsuper(cx, queue_id, *action),
             Event::Delivery(d) => self.delivery(cx, d),
             Event::Notification { queue_id, new_queue_id, .. } => self.notification(cx, queue_id, new_queue_id),
             Event::Postscreen { verdict, ip } => self.screen(cx, verdict, ip),

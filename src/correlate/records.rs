@@ -208,26 +208,7 @@ impl Message {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeliveryStatus {
-    Sent,
-    Deferred,
-    Bounced,
-    Expired,
-    Other,
-}
-
-impl DeliveryStatus {
-    pub fn parse(s: &str) -> DeliveryStatus {
-        match s {
-            "sent" | "deliverable" => DeliveryStatus::Sent,
-            "deferred" => DeliveryStatus::Deferred,
-            "bounced" | "undeliverable" => DeliveryStatus::Bounced,
-            "expired" => DeliveryStatus::Expired,
-            _ => DeliveryStatus::Other,
-        }
-    }
-}
+pub use crate::event::DeliveryStatus;
 
 /// One recipient, one attempt: what the analyses read. The rest of the
 /// line is a [`DeliveryDetail`], kept only for `trace` and `export`.

@@ -105,7 +105,7 @@ impl Correlator {
         self.records.sessions[id as usize].abort = abort;
     }
 
-    pub(super) fn client_line(&mut self, cx: &LineCtx, l: ClientLine) {
+    pub(super) fn client_line(&mut self, cx: &LineCtx, l: &ClientLine) {
         let session = self.open_session(cx);
         let Some(id) = self.start_message(cx, l.queue_id) else { return };
         let s = &mut self.records.strings;
@@ -188,14 +188,14 @@ impl Correlator {
         self.records.auth.push(attempt);
     }
 
-    pub(super) fn reject(&mut self, cx: &LineCtx, r: event::Reject) {
+    pub(super) fn reject(&mut self, cx: &LineCtx, r: &event::Reject) {
         if let Some(q) = r.queue_id {
             self.with_message(cx, q, false, |_, _| ());
         }
         self.push_reject(cx, r);
     }
 
-    fn push_reject(&mut self, cx: &LineCtx, r: event::Reject) {
+    fn push_reject(&mut self, cx: &LineCtx, r: &event::Reject) {
         let s = &mut self.records.strings;
         let rec = Reject {
             time: cx.time,
@@ -228,6 +228,6 @@ impl Correlator {
             CleanupVerdict::Hold => "hold",
         };
         let r = event::cleanup_verdict(queue_id, action, detail);
-        self.push_reject(cx, r);
+        self.push_reject(cx, &r);
     }
 }

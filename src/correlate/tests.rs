@@ -26,7 +26,7 @@ fn run_numbered(
         let line = LineRef { file: 0, line: i as u64 + 1 };
         let cx = LineCtx::new(&env, time, line, number(i, (env.host, env.instance, env.daemon)));
         let ev = crate::event::parse(env.daemon, env.payload).unwrap_or_else(|| panic!("not parsed: {text}"));
-        c.feed(&cx, ev);
+        c.feed(&cx, &ev);
     }
     c.finish()
 }

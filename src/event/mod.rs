@@ -138,6 +138,29 @@ pub enum PostsuperAction {
     Requeued,
 }
 
+/// What a delivery's `status=` word means for the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum DeliveryStatus {
+    Sent,
+    Deferred,
+    Bounced,
+    Expired,
+    #[default]
+    Other,
+}
+
+impl DeliveryStatus {
+    pub fn parse(s: &str) -> DeliveryStatus {
+        match s {
+            "sent" | "deliverable" => DeliveryStatus::Sent,
+            "deferred" => DeliveryStatus::Deferred,
+            "bounced" | "undeliverable" => DeliveryStatus::Bounced,
+            "expired" => DeliveryStatus::Expired,
+            _ => DeliveryStatus::Other,
+        }
+    }
+}
+
 /// One recipient, one attempt: `to=<…>, relay=…, status=…`.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Delivery<'a> {
@@ -152,6 +175,9 @@ pub struct Delivery<'a> {
     /// was a few percent of the parse stage's time.
     pub fields: &'a str,
     pub status: &'a str,
+    /// `status`, classified here on the parse thread rather than by
+    /// correlation, which is the busier of the two.
+    pub outcome: DeliveryStatus,
     pub response: &'a str,
     /// A sent delivery's `forwarded as NEWID` (local(8): alias or .forward).
     pub forwarded_as: Option<&'a str>,

@@ -2,7 +2,7 @@
 //! agents, bounce and postsuper. Each line starts with a queue ID.
 
 use super::fields::{angle_addr, field, find_str, split_queue_id};
-use super::{CleanupVerdict, Delivery, Event, PostsuperAction};
+use super::{CleanupVerdict, Delivery, DeliveryStatus, Event, PostsuperAction};
 
 /// `QID: uid=33 from=<www-data>`.
 pub fn pickup(p: &str) -> Option<Event<'_>> {
@@ -102,6 +102,7 @@ fn delivery<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
     let tail = &s[status_at + 9..];
     let (status, response) = tail.split_once(' ').unwrap_or((tail, ""));
     d.status = status;
+    d.outcome = DeliveryStatus::parse(status);
     d.response = response.strip_prefix('(').and_then(|r| r.strip_suffix(')')).unwrap_or(response);
     if status == "sent" {
         d.forwarded_as = forwarded_as(d.response);

@@ -185,6 +185,7 @@ fn delivery_with_nested_parentheses() {
     assert_eq!(d.to, "x@gmail.com");
     assert_eq!(d.relay, "alt1.gmail-smtp-in.l.google.com[142.250.1.27]:25");
     assert_eq!(d.fields, "delay=1.2, delays=0.05/0.01/0.5/0.64, dsn=4.7.28");
+    assert_eq!(d.outcome, DeliveryStatus::Deferred);
     assert_eq!(
         (d.field("delay"), d.field("delays"), d.field("dsn"), d.status),
         ("1.2", "0.05/0.01/0.5/0.64", "4.7.28", "deferred")
@@ -202,7 +203,10 @@ fn delivery_with_orig_to_and_conn_use() {
         "ABCDEF1234: to=<a@x.test>, orig_to=<alias@x.test>, relay=mx.x.test[192.0.2.1]:25, conn_use=2, delay=0.5, delays=0.1/0/0.2/0.2, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 99AA)",
     );
     let Some(Event::Delivery(d)) = e else { panic!("{e:?}") };
-    assert_eq!((d.to, d.orig_to, d.status), ("a@x.test", Some("alias@x.test"), "sent"));
+    assert_eq!(
+        (d.to, d.orig_to, d.status, d.outcome),
+        ("a@x.test", Some("alias@x.test"), "sent", DeliveryStatus::Sent)
+    );
     assert_eq!((d.relay, d.field("conn_use"), d.field("dsn")), ("mx.x.test[192.0.2.1]:25", "2", "2.0.0"));
     assert_eq!(d.response, "250 2.0.0 Ok: queued as 99AA");
 }
