@@ -37,11 +37,16 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     // Only the messages' clients: no section ranks logins or rejects by country.
     let ungeolocated = frames.clone();
     let (totals, geolocated) = std::thread::scope(|s| {
-        let totals = s.spawn(move || analyze::totals(&ungeolocated));
+        let counting = std::thread::Builder::new().spawn_scoped(s, || analyze::totals(&ungeolocated));
         let geolocated = frames.geolocate_messages(&geo, GeoColumns::Country);
-        (totals.join(), geolocated)
+        let totals = match counting {
+            Ok(thread) => thread.join().map_err(|_| anyhow::anyhow!("counting the totals failed")),
+            // A thread the system refuses is no error: they are counted here.
+            Err(_) => Ok(analyze::totals(&ungeolocated)),
+        };
+        (totals, geolocated)
     });
-    let totals = totals.map_err(|_| anyhow::anyhow!("counting the totals failed"))??;
+    let totals = totals??;
     geolocated?;
     crate::mem::give_back();
     let tables = rankings(&frames)?;
