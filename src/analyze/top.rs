@@ -92,8 +92,15 @@ fn fact_frame(f: &Frames, fact: Fact) -> LazyFrame {
 
 /// What each fact can count, by metric name; for `--by asn`, the
 /// organisation's name too.
-fn aggregations_for(fact: Fact, key: Key) -> Vec<Expr> {
-    let mut aggs = aggregations(fact);
+/// The aggregations of a ranking of `key` by metric `m`, without those
+/// that say nothing for this key (see [`trivial`]): they would be counted
+/// only to be dropped.
+fn aggregations_for(fact: Fact, key: Key, m: &str) -> Vec<Expr> {
+    let mut aggs: Vec<Expr> = aggregations(fact)
+        .into_iter()
+        .filter(|(name, _)| *name == m || !trivial(key).contains(name))
+        .map(|(name, e)| e.alias(name))
+        .collect();
     if key == Key::Asn {
         let org = if fact == Fact::Messages { "root_as_org" } else { "as_org" };
         aggs.insert(0, col(org).drop_nulls().first().alias("as_org"));
@@ -101,30 +108,31 @@ fn aggregations_for(fact: Fact, key: Key) -> Vec<Expr> {
     aggs
 }
 
-fn aggregations(fact: Fact) -> Vec<Expr> {
-    let span = [col("time").min().alias("first"), col("time").max().alias("last")];
+/// Each aggregation of a fact, by the name of its column.
+fn aggregations(fact: Fact) -> Vec<(&'static str, Expr)> {
+    let span = [("first", col("time").min()), ("last", col("time").max())];
     let mut aggs = match fact {
         Fact::Messages => vec![
-            len().alias("messages"),
-            col("recipients").sum().alias("recipients"),
-            col("size").sum().alias("bytes"),
-            col("final_deferred").sum().alias("deferred"),
-            col("final_bounced").sum().alias("bounced"),
-            col("root_client_ip").drop_nulls().n_unique().alias("distinct_ips"),
-            col("root_country").drop_nulls().n_unique().alias("distinct_countries"),
+            ("messages", len()),
+            ("recipients", col("recipients").sum()),
+            ("bytes", col("size").sum()),
+            ("deferred", col("final_deferred").sum()),
+            ("bounced", col("final_bounced").sum()),
+            ("distinct_ips", col("root_client_ip").drop_nulls().n_unique()),
+            ("distinct_countries", col("root_country").drop_nulls().n_unique()),
         ],
         Fact::Deliveries => vec![
-            col("root").n_unique().alias("messages"),
-            col("to_id").n_unique().alias("recipients"),
-            col("status").eq(lit("deferred")).sum().alias("deferred"),
-            col("status").eq(lit("bounced")).sum().alias("bounced"),
-            col("root_client_ip").drop_nulls().n_unique().alias("distinct_ips"),
+            ("messages", col("root").n_unique()),
+            ("recipients", col("to_id").n_unique()),
+            ("deferred", col("status").eq(lit("deferred")).sum()),
+            ("bounced", col("status").eq(lit("bounced")).sum()),
+            ("distinct_ips", col("root_client_ip").drop_nulls().n_unique()),
         ],
-        Fact::Rejects => vec![len().alias("rejected"), col("client_ip").drop_nulls().n_unique().alias("distinct_ips")],
+        Fact::Rejects => vec![("rejected", len()), ("distinct_ips", col("client_ip").drop_nulls().n_unique())],
         Fact::Auth => vec![
-            len().alias("auth_failures"),
-            col("client_ip").n_unique().alias("distinct_ips"),
-            col("sasl_username").drop_nulls().n_unique().alias("usernames_tried"),
+            ("auth_failures", len()),
+            ("distinct_ips", col("client_ip").n_unique()),
+            ("usernames_tried", col("sasl_username").drop_nulls().n_unique()),
         ],
     };
     aggs.extend(span);
@@ -210,33 +218,36 @@ pub fn top(f: &Frames, key: Key, metric: Metric, every: Option<Buckets>, limit: 
     let lf = match every {
         None => lf
             .group_by([col(name)])
-            .agg(aggregations_for(fact, key))
+            .agg(aggregations_for(fact, key, m))
             .sort_by_exprs(
                 [col(m), col(name)],
                 SortMultipleOptions::default().with_order_descending_multi([true, false]),
             )
             .limit(limit as IdxSize)
-            .select([col(name), col(m), all().exclude_cols(skip(fact, key, name, m)).as_expr()]),
+            .select([col(name), col(m), all().exclude_cols(skip(name, m)).as_expr()]),
         Some(every) => per_bucket(lf, fact, key, m, every, limit)?,
     };
     Ok(lf)
 }
 
-/// Columns placed first, or saying nothing: ranked by IP, each row has one
-/// distinct IP and one country.
-fn skip<'a>(fact: Fact, key: Key, name: &'a str, m: &'a str) -> Vec<&'a str> {
-    let trivial: &[&'a str] = match key {
+/// Columns placed first: the key and the metric. (Figures that would say
+/// nothing, [`trivial`], are not aggregated at all.)
+fn skip<'a>(name: &'a str, m: &'a str) -> Vec<&'a str> {
+    vec![name, m]
+}
+
+/// Figures that are the same on every row of a ranking by `key`: ranked by
+/// IP, each row has one distinct IP and one country.
+fn trivial(key: Key) -> &'static [&'static str] {
+    match key {
         Key::Ip => &["distinct_ips", "distinct_countries"],
         Key::Country => &["distinct_countries"],
         _ => &[],
-    };
-    let mut cols = vec![name, m];
-    cols.extend(trivial.iter().filter(|c| **c != m && has_metric(fact, c)));
-    cols
+    }
 }
 
-fn skip_bucketed<'a>(fact: Fact, key: Key, name: &'a str, m: &'a str) -> Vec<&'a str> {
-    let mut cols = skip(fact, key, name, m);
+fn skip_bucketed<'a>(name: &'a str, m: &'a str) -> Vec<&'a str> {
+    let mut cols = skip(name, m);
     cols.extend(["bucket", "rank"]);
     cols
 }
@@ -268,7 +279,7 @@ fn per_bucket(lf: LazyFrame, fact: Fact, key: Key, m: &str, b: Buckets, limit: u
     let ranked = lf
         .sort(["time"], SortMultipleOptions::default())
         .group_by_dynamic(col("time"), [col(name)], options)
-        .agg(aggregations_for(fact, key))
+        .agg(aggregations_for(fact, key, m))
         .rename(["time"], ["bucket"], true)
         .with_column(col("bucket").dt().convert_time_zone(TimeZone::UTC))
         .sort_by_exprs(
@@ -282,7 +293,7 @@ fn per_bucket(lf: LazyFrame, fact: Fact, key: Key, m: &str, b: Buckets, limit: u
             col("rank"),
             col(name),
             col(m),
-            all().exclude_cols(skip_bucketed(fact, key, name, m)).as_expr(),
+            all().exclude_cols(skip_bucketed(name, m)).as_expr(),
         ]);
     Ok(ranked)
 }
