@@ -288,12 +288,6 @@ fn per_bucket(lf: LazyFrame, fact: Fact, key: Key, m: &str, b: Buckets, limit: u
         )
         .with_column(rank)
         .filter(col("rank").lt_eq(lit(limit as u32)))
-        .select([
-            col("bucket"),
-            col("rank"),
-            col(name),
-            col(m),
-            all().exclude_cols(skip_bucketed(name, m)).as_expr(),
-        ]);
+        .select([col("bucket"), col("rank"), col(name), col(m), all().exclude_cols(skip_bucketed(name, m)).as_expr()]);
     Ok(ranked)
 }
