@@ -27,6 +27,7 @@ impl Correlator {
             time: cx.time,
             to: s.intern(d.to),
             status: s.intern(d.status),
+            outcome: status,
             filter_hop: false,
             line: cx.line,
         };

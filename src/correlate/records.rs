@@ -218,6 +218,8 @@ pub struct Delivery {
     pub time: Micros,
     pub to: Sym,
     pub status: Sym,
+    /// What `status` means, as the parse stage classified it.
+    pub outcome: DeliveryStatus,
     /// A hand-over to a content filter whose continuation was found, or
     /// local(8)'s `forwarded as NEWID`: not a final delivery.
     pub filter_hop: bool,

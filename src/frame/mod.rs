@@ -89,12 +89,11 @@ pub fn chain_counts(r: &Records, roots: &Roots) -> Vec<ChainCounts> {
     // counted once each. A hash set of the pairs, one random probe per
     // delivery into a table of millions, took three times as long.
     let mut pairs: Vec<u64> = Vec::with_capacity(r.deliveries.len());
-    let mut status = StatusOf::default();
     for d in r.deliveries.iter().filter(|d| !d.filter_hop) {
         let root = roots.id(d.message);
         pairs.push((root as u64) << 32 | d.to.0 as u64);
         let Some(c) = counts.get_mut(root as usize) else { continue };
-        match status.of(r, d.status) {
+        match d.outcome {
             S::Sent => c.sent += 1,
             S::Deferred => c.deferred += 1,
             S::Bounced => c.bounced += 1,
@@ -109,17 +108,6 @@ pub fn chain_counts(r: &Records, roots: &Roots) -> Vec<ChainCounts> {
         }
     }
     counts
-}
-
-/// [`DeliveryStatus`](crate::correlate::DeliveryStatus) of status symbols,
-/// each parsed once: a log has a handful of statuses and millions of rows.
-#[derive(Default)]
-struct StatusOf(FastMap<Sym, crate::correlate::DeliveryStatus>);
-
-impl StatusOf {
-    fn of(&mut self, r: &Records, s: Sym) -> crate::correlate::DeliveryStatus {
-        *self.0.entry(s).or_insert_with(|| crate::correlate::DeliveryStatus::parse(r.str(s)))
-    }
 }
 
 /// Which columns to build. The analyses never read the texts only `export`
@@ -411,7 +399,7 @@ pub fn sessions(ds: &Dataset) -> PolarsResult<DataFrame> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::correlate::{Delivery, LineRef};
+    use crate::correlate::{Delivery, DeliveryStatus, LineRef};
 
     /// A chain's recipients are counted once each, whichever of its
     /// messages delivered to them and however often; its statuses once per
@@ -426,14 +414,16 @@ mod tests {
             Message { id: 1, parent: Some((0, Link::Reinjected)), ..Message::default() },
             Message { id: 2, ..Message::default() },
         ];
-        let d = |message, to, status, filter_hop| Delivery {
+        let d = |message, to, (status, outcome), filter_hop| Delivery {
             message,
             time: 0,
             to,
             status,
+            outcome,
             filter_hop,
             line: LineRef::default(),
         };
+        let (sent, deferred) = ((sent, DeliveryStatus::Sent), (deferred, DeliveryStatus::Deferred));
         r.deliveries = vec![
             d(0, a, sent, true),
             d(1, a, deferred, false),
@@ -460,6 +450,7 @@ mod tests {
                 time: 0,
                 to,
                 status: sent,
+                outcome: DeliveryStatus::Sent,
                 filter_hop: false,
                 line: LineRef::default(),
             });
