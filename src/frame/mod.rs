@@ -345,9 +345,8 @@ pub fn rejects(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     let mut c = Cols::default();
     c.try_col(|| dt("time", x.iter().map(|x| Some(x.time))));
     if !detail.wide() {
-        // Summary counts rejects and geolocates their clients.
+        // Summary only counts rejects.
         c.col(|| str_col("action", x.iter().map(|x| r.str(x.action))));
-        c.col(|| opt_str("client_ip", x.iter().map(|x| some(r, x.client_ip))));
         return c.finish();
     }
     c.col(|| str_col("host", x.iter().map(|x| r.str(x.host))));
