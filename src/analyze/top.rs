@@ -90,11 +90,9 @@ fn fact_frame(f: &Frames, fact: Fact) -> LazyFrame {
     }
 }
 
-/// What each fact can count, by metric name; for `--by asn`, the
-/// organisation's name too.
-/// The aggregations of a ranking of `key` by metric `m`, without those
-/// that say nothing for this key (see [`trivial`]): they would be counted
-/// only to be dropped.
+/// The aggregations of a ranking of `key` by metric `m`: what its fact can
+/// count, without the figures that say nothing for this key ([`trivial`]);
+/// for `--by asn`, the organisation's name too.
 fn aggregations_for(fact: Fact, key: Key, m: &str) -> Vec<Expr> {
     let mut aggs: Vec<Expr> = aggregations(fact)
         .into_iter()
@@ -139,17 +137,10 @@ fn aggregations(fact: Fact) -> Vec<(&'static str, Expr)> {
     aggs
 }
 
-/// The metric columns [`aggregations`] yields for a fact.
+/// Whether `metric` is one of a fact's figures: any of its
+/// [`aggregations`] but the time span.
 fn has_metric(fact: Fact, metric: &str) -> bool {
-    let names: &[&str] = match fact {
-        Fact::Messages => {
-            &["messages", "recipients", "bytes", "deferred", "bounced", "distinct_ips", "distinct_countries"]
-        }
-        Fact::Deliveries => &["messages", "recipients", "deferred", "bounced", "distinct_ips"],
-        Fact::Rejects => &["rejected", "distinct_ips"],
-        Fact::Auth => &["auth_failures", "distinct_ips"],
-    };
-    names.contains(&metric)
+    !matches!(metric, "first" | "last") && aggregations(fact).iter().any(|(name, _)| *name == metric)
 }
 
 /// Why a key/metric pair cannot be ranked.
@@ -224,16 +215,10 @@ pub fn top(f: &Frames, key: Key, metric: Metric, every: Option<Buckets>, limit: 
                 SortMultipleOptions::default().with_order_descending_multi([true, false]),
             )
             .limit(limit as IdxSize)
-            .select([col(name), col(m), all().exclude_cols(skip(name, m)).as_expr()]),
+            .select([col(name), col(m), all().exclude_cols([name, m]).as_expr()]),
         Some(every) => per_bucket(lf, fact, key, m, every, limit)?,
     };
     Ok(lf)
-}
-
-/// Columns placed first: the key and the metric. (Figures that would say
-/// nothing, [`trivial`], are not aggregated at all.)
-fn skip<'a>(name: &'a str, m: &'a str) -> Vec<&'a str> {
-    vec![name, m]
 }
 
 /// Figures that are the same on every row of a ranking by `key`: ranked by
@@ -244,12 +229,6 @@ fn trivial(key: Key) -> &'static [&'static str] {
         Key::Country => &["distinct_countries"],
         _ => &[],
     }
-}
-
-fn skip_bucketed<'a>(name: &'a str, m: &'a str) -> Vec<&'a str> {
-    let mut cols = skip(name, m);
-    cols.extend(["bucket", "rank"]);
-    cols
 }
 
 fn per_bucket(lf: LazyFrame, fact: Fact, key: Key, m: &str, b: Buckets, limit: usize) -> Result<LazyFrame, String> {
@@ -288,6 +267,12 @@ fn per_bucket(lf: LazyFrame, fact: Fact, key: Key, m: &str, b: Buckets, limit: u
         )
         .with_column(rank)
         .filter(col("rank").lt_eq(lit(limit as u32)))
-        .select([col("bucket"), col("rank"), col(name), col(m), all().exclude_cols(skip_bucketed(name, m)).as_expr()]);
+        .select([
+            col("bucket"),
+            col("rank"),
+            col(name),
+            col(m),
+            all().exclude_cols([name, m, "bucket", "rank"]).as_expr(),
+        ]);
     Ok(ranked)
 }
