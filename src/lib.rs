@@ -32,4 +32,5 @@ pub mod source;
 pub mod syslog;
 pub mod text;
 pub mod time;
+pub mod timings;
 pub mod window;

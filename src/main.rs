@@ -7,6 +7,7 @@ use postsleuth::commands::{self, Outcome};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    postsleuth::timings::start();
     let cli = Cli::parse();
     match run(cli) {
         Ok(Outcome::Complete) => ExitCode::SUCCESS,

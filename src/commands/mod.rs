@@ -56,6 +56,7 @@ fn load_with(input: &InputArgs, keep_lines: bool, keep_details: bool) -> anyhow:
         verbose: !input.quiet,
     };
     let ds = ingest(&opts)?;
+    crate::timings::step("ingest");
     if !input.quiet {
         ds.diag.print_summary();
     }
@@ -108,6 +109,7 @@ pub fn stdout() -> BufWriter<std::io::StdoutLock<'static>> {
 /// tenth of the run, and the process is about to exit anyway.
 pub fn finish(mut out: impl Write, ds: Dataset) -> anyhow::Result<Outcome> {
     out.flush()?;
+    crate::timings::step("output");
     let outcome = outcome(&ds);
     std::mem::forget(ds);
     Ok(outcome)
