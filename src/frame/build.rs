@@ -46,6 +46,44 @@ pub fn opt_str<S: AsRef<str>>(name: &str, v: impl Iterator<Item = Option<S>>) ->
     StringChunked::from_iter_options(name.into(), v).into_column()
 }
 
+/// A text column of values that repeat: accounts, IPs, addresses,
+/// statuses, each many times over. Each distinct key's text is made once,
+/// and the column gathers from those texts: building it string by string
+/// read every row's text from the interner (a cache miss each, on a big
+/// log), copied it, and for derived texts (domains, networks) computed it
+/// again. `text` gives a key's text, `None` for null.
+pub fn repeated_str<K, S>(
+    name: &str,
+    keys: impl Iterator<Item = K>,
+    text: impl Fn(K) -> Option<S>,
+) -> PolarsResult<Column>
+where
+    K: Copy + Eq + std::hash::Hash,
+    S: AsRef<str>,
+{
+    let mut index: std::collections::HashMap<K, Option<IdxSize>, foldhash::fast::RandomState> = Default::default();
+    let mut texts: Vec<S> = Vec::new();
+    let mut last: Option<(K, Option<IdxSize>)> = None;
+    let mut rows: Vec<Option<IdxSize>> = Vec::with_capacity(keys.size_hint().0);
+    for k in keys {
+        // Neighbouring rows often share a key (a message's deliveries).
+        let i = match last {
+            Some((lk, li)) if lk == k => li,
+            _ => *index.entry(k).or_insert_with(|| {
+                text(k).map(|t| {
+                    texts.push(t);
+                    (texts.len() - 1) as IdxSize
+                })
+            }),
+        };
+        last = Some((k, i));
+        rows.push(i);
+    }
+    let distinct = StringChunked::from_iter_values(name.into(), texts.iter().map(|t| t.as_ref()));
+    let rows = IdxCa::from_iter_options("".into(), rows.into_iter());
+    Ok(distinct.take(&rows)?.into_column())
+}
+
 pub fn u32_col(name: &str, v: impl Iterator<Item = u32>) -> Column {
     Column::new(name.into(), v.collect::<Vec<u32>>())
 }
@@ -84,5 +122,22 @@ mod tests {
         c.col(|| u32_col("a", [1].into_iter()));
         c.try_col(|| Err(PolarsError::ComputeError("broken".into())));
         assert!(c.finish().is_err());
+    }
+
+    /// Gathered from distinct texts, a column reads exactly as one built
+    /// row by row: nulls, empty texts and repeats in place.
+    #[test]
+    fn repeated_texts_gather_like_rows() {
+        let keys = [3u32, 3, 0, 7, 3, 9, 9, 7, 0];
+        let text = |k: u32| match k {
+            0 => None,
+            9 => Some(String::new()),
+            k => Some(format!("text {k}")),
+        };
+        let gathered = repeated_str("t", keys.iter().copied(), text).unwrap();
+        let values: Vec<Option<String>> = gathered.str().unwrap().iter().map(|v| v.map(String::from)).collect();
+        assert_eq!(values, keys.iter().map(|&k| text(k)).collect::<Vec<_>>());
+        let empty = repeated_str("t", std::iter::empty::<u32>(), text).unwrap();
+        assert_eq!((empty.len(), empty.dtype()), (0, &DataType::String));
     }
 }

@@ -10,18 +10,8 @@ pub mod net;
 
 use crate::correlate::{DeliveryDetail, Link, Message, Records, Sym};
 use crate::ingest::Dataset;
-use build::{dt, opt_str, opt_u32, str_col, u32_col, u64_col, Cols};
+use build::{dt, opt_str, opt_u32, repeated_str, str_col, u32_col, u64_col, Cols};
 use polars::prelude::*;
-use std::collections::HashMap;
-
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-
-/// Attribution of a message: its root's identity.
-struct Root<'a> {
-    sasl_username: Option<&'a str>,
-    client_ip: Option<&'a str>,
-    uid: Option<u32>,
-}
 
 /// Every message's root and the root's identity, taken from the messages
 /// once: walking the links for every row of every column was 7 % of
@@ -59,17 +49,40 @@ impl Roots {
         self.ids.get(id as usize).copied().unwrap_or(id)
     }
 
-    /// The identity of message `id`'s root.
-    fn of_message<'a>(&self, r: &'a Records, id: u32) -> Root<'a> {
-        match self.who.get(id as usize) {
-            Some(&(user, ip, uid)) => Root { sasl_username: some(r, user), client_ip: some(r, ip), uid },
-            None => Root { sasl_username: None, client_ip: None, uid: None },
-        }
+    /// The identity of message `id`'s root: SASL account, client IP, uid.
+    fn who(&self, id: u32) -> (Sym, Sym, Option<u32>) {
+        self.who.get(id as usize).copied().unwrap_or((Sym::NONE, Sym::NONE, None))
     }
 }
 
 fn some(r: &Records, s: Sym) -> Option<&str> {
     (!s.is_none()).then(|| r.str(s))
+}
+
+/// A column of interned texts, `Sym::NONE` as the empty text.
+fn sym_col(name: &str, r: &Records, syms: impl Iterator<Item = Sym>) -> PolarsResult<Column> {
+    repeated_str(name, syms, |s| Some(r.str(s)))
+}
+
+/// A column of interned texts, `Sym::NONE` as null.
+fn opt_sym(name: &str, r: &Records, syms: impl Iterator<Item = Sym>) -> PolarsResult<Column> {
+    repeated_str(name, syms, |s| some(r, s))
+}
+
+/// A column of texts that may be absent (`None`: null) or empty (a bounce's
+/// sender `<>`).
+fn maybe_sym(name: &str, r: &Records, syms: impl Iterator<Item = Option<Sym>>) -> PolarsResult<Column> {
+    repeated_str(name, syms, |s| s.map(|s| r.str(s)))
+}
+
+/// The domains of addresses that may be absent.
+fn domain_col(name: &str, r: &Records, syms: impl Iterator<Item = Option<Sym>>) -> PolarsResult<Column> {
+    repeated_str(name, syms, |s| s.map(|s| crate::event::fields::domain_of(r.str(s))))
+}
+
+/// The networks (/24, /64) of client IPs; null where there is none.
+fn net_col(name: &str, r: &Records, ips: impl Iterator<Item = Sym>) -> PolarsResult<Column> {
+    repeated_str(name, ips, |s| some(r, s).and_then(net::network))
 }
 
 /// What happened to a whole chain (original + continuations), filter
@@ -147,12 +160,12 @@ pub fn messages_with_chain(
     let (all, wide) = (detail == Detail::All, detail.wide());
     let r = &ds.records;
     let ms = &r.messages;
-    let roots = || ms.iter().map(|m| root_of.of_message(r, m.id));
+    let roots = || ms.iter().map(|m| root_of.who(m.id));
     let counts = |m: &Message| chain.get(m.id as usize).copied().unwrap_or_default();
     let mut c = Cols::default();
     c.col(|| u32_col("message", ms.iter().map(|m| m.id)));
     if wide {
-        c.col(|| str_col("host", ms.iter().map(|m| r.str(m.host))));
+        c.try_col(|| sym_col("host", r, ms.iter().map(|m| m.host)));
         c.col(|| str_col("queue_id", ms.iter().map(|m| m.queue_id.as_str())));
     }
     c.try_col(|| dt("first_seen", ms.iter().map(|m| Some(m.first_seen))));
@@ -161,20 +174,20 @@ pub fn messages_with_chain(
     }
     c.col(|| str_col("origin", ms.iter().map(|m| m.origin.as_str())));
     if all {
-        c.col(|| opt_str("instance", ms.iter().map(|m| some(r, m.instance))));
-        c.col(|| opt_str("client_name", ms.iter().map(|m| some(r, m.client_name))));
+        c.try_col(|| opt_sym("instance", r, ms.iter().map(|m| m.instance)));
+        c.try_col(|| opt_sym("client_name", r, ms.iter().map(|m| m.client_name)));
     }
     if wide {
-        c.col(|| opt_str("client_ip", ms.iter().map(|m| some(r, m.client_ip))));
+        c.try_col(|| opt_sym("client_ip", r, ms.iter().map(|m| m.client_ip)));
     }
     if all {
-        c.col(|| opt_str("sasl_method", ms.iter().map(|m| some(r, m.sasl_method))));
+        c.try_col(|| opt_sym("sasl_method", r, ms.iter().map(|m| m.sasl_method)));
     }
     if wide {
-        c.col(|| opt_str("sasl_username", ms.iter().map(|m| some(r, m.sasl_username))));
+        c.try_col(|| opt_sym("sasl_username", r, ms.iter().map(|m| m.sasl_username)));
     }
     if all {
-        c.col(|| opt_str("sasl_sender", ms.iter().map(|m| some(r, m.sasl_sender))));
+        c.try_col(|| opt_sym("sasl_sender", r, ms.iter().map(|m| m.sasl_sender)));
     }
     if wide {
         c.col(|| opt_u32("uid", ms.iter().map(|m| m.uid)));
@@ -182,8 +195,8 @@ pub fn messages_with_chain(
     if all {
         c.col(|| opt_str("message_id", ms.iter().map(|m| r.message_id(m.id))));
     }
-    c.col(|| opt_str("sender", ms.iter().map(|m| m.sender.map(|s| r.str(s)))));
-    c.col(|| opt_str("sender_domain", ms.iter().map(|m| m.sender.map(|s| crate::event::fields::domain_of(r.str(s))))));
+    c.try_col(|| maybe_sym("sender", r, ms.iter().map(|m| m.sender)));
+    c.try_col(|| domain_col("sender_domain", r, ms.iter().map(|m| m.sender)));
     c.col(|| Column::new("size".into(), ms.iter().map(|m| m.size).collect::<Vec<_>>()));
     if wide {
         c.col(|| opt_u32("nrcpt", ms.iter().map(|m| m.nrcpt)));
@@ -197,12 +210,12 @@ pub fn messages_with_chain(
             ms.iter().map(|m| matches!(m.parent, Some((_, Link::Reinjected)))).collect::<Vec<_>>(),
         )
     });
-    c.col(|| opt_str("root_sasl_username", roots().map(|x| x.sasl_username)));
-    c.col(|| opt_str("root_client_ip", roots().map(|x| x.client_ip)));
+    c.try_col(|| opt_sym("root_sasl_username", r, roots().map(|x| x.0)));
+    c.try_col(|| opt_sym("root_client_ip", r, roots().map(|x| x.1)));
     if wide {
-        c.col(|| net_col("root_client_net", || roots().map(|x| x.client_ip)));
+        c.try_col(|| net_col("root_client_net", r, roots().map(|x| x.1)));
     }
-    c.col(|| opt_u32("root_uid", roots().map(|x| x.uid)));
+    c.col(|| opt_u32("root_uid", roots().map(|x| x.2)));
     c.col(|| str_col("state", ms.iter().map(|m| m.state.as_str())));
     c.col(|| u32_col("recipients", ms.iter().map(|m| counts(m).recipients)));
     if wide {
@@ -219,16 +232,6 @@ pub fn messages_with_chain(
         c.col(|| opt_u32("session", ms.iter().map(|m| m.session)));
     }
     c.finish()
-}
-
-/// The networks of many IPs as a column, each distinct IP's computed once.
-/// `ips` is called twice: once to compute, once to build the column.
-fn net_col<'a, I: Iterator<Item = Option<&'a str>>>(name: &str, ips: impl Fn() -> I) -> Column {
-    let mut cache: FastMap<&str, Option<String>> = FastMap::default();
-    for ip in ips().flatten() {
-        cache.entry(ip).or_insert_with(|| net::network(ip));
-    }
-    opt_str(name, ips().map(|ip| ip.and_then(|ip| cache.get(ip).and_then(|n| n.as_deref()))))
 }
 
 /// The `file` column: each input's name computed once, not once per row.
@@ -256,14 +259,14 @@ pub fn deliveries_with_roots(ds: &Dataset, detail: Detail, root_of: &Roots) -> P
     let r = &ds.records;
     let d = &r.deliveries;
     let msg = |i: u32| r.messages.get(i as usize);
-    let roots = || d.iter().map(|x| root_of.of_message(r, x.message));
+    let roots = || d.iter().map(|x| root_of.who(x.message));
     let mut c = Cols::default();
     c.col(|| u32_col("message", d.iter().map(|x| x.message)));
     if wide {
         c.col(|| u32_col("root", d.iter().map(|x| root_of.id(x.message))));
     }
     if all {
-        c.col(|| str_col("host", d.iter().map(|x| msg(x.message).map_or("", |m| r.str(m.host)))));
+        c.try_col(|| sym_col("host", r, d.iter().map(|x| msg(x.message).map_or(Sym::NONE, |m| m.host))));
         c.col(|| str_col("queue_id", d.iter().map(|x| msg(x.message).map_or("", |m| m.queue_id.as_str()))));
     }
     c.try_col(|| dt("time", d.iter().map(|x| Some(x.time))));
@@ -271,10 +274,10 @@ pub fn deliveries_with_roots(ds: &Dataset, detail: Detail, root_of: &Roots) -> P
     let detail = || (0..d.len()).map(|i| r.delivery_detail(i));
     let detail_sym = |f: fn(&DeliveryDetail) -> Sym| detail().map(move |x| x.map_or(Sym::NONE, f));
     if all {
-        c.col(|| str_col("daemon", detail_sym(|x| x.daemon).map(|s| r.str(s))));
+        c.try_col(|| sym_col("daemon", r, detail_sym(|x| x.daemon)));
     }
     if wide {
-        c.col(|| str_col("to", d.iter().map(|x| r.str(x.to))));
+        c.try_col(|| sym_col("to", r, d.iter().map(|x| x.to)));
     }
     if !all {
         // Counting distinct recipients needs only which rows name the same
@@ -283,18 +286,18 @@ pub fn deliveries_with_roots(ds: &Dataset, detail: Detail, root_of: &Roots) -> P
         c.col(|| u32_col("to_id", d.iter().map(|x| x.to.0)));
     }
     if wide {
-        c.col(|| str_col("recipient_domain", d.iter().map(|x| crate::event::fields::domain_of(r.str(x.to)))));
+        c.try_col(|| domain_col("recipient_domain", r, d.iter().map(|x| Some(x.to))));
     }
     if all {
-        c.col(|| opt_str("orig_to", detail_sym(|x| x.orig_to).map(|s| some(r, s))));
-        c.col(|| str_col("relay", detail_sym(|x| x.relay).map(|s| r.str(s))));
+        c.try_col(|| opt_sym("orig_to", r, detail_sym(|x| x.orig_to)));
+        c.try_col(|| sym_col("relay", r, detail_sym(|x| x.relay)));
         c.col(|| Column::new("delay".into(), detail().map(|x| x.map_or(0.0, |x| x.delay)).collect::<Vec<_>>()));
         c.col(|| {
             opt_str("delays", detail().map(|x| x.and_then(|x| x.delays.as_ref()).map(crate::correlate::format_delays)))
         });
-        c.col(|| str_col("dsn", detail_sym(|x| x.dsn).map(|s| r.str(s))));
+        c.try_col(|| sym_col("dsn", r, detail_sym(|x| x.dsn)));
     }
-    c.col(|| str_col("status", d.iter().map(|x| r.str(x.status))));
+    c.try_col(|| sym_col("status", r, d.iter().map(|x| x.status)));
     if all {
         c.col(|| str_col("response", detail().map(|x| x.map_or("", |x| &*x.response))));
     }
@@ -303,9 +306,9 @@ pub fn deliveries_with_roots(ds: &Dataset, detail: Detail, root_of: &Roots) -> P
     // without joining millions of deliveries to their messages.
     c.col(|| Column::new("size".into(), d.iter().map(|x| root_of.size(x.message)).collect::<Vec<_>>()));
     if wide {
-        c.col(|| opt_str("root_sasl_username", roots().map(|x| x.sasl_username)));
-        c.col(|| opt_str("root_client_ip", roots().map(|x| x.client_ip)));
-        c.col(|| opt_u32("root_uid", roots().map(|x| x.uid)));
+        c.try_col(|| opt_sym("root_sasl_username", r, roots().map(|x| x.0)));
+        c.try_col(|| opt_sym("root_client_ip", r, roots().map(|x| x.1)));
+        c.col(|| opt_u32("root_uid", roots().map(|x| x.2)));
     }
     if all {
         c.col(|| file_col(ds, d.iter().map(|x| x.line)));
@@ -321,16 +324,16 @@ pub fn auth(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     let mut c = Cols::default();
     c.try_col(|| dt("time", a.iter().map(|x| Some(x.time))));
     if wide {
-        c.col(|| str_col("host", a.iter().map(|x| r.str(x.host))));
-        c.col(|| str_col("instance", a.iter().map(|x| r.str(x.instance))));
-        c.col(|| str_col("client_name", a.iter().map(|x| r.str(x.client_name))));
+        c.try_col(|| sym_col("host", r, a.iter().map(|x| x.host)));
+        c.try_col(|| sym_col("instance", r, a.iter().map(|x| x.instance)));
+        c.try_col(|| sym_col("client_name", r, a.iter().map(|x| x.client_name)));
     }
-    c.col(|| str_col("client_ip", a.iter().map(|x| r.str(x.client_ip))));
+    c.try_col(|| sym_col("client_ip", r, a.iter().map(|x| x.client_ip)));
     if wide {
-        c.col(|| net_col("client_net", || a.iter().map(|x| Some(r.str(x.client_ip)))));
-        c.col(|| str_col("sasl_method", a.iter().map(|x| r.str(x.method))));
+        c.try_col(|| net_col("client_net", r, a.iter().map(|x| x.client_ip)));
+        c.try_col(|| sym_col("sasl_method", r, a.iter().map(|x| x.method)));
     }
-    c.col(|| opt_str("sasl_username", a.iter().map(|x| some(r, x.username))));
+    c.try_col(|| opt_sym("sasl_username", r, a.iter().map(|x| x.username)));
     c.col(|| Column::new("success".into(), a.iter().map(|x| x.success).collect::<Vec<_>>()));
     if wide {
         c.col(|| file_col(ds, a.iter().map(|x| x.line)));
@@ -346,28 +349,27 @@ pub fn rejects(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     c.try_col(|| dt("time", x.iter().map(|x| Some(x.time))));
     if !detail.wide() {
         // Summary only counts rejects.
-        c.col(|| str_col("action", x.iter().map(|x| r.str(x.action))));
+        c.try_col(|| sym_col("action", r, x.iter().map(|x| x.action)));
         return c.finish();
     }
-    c.col(|| str_col("host", x.iter().map(|x| r.str(x.host))));
-    c.col(|| str_col("instance", x.iter().map(|x| r.str(x.instance))));
-    c.col(|| str_col("daemon", x.iter().map(|x| r.str(x.daemon))));
+    c.try_col(|| sym_col("host", r, x.iter().map(|x| x.host)));
+    c.try_col(|| sym_col("instance", r, x.iter().map(|x| x.instance)));
+    c.try_col(|| sym_col("daemon", r, x.iter().map(|x| x.daemon)));
     c.col(|| opt_str("queue_id", x.iter().map(|x| x.queue_id.map(|q| q.to_string()))));
-    c.col(|| str_col("action", x.iter().map(|x| r.str(x.action))));
-    c.col(|| str_col("stage", x.iter().map(|x| r.str(x.stage))));
-    c.col(|| opt_str("client_name", x.iter().map(|x| some(r, x.client_name))));
-    c.col(|| opt_str("client_ip", x.iter().map(|x| some(r, x.client_ip))));
-    c.col(|| net_col("client_net", || x.iter().map(|x| some(r, x.client_ip))));
-    c.col(|| opt_str("code", x.iter().map(|x| some(r, x.code))));
-    c.col(|| opt_str("dsn", x.iter().map(|x| some(r, x.dsn))));
+    c.try_col(|| sym_col("action", r, x.iter().map(|x| x.action)));
+    c.try_col(|| sym_col("stage", r, x.iter().map(|x| x.stage)));
+    c.try_col(|| opt_sym("client_name", r, x.iter().map(|x| x.client_name)));
+    c.try_col(|| opt_sym("client_ip", r, x.iter().map(|x| x.client_ip)));
+    c.try_col(|| net_col("client_net", r, x.iter().map(|x| x.client_ip)));
+    c.try_col(|| opt_sym("code", r, x.iter().map(|x| x.code)));
+    c.try_col(|| opt_sym("dsn", r, x.iter().map(|x| x.dsn)));
     c.col(|| str_col("reason", x.iter().map(|x| &*x.reason)));
-    c.col(|| opt_str("sender", x.iter().map(|x| x.sender.map(|s| r.str(s)))));
-    c.col(|| opt_str("recipient", x.iter().map(|x| x.recipient.map(|s| r.str(s)))));
-    let domain = |a: Option<Sym>| a.map(|s| crate::event::fields::domain_of(r.str(s)));
-    c.col(|| opt_str("sender_domain", x.iter().map(|x| domain(x.sender))));
-    c.col(|| opt_str("recipient_domain", x.iter().map(|x| domain(x.recipient))));
-    c.col(|| opt_str("proto", x.iter().map(|x| some(r, x.proto))));
-    c.col(|| opt_str("helo", x.iter().map(|x| some(r, x.helo))));
+    c.try_col(|| maybe_sym("sender", r, x.iter().map(|x| x.sender)));
+    c.try_col(|| maybe_sym("recipient", r, x.iter().map(|x| x.recipient)));
+    c.try_col(|| domain_col("sender_domain", r, x.iter().map(|x| x.sender)));
+    c.try_col(|| domain_col("recipient_domain", r, x.iter().map(|x| x.recipient)));
+    c.try_col(|| opt_sym("proto", r, x.iter().map(|x| x.proto)));
+    c.try_col(|| opt_sym("helo", r, x.iter().map(|x| x.helo)));
     c.col(|| file_col(ds, x.iter().map(|x| x.line)));
     c.col(|| u64_col("line", x.iter().map(|x| x.line.line)));
     c.finish()
@@ -377,15 +379,15 @@ pub fn sessions(ds: &Dataset) -> PolarsResult<DataFrame> {
     let r = &ds.records;
     let s = &r.sessions;
     let mut c = Cols::default();
-    c.col(|| str_col("host", s.iter().map(|x| r.str(x.host))));
-    c.col(|| str_col("instance", s.iter().map(|x| r.str(x.instance))));
+    c.try_col(|| sym_col("host", r, s.iter().map(|x| x.host)));
+    c.try_col(|| sym_col("instance", r, s.iter().map(|x| x.instance)));
     c.col(|| u32_col("pid", s.iter().map(|x| x.pid)));
-    c.col(|| str_col("client_name", s.iter().map(|x| r.str(x.client_name))));
-    c.col(|| str_col("client_ip", s.iter().map(|x| r.str(x.client_ip))));
+    c.try_col(|| sym_col("client_name", r, s.iter().map(|x| x.client_name)));
+    c.try_col(|| sym_col("client_ip", r, s.iter().map(|x| x.client_ip)));
     c.try_col(|| dt("start", s.iter().map(|x| x.start)));
     c.try_col(|| dt("end", s.iter().map(|x| x.end)));
-    c.col(|| opt_str("abort", s.iter().map(|x| some(r, x.abort))));
-    c.col(|| opt_str("stats", s.iter().map(|x| some(r, x.stats))));
+    c.try_col(|| opt_sym("abort", r, s.iter().map(|x| x.abort)));
+    c.try_col(|| opt_sym("stats", r, s.iter().map(|x| x.stats)));
     c.col(|| u32_col("auth_failed", s.iter().map(|x| x.auth_failed)));
     c.col(|| Column::new("auth_ok".into(), s.iter().map(|x| x.auth_ok).collect::<Vec<_>>()));
     c.col(|| u32_col("messages", s.iter().map(|x| x.messages)));
