@@ -48,26 +48,39 @@ pub fn add_geo_columns(
     which: GeoColumns,
 ) -> PolarsResult<()> {
     let ips = df.column(ip_column)?.str()?.clone();
-    // Each distinct IP is looked up once; rows point at its answer.
-    let mut index: HashMap<&str, usize, foldhash::fast::RandomState> = HashMap::default();
-    let mut answers: Vec<Row> = vec![Row::default()];
-    let rows: Vec<usize> = ips
-        .iter()
-        .map(|ip| match ip {
-            None => 0,
-            Some(ip) => *index.entry(ip).or_insert_with(|| {
+    // Each distinct IP is looked up once; each row points at its answer,
+    // and the columns are gathered from the answers.
+    let mut index: HashMap<&str, IdxSize, foldhash::fast::RandomState> = HashMap::default();
+    let mut answers: Vec<Row> = Vec::new();
+    let mut last: Option<(&str, IdxSize)> = None;
+    let mut rows: Vec<Option<IdxSize>> = Vec::with_capacity(ips.len());
+    for ip in ips.iter() {
+        let Some(ip) = ip else {
+            rows.push(None);
+            continue;
+        };
+        // A client sends many messages in a row: its rows often follow each other.
+        let i = match last {
+            Some((l, i)) if l == ip => i,
+            _ => *index.entry(ip).or_insert_with(|| {
                 answers.push(answer(geo, ip, which));
-                answers.len() - 1
+                (answers.len() - 1) as IdxSize
             }),
-        })
-        .collect();
-    let country: Vec<Option<&str>> = rows.iter().map(|&i| answers[i].country.as_deref()).collect();
-    df.with_column(Column::new(format!("{prefix}country").into(), country))?;
+        };
+        last = Some((ip, i));
+        rows.push(Some(i));
+    }
+    let rows = IdxCa::from_iter_options("".into(), rows.into_iter());
+    let gather = |name: &str, column: Series| -> PolarsResult<Column> {
+        Ok(column.take(&rows)?.with_name(format!("{prefix}{name}").into()).into_column())
+    };
+    let country = StringChunked::from_iter_options("".into(), answers.iter().map(|a| a.country.as_deref()));
+    df.with_column(gather("country", country.into_series())?)?;
     if which == GeoColumns::All {
-        let asn: Vec<Option<u32>> = rows.iter().map(|&i| answers[i].asn).collect();
-        let org: Vec<Option<&str>> = rows.iter().map(|&i| answers[i].as_org.as_deref()).collect();
-        df.with_column(Column::new(format!("{prefix}asn").into(), asn))?;
-        df.with_column(Column::new(format!("{prefix}as_org").into(), org))?;
+        let asn = UInt32Chunked::from_iter_options("".into(), answers.iter().map(|a| a.asn));
+        let org = StringChunked::from_iter_options("".into(), answers.iter().map(|a| a.as_org.as_deref()));
+        df.with_column(gather("asn", asn.into_series())?)?;
+        df.with_column(gather("as_org", org.into_series())?)?;
     }
     Ok(())
 }
