@@ -86,7 +86,7 @@ impl Frames {
 
     /// Original submissions: not continuations, not Postfix's notifications.
     pub fn received(&self) -> LazyFrame {
-        self.messages.clone().lazy().filter(col("is_continuation").not().and(col("origin").neq(lit("notification"))))
+        self.messages.clone().lazy().filter(is_received())
     }
 
     /// Final deliveries (hand-overs to a content filter left out).
@@ -132,46 +132,86 @@ pub struct Totals {
     pub auth_successes: u64,
 }
 
-fn scalar_u64(df: PolarsResult<DataFrame>, name: &str) -> PolarsResult<u64> {
-    let df = df?;
-    let v = df.column(name)?.get(0)?;
-    Ok(v.extract::<u64>().unwrap_or(0))
+/// One row of figures, each named by its expression's alias.
+struct Figures(DataFrame);
+
+impl Figures {
+    /// Computes `figures` over `lf` in one query: one pass over the frame
+    /// instead of a filtered copy of it per figure, which for the totals
+    /// was 16 queries and five copies of every final delivery.
+    fn of(lf: LazyFrame, figures: Vec<Expr>) -> PolarsResult<Figures> {
+        Ok(Figures(lf.select(figures).collect()?))
+    }
+
+    fn get(&self, name: &str) -> PolarsResult<u64> {
+        let v = self.0.column(name)?.get(0)?;
+        Ok(v.extract::<u64>().unwrap_or(0))
+    }
 }
 
-fn count(lf: LazyFrame) -> PolarsResult<u64> {
-    scalar_u64(lf.select([len().alias("n")]).collect(), "n")
+/// The messages [`Frames::received`] keeps.
+fn is_received() -> Expr {
+    col("is_continuation").not().and(col("origin").neq(lit("notification")))
 }
 
-fn count_eq(lf: &LazyFrame, column: &str, value: &str) -> PolarsResult<u64> {
-    count(lf.clone().filter(col(column).eq(lit(value))))
+/// How many rows `condition` holds for, named `name`.
+fn count_if(condition: Expr, name: &str) -> Expr {
+    condition.sum().alias(name)
+}
+
+fn is(column: &str, value: &str) -> Expr {
+    col(column).eq(lit(value))
 }
 
 pub fn totals(f: &Frames) -> PolarsResult<Totals> {
-    let recv = f.received();
-    let dels = f.final_deliveries();
-    let msgs = f.messages.clone().lazy();
-    // Each delivery at its own message's size, whenever that message came.
-    let sizes = dels.clone().filter(col("status").eq(lit("sent"))).select([col("size").sum().alias("n")]).collect();
-    let auth = f.auth.clone().lazy();
+    let received = is_received();
+    let final_delivery = || col("filter_hop").not();
+    let sent = || final_delivery().and(is("status", "sent"));
+    let dels = Figures::of(
+        f.deliveries.clone().lazy(),
+        vec![
+            count_if(sent(), "delivered"),
+            count_if(final_delivery().and(is("status", "deferred")), "deferred"),
+            count_if(final_delivery().and(is("status", "bounced")), "bounced"),
+            // Each delivery at its own message's size, whenever that message came.
+            col("size").filter(sent()).sum().alias("bytes_delivered"),
+            col("to_id").filter(sent()).n_unique().alias("recipients"),
+        ],
+    )?;
+    let msgs = Figures::of(
+        f.messages.clone().lazy(),
+        vec![
+            count_if(received.clone(), "received"),
+            col("size").filter(received.clone()).sum().alias("bytes_received"),
+            col("sender").filter(received).drop_nulls().n_unique().alias("senders"),
+            count_if(is("state", "held"), "held"),
+            count_if(is("state", "discarded"), "discarded"),
+            count_if(is("state", "expired"), "expired"),
+            count_if(is("state", "deleted"), "deleted"),
+            count_if(is("state", "queued"), "queued"),
+        ],
+    )?;
+    let rejects = Figures::of(f.rejects.clone().lazy(), vec![count_if(is("action", "reject"), "rejected")])?;
+    let auth = Figures::of(
+        f.auth.clone().lazy(),
+        vec![count_if(col("success").not(), "failures"), count_if(col("success"), "successes")],
+    )?;
     Ok(Totals {
-        received: count(recv.clone())?,
-        delivered: count_eq(&dels, "status", "sent")?,
-        deferred: count_eq(&dels, "status", "deferred")?,
-        bounced: count_eq(&dels, "status", "bounced")?,
-        rejected: count_eq(&f.rejects.clone().lazy(), "action", "reject")?,
-        held: count_eq(&msgs, "state", "held")?,
-        discarded: count_eq(&msgs, "state", "discarded")?,
-        expired: count_eq(&msgs, "state", "expired")?,
-        deleted: count_eq(&msgs, "state", "deleted")?,
-        still_queued: count_eq(&msgs, "state", "queued")?,
-        bytes_received: scalar_u64(recv.clone().select([col("size").sum().alias("n")]).collect(), "n")?,
-        bytes_delivered: scalar_u64(sizes, "n")?,
-        senders: scalar_u64(recv.select([col("sender").drop_nulls().n_unique().alias("n")]).collect(), "n")?,
-        recipients: scalar_u64(
-            dels.filter(col("status").eq(lit("sent"))).select([col("to_id").n_unique().alias("n")]).collect(),
-            "n",
-        )?,
-        auth_failures: count(auth.clone().filter(col("success").not()))?,
-        auth_successes: count(auth.filter(col("success")))?,
+        received: msgs.get("received")?,
+        delivered: dels.get("delivered")?,
+        deferred: dels.get("deferred")?,
+        bounced: dels.get("bounced")?,
+        rejected: rejects.get("rejected")?,
+        held: msgs.get("held")?,
+        discarded: msgs.get("discarded")?,
+        expired: msgs.get("expired")?,
+        deleted: msgs.get("deleted")?,
+        still_queued: msgs.get("queued")?,
+        bytes_received: msgs.get("bytes_received")?,
+        bytes_delivered: dels.get("bytes_delivered")?,
+        senders: msgs.get("senders")?,
+        recipients: dels.get("recipients")?,
+        auth_failures: auth.get("failures")?,
+        auth_successes: auth.get("successes")?,
     })
 }

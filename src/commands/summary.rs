@@ -30,11 +30,13 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;
     let window = window(&a.input, &zone)?;
     let geo = geo(&a.input)?;
+    geo.warm_up_countries();
     let mut ds = load_for_frames(&a.input, false)?;
     let mut frames = Frames::build_ungeolocated(&mut ds, &window, Detail::Summary)?;
     // The totals need no geolocation: they are counted on a second core
     // while this one geolocates (both a few tenths of a second on a big log).
     // Only the messages' clients: no section ranks logins or rejects by country.
+    crate::timings::step("frames");
     let ungeolocated = frames.clone();
     let (totals, geolocated) = std::thread::scope(|s| {
         let counting = std::thread::Builder::new().spawn_scoped(s, || analyze::totals(&ungeolocated));
@@ -49,7 +51,9 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let totals = totals??;
     geolocated?;
     crate::mem::give_back();
+    crate::timings::step("totals");
     let tables = rankings(&frames)?;
+    crate::timings::step("rankings");
     let mut out = stdout();
     match a.output.format {
         Format::Json => write_json(&ds, &window, &totals, &tables, &mut out)?,
