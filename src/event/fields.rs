@@ -50,6 +50,13 @@ pub fn find_byte(h: &str, b: u8) -> Option<usize> {
     memchr::memchr(b, h.as_bytes())
 }
 
+/// `str::find` of an ASCII byte by a plain loop, for fields of a few dozen
+/// bytes (a client, a tag, a verdict): a call into a SIMD search, or std's
+/// char searcher, costs more to set up than such a field takes to scan.
+pub fn find_near(h: &str, b: u8) -> Option<usize> {
+    h.bytes().position(|c| c == b)
+}
+
 /// `s.split(", ")` through [`find_str`]: the `key=value, key=value` lists of
 /// delivery and `client=` lines.
 pub fn split_fields(s: &str) -> impl Iterator<Item = &str> {

@@ -1,7 +1,7 @@
 //! postscreen verdicts and anvil statistics: per-client evidence that comes
 //! before (or instead of) an smtpd session.
 
-use super::fields::client;
+use super::fields::{client, find_near};
 use super::Event;
 
 /// `CONNECT from [ip]:port to [ip]:25`, `PASS NEW [ip]:port`,
@@ -11,17 +11,18 @@ pub fn postscreen(p: &str) -> Option<Event<'_>> {
     if let Some(rest) = p.strip_prefix("NOQUEUE: ") {
         return super::smtpd::reject(None, rest);
     }
-    let verdict_end = p.find(' ')?;
+    let verdict_end = find_near(p, b' ')?;
     let verdict = &p[..verdict_end];
     if !verdict.bytes().all(|c| c.is_ascii_uppercase()) {
         return super::generic(p);
     }
-    let open = p.find('[')?;
-    let close = open + p[open..].find(']')?;
+    let open = find_near(p, b'[')?;
+    let close = open + find_near(&p[open..], b']')?;
     let c = client(&p[open..=close])?;
     let verdict = match verdict {
         "PASS" | "DNSBL" => {
-            let second = p[verdict_end + 1..].split(' ').next().unwrap_or("");
+            let after = &p[verdict_end + 1..];
+            let second = &after[..find_near(after, b' ').unwrap_or(after.len())];
             match (verdict, second) {
                 ("PASS", "NEW") => "PASS NEW",
                 ("PASS", "OLD") => "PASS OLD",

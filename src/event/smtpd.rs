@@ -1,7 +1,7 @@
 //! smtpd: sessions, the `client=` line that starts a message, SASL
 //! failures, and NOQUEUE rejects.
 
-use super::fields::{client, find_str, rfind_str, split_fields, split_queue_id, Client};
+use super::fields::{client, find_near, find_str, rfind_str, split_fields, split_queue_id, Client};
 use super::{ClientLine, Event, Reject};
 
 pub fn parse(p: &str) -> Option<Event<'_>> {
@@ -52,8 +52,8 @@ const NOISE: [&str; 8] = [
 /// `name[ip] ehlo=1 auth=0/1 quit=1 commands=2/3`; with
 /// `smtpd_client_port_logging = yes` the client is `name[ip]:port`.
 fn disconnect(rest: &str) -> Option<Event<'_>> {
-    let close = rest.find(']')?;
-    let (client, stats) = match rest[close..].find(' ') {
+    let close = find_near(rest, b']')?;
+    let (client, stats) = match find_near(&rest[close..], b' ') {
         Some(i) => (client(&rest[..close + i])?, &rest[close + i + 1..]),
         None => (client(rest)?, ""),
     };
@@ -63,9 +63,16 @@ fn disconnect(rest: &str) -> Option<Event<'_>> {
 /// From `auth=0/1` (ok/attempted): the failed AUTH commands. A lone `auth=1`
 /// means all succeeded.
 fn auth_failures(stats: &str) -> u32 {
-    let Some(v) = stats.split(' ').find_map(|kv| kv.strip_prefix("auth=")) else {
-        return 0;
+    // `auth=` opens the list or follows a space (not `xauth=`).
+    let at = match stats.strip_prefix("auth=") {
+        Some(_) => 0,
+        None => match find_str(stats, " auth=") {
+            Some(i) => i + 1,
+            None => return 0,
+        },
     };
+    let v = &stats[at + 5..];
+    let v = &v[..find_near(v, b' ').unwrap_or(v.len())];
     match v.split_once('/') {
         Some((ok, total)) => {
             let ok: u32 = ok.parse().unwrap_or(0);

@@ -100,6 +100,22 @@ fn disconnect_counts_failed_auth() {
     );
 }
 
+/// Only the `auth=` statistic counts, wherever it stands, and only as
+/// `ok/attempted`.
+#[test]
+fn failed_auth_is_read_from_the_auth_statistic_only() {
+    let failed = |stats: &str| match parse("smtpd", &format!("disconnect from unknown[192.0.2.1] {stats}")) {
+        Some(Event::Disconnect { auth_failed, .. }) => auth_failed,
+        e => panic!("{stats}: {e:?}"),
+    };
+    assert_eq!(failed("auth=0/3 quit=1 commands=1/4"), 3);
+    assert_eq!(failed("ehlo=1 xauth=0/9 auth=1/2 commands=2/3"), 1);
+    assert_eq!(failed("ehlo=1 auth=1 commands=2"), 0);
+    assert_eq!(failed("ehlo=1 auth="), 0);
+    assert_eq!(failed("ehlo=1 xauth=0/9 commands=1/10"), 0);
+    assert_eq!(failed("ehlo=1 auth=0/5"), 5);
+}
+
 #[test]
 fn session_aborts() {
     let e = parse("smtpd", "lost connection after AUTH from unknown[1.2.3.4]");
