@@ -66,12 +66,13 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
 /// queries this small leave the second core idle.
 fn rankings(frames: &Frames) -> anyhow::Result<Vec<(String, DataFrame)>> {
     let rank = move |(title, key, metric): (&'static str, Key, Metric)| -> anyhow::Result<(String, DataFrame)> {
-        let query = analyze::top::top(frames, key, metric, None, TOP).map_err(anyhow::Error::msg)?;
+        let mut query = analyze::top::top(frames, key, metric, None, TOP).map_err(anyhow::Error::msg)?;
         // One screen: the volume rankings leave bytes and times to `top`.
-        let keep = |c: &str| metric != Metric::Messages || !matches!(c, "bytes" | "first" | "last");
-        let df = query.collect()?;
-        let cols: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).filter(|c| keep(c)).collect();
-        Ok((title.to_string(), df.select(cols)?))
+        // Left out of the query, they are not even aggregated.
+        if metric == Metric::Messages {
+            query = query.select([all().exclude_cols(["bytes", "first", "last"]).as_expr()]);
+        }
+        Ok((title.to_string(), query.collect()?))
     };
     let jobs: Vec<Job<_>> = SECTIONS.into_iter().map(|section| Box::new(move || rank(section)) as Job<_>).collect();
     in_order(jobs, 2).into_iter().collect()
