@@ -89,6 +89,13 @@ pub enum IngestError {
 }
 
 pub fn ingest(opts: &IngestOptions) -> Result<Dataset, IngestError> {
+    ingest_with(opts, parse::spawn)
+}
+
+/// How the parse stage is started: [`parse::spawn`], or in tests a stand-in.
+type SpawnParse = fn(Vec<Input>, Arc<AtomicU64>) -> std::io::Result<std::sync::mpsc::Receiver<Stage>>;
+
+fn ingest_with(opts: &IngestOptions, spawn: SpawnParse) -> Result<Dataset, IngestError> {
     let (inputs, problems) = source::resolve(&opts.paths, opts.exact);
     for p in &problems {
         eprintln!("postsleuth: {}: {}", crate::text::cell(&p.path, 200), p.message);
@@ -104,9 +111,8 @@ pub fn ingest(opts: &IngestOptions) -> Result<Dataset, IngestError> {
     diag.files = inputs.iter().map(|i| FileReport { name: i.display(), ..FileReport::default() }).collect();
     let counter = Arc::new(AtomicU64::new(0));
     let bar = progress_bar(opts.progress, &inputs);
-    let rx = parse::spawn(inputs.clone(), counter.clone());
     let mut run = Run::new(opts, diag);
-    for stage in rx {
+    let mut correlate = |stage: Stage| {
         if let Some(bar) = &bar {
             bar.set_position(counter.load(Ordering::Relaxed));
         }
@@ -114,6 +120,15 @@ pub fn ingest(opts: &IngestOptions) -> Result<Dataset, IngestError> {
             Stage::Chunk(chunk) => run.chunk(chunk, &inputs, bar.as_ref()),
             Stage::Parsed { file, parsed } => run.parsed(file, &parsed),
         }
+    };
+    match spawn(inputs.clone(), counter.clone()) {
+        Ok(stages) => stages.into_iter().for_each(correlate),
+        // Refused a thread (a process limit reached): the same work on this
+        // one, parsing and correlating in turn, slower but the same result.
+        Err(_) => parse::parse_all(&inputs, &counter, |stage| {
+            correlate(stage);
+            true
+        }),
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -413,6 +428,36 @@ fn system_to_micros(t: SystemTime) -> Micros {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A parse thread the system refuses is no error: parsing on the
+    /// correlating thread gives the same records.
+    #[test]
+    fn a_refused_parse_thread_changes_nothing() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let opts = IngestOptions {
+            paths: ["content_filter_reinjection.log", "auth_failures.log", "noqueue_reject.log"]
+                .iter()
+                .map(|f| dir.join(f))
+                .collect(),
+            exact: true,
+            year: Some(2026),
+            log_zone: Zone::parse("UTC").unwrap(),
+            keep_lines: true,
+            keep_details: true,
+            progress: false,
+            verbose: false,
+        };
+        let refused: SpawnParse = |_, _| Err(std::io::Error::other("refused"));
+        let (threaded, inline) = (ingest(&opts).unwrap(), ingest_with(&opts, refused).unwrap());
+        let summary = |ds: &Dataset| {
+            let r = &ds.records;
+            let lines: Vec<u64> = ds.diag.files.iter().map(|f| f.lines).collect();
+            let messages: Vec<_> = r.messages.iter().map(|m| (m.queue_id, m.first_seen, m.state, m.sender)).collect();
+            (lines, messages, r.deliveries.len(), r.auth.len(), r.rejects.len(), ds.diag.postfix_lines)
+        };
+        assert!(!threaded.records.messages.is_empty());
+        assert_eq!(summary(&inline), summary(&threaded));
+    }
 
     /// Lines found 64 bytes at a time are the lines a plain search finds,
     /// at every length and alignment, CRs and empty lines included.

@@ -266,19 +266,27 @@ fn repeated(payload: &str) -> (&str, u32) {
 }
 
 /// Starts the parse thread, which reads the inputs too (see
-/// [`reader::read_all`]). `progress` counts bytes read from disk.
-pub fn spawn(inputs: Vec<Input>, progress: Arc<AtomicU64>) -> Receiver<Stage> {
+/// [`reader::read_all`]). `progress` counts bytes read from disk. A thread
+/// the system refuses is the caller's to handle: [`parse_all`] does the
+/// same work on the calling thread.
+pub fn spawn(inputs: Vec<Input>, progress: Arc<AtomicU64>) -> std::io::Result<Receiver<Stage>> {
     let (tx, rx) = sync_channel(4);
-    std::thread::spawn(move || {
-        let mut contexts = Contexts::new();
-        reader::read_all(&inputs, &progress, &mut |chunk| match chunk {
-            Chunk::Data { file, bytes } => {
-                Parsed::batches(bytes, &mut contexts, |parsed| tx.send(Stage::Parsed { file, parsed }).is_ok())
-            }
-            other => tx.send(Stage::Chunk(other)).is_ok(),
-        });
+    std::thread::Builder::new()
+        .name("parse".into())
+        .spawn(move || parse_all(&inputs, &progress, |stage| tx.send(stage).is_ok()))?;
+    Ok(rx)
+}
+
+/// Reads and parses every input, handing each stage to `emit`, in order;
+/// stops early when `emit` returns false.
+pub fn parse_all(inputs: &[Input], progress: &Arc<AtomicU64>, mut emit: impl FnMut(Stage) -> bool) {
+    let mut contexts = Contexts::new();
+    reader::read_all(inputs, progress, &mut |chunk| match chunk {
+        Chunk::Data { file, bytes } => {
+            Parsed::batches(bytes, &mut contexts, |parsed| emit(Stage::Parsed { file, parsed }))
+        }
+        other => emit(Stage::Chunk(other)),
     });
-    rx
 }
 
 #[cfg(test)]

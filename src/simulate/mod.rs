@@ -176,6 +176,8 @@ pub enum SimError {
     OutNotEmpty(PathBuf),
     #[error("invalid simulation options: {0}")]
     BadOptions(String),
+    #[error("cannot start the log writer thread: {0}")]
+    NoThread(std::io::Error),
     #[error("the log writer thread stopped unexpectedly")]
     WriterPanicked,
     #[error("cannot encode truth.json: {0}")]
@@ -195,7 +197,7 @@ pub fn simulate(opts: &SimOptions) -> Result<Truth, SimError> {
     let world = world::World::new(&mut world_rng, n_accounts, &opts.hostname);
     let ids = ids::QidGen::new(opts.long_ids, &mut rng);
     let pids = pids::Pids::new(&mut rng);
-    let sink = writer::Sink::open(&opts.out, opts.days, start, opts.format, &opts.hostname);
+    let sink = writer::Sink::open(&opts.out, opts.days, start, opts.format, &opts.hostname)?;
     let mut ctx = engine::Ctx::new(rng, sink, ids, pids, world);
     let mut engine = engine::Engine::new();
     let head = scenario::plan(&mut engine, &mut ctx, opts, start);

@@ -72,12 +72,21 @@ pub(crate) struct Sink {
 }
 
 impl Sink {
-    pub(crate) fn open(dir: &Path, days: u32, start: i64, format: TimestampFormat, host: &str) -> Sink {
+    pub(crate) fn open(
+        dir: &Path,
+        days: u32,
+        start: i64,
+        format: TimestampFormat,
+        host: &str,
+    ) -> Result<Sink, SimError> {
         let n = days as usize;
         let names = (0..n).map(|d| rotated_name(n - 1 - d)).collect();
         let (tx, rx) = sync_channel(4);
         let (spare_tx, spare) = sync_channel(8);
-        let thread = std::thread::spawn(move || write_files(rx, spare_tx));
+        let thread = std::thread::Builder::new()
+            .name("log-writer".into())
+            .spawn(move || write_files(rx, spare_tx))
+            .map_err(SimError::NoThread)?;
         let mut sink = Sink {
             dir: dir.to_path_buf(),
             names,
@@ -98,7 +107,7 @@ impl Sink {
             failed: false,
         };
         sink.open_current();
-        sink
+        Ok(sink)
     }
 
     /// Starts a line at time `t` with its syslog envelope

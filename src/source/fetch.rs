@@ -38,9 +38,9 @@ pub fn fetch_lines(
 fn fetch_from(file: u32, input: Input, wanted: &BTreeSet<LineRef>, out: &mut BTreeMap<LineRef, String>) {
     let last =
         wanted.range(LineRef { file, line: 0 }..=LineRef { file, line: u64::MAX }).next_back().map_or(0, |r| r.line);
-    let rx = reader::spawn(vec![input], Arc::new(AtomicU64::new(0)));
     let mut line = 0u64;
-    for chunk in rx {
+    // Read on this thread: a few quoted lines need no second core.
+    reader::read_all(&[input], &Arc::new(AtomicU64::new(0)), &mut |chunk| {
         match chunk {
             Chunk::Data { bytes, .. } => crate::ingest::for_each_line(&bytes, |l| {
                 line += 1;
@@ -52,8 +52,6 @@ fn fetch_from(file: u32, input: Input, wanted: &BTreeSet<LineRef>, out: &mut BTr
             Chunk::LongLine { .. } => line += 1,
             Chunk::Opened { .. } | Chunk::End { .. } => {}
         }
-        if line >= last {
-            break; // dropping the receiver stops the reader thread
-        }
-    }
+        line < last // past the last line wanted: stop reading
+    });
 }

@@ -11,7 +11,7 @@ use super::discover::Input;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -142,13 +142,6 @@ fn read_room(buf: &mut Vec<u8>, len: usize) {
 
 /// Where chunks go, in order; false when the consumer stopped.
 pub type Sink<'a> = dyn FnMut(Chunk) -> bool + 'a;
-
-/// Starts a reader thread. `progress` counts bytes read from disk.
-pub fn spawn(inputs: Vec<Input>, progress: Arc<AtomicU64>) -> Receiver<Chunk> {
-    let (tx, rx) = sync_channel(8);
-    std::thread::spawn(move || read_all(&inputs, &progress, &mut |chunk| tx.send(chunk).is_ok()));
-    rx
-}
 
 /// Reads every input in turn into `sink`, on this thread: the bytes of a
 /// plain file are then still in this core's cache when its lines are
