@@ -369,7 +369,7 @@ pub fn for_each_line<'a>(bytes: &'a [u8], mut f: impl FnMut(&'a [u8])) {
     let mut start = 0;
     let mut base = 0;
     while let Some(block) = bytes.get(base..base + 64) {
-        let mut newlines = newline_mask(block);
+        let [mut newlines] = crate::bytemask::masks(block, [b'\n']);
         while newlines != 0 {
             let nl = base + newlines.trailing_zeros() as usize;
             f(trim_cr(&bytes[start..nl]));
@@ -385,29 +385,6 @@ pub fn for_each_line<'a>(bytes: &'a [u8], mut f: impl FnMut(&'a [u8])) {
     if start < bytes.len() {
         f(trim_cr(&bytes[start..]));
     }
-}
-
-/// Bit `i` set where `block[i]` is a newline, for the first 64 bytes.
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn newline_mask(block: &[u8]) -> u64 {
-    use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
-    let mut mask = 0u64;
-    for (i, lane) in block.chunks_exact(16).take(4).enumerate() {
-        // SAFETY: SSE2 is part of x86-64's baseline; `lane` is 16 readable
-        // bytes, and the load is an unaligned one.
-        let lane_mask = unsafe {
-            let v = _mm_loadu_si128(lane.as_ptr().cast::<__m128i>());
-            _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8)))
-        };
-        mask |= u64::from(lane_mask as u16) << (16 * i);
-    }
-    mask
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn newline_mask(block: &[u8]) -> u64 {
-    block.iter().take(64).enumerate().fold(0, |m, (i, &b)| m | (u64::from(b == b'\n') << i))
 }
 
 fn trim_cr(l: &[u8]) -> &[u8] {

@@ -16,6 +16,7 @@
 //! subcommand.
 
 pub mod analyze;
+pub mod bytemask;
 pub mod cli;
 pub mod commands;
 pub mod correlate;

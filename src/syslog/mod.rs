@@ -55,18 +55,21 @@ pub fn parse(line: &str) -> Option<Envelope<'_>> {
         return None;
     }
     let rest = &rest[1..];
-    let sp = memchr::memchr(b' ', rest.as_bytes())?;
-    let host = &rest[..sp];
-    let rest = &rest[sp + 1..];
-    let colon = memchr::memchr(b':', rest.as_bytes())?;
-    let tag = &rest[..colon];
-    let after = &rest[colon + 1..];
+    let h = match Head::in_window(rest.as_bytes()) {
+        Some(found) => found?,
+        None => Head::scan(rest.as_bytes())?,
+    };
+    let host = &rest[..h.host_end];
+    let after = &rest[h.colon + 1..];
     let payload = if after.as_bytes().first() == Some(&b' ') { &after[1..] } else { after };
-    let (program, pid) = split_pid(tag)?;
-    // A tag is a dozen bytes: a plain loop beats a call into a SIMD search.
-    let (instance, daemon) = match program.bytes().rposition(|c| c == b'/') {
-        Some(i) => (&program[..i], &program[i + 1..]),
-        None => ("", program),
+    let pid = match h.open {
+        Some(open) => rest[open + 1..h.colon - 1].parse().ok()?,
+        None => 0,
+    };
+    let program_end = h.open.unwrap_or(h.colon);
+    let (instance, daemon) = match h.slash {
+        Some(i) => (&rest[h.host_end + 1..i], &rest[i + 1..program_end]),
+        None => ("", &rest[h.host_end + 1..program_end]),
     };
     if host.is_empty() || daemon.is_empty() {
         return None;
@@ -74,17 +77,68 @@ pub fn parse(line: &str) -> Option<Envelope<'_>> {
     Some(Envelope { stamp, host, instance, daemon, pid, payload })
 }
 
-/// `smtpd[2310]` → (`smtpd`, 2310); a tag without a pid gets pid 0.
-fn split_pid(tag: &str) -> Option<(&str, u32)> {
-    let b = tag.as_bytes();
-    if b.last() == Some(&b']') {
-        let open = b.iter().rposition(|&c| c == b'[')?;
-        let pid = tag[open + 1..b.len() - 1].parse().ok()?;
-        Some((&tag[..open], pid))
-    } else if memchr::memchr(b' ', b).is_some() {
-        None
-    } else {
-        Some((tag, 0))
+/// Where the parts of `HOST NAME/DAEMON[PID]: ` are, as offsets in the text
+/// after the timestamp.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Head {
+    /// The space after the host.
+    host_end: usize,
+    /// The colon after the tag.
+    colon: usize,
+    /// The tag's `[` when it ends in `[PID]`.
+    open: Option<usize>,
+    /// The last `/` of the tag before its `[PID]`: the daemon follows it.
+    slash: Option<usize>,
+}
+
+impl Head {
+    /// From bit masks of the first 64 bytes, in one pass: two searches and
+    /// two backward scans per line were a tenth of the parse thread's time.
+    /// `None` when the head does not end within them (a long host name);
+    /// `Some(None)` when it is no syslog head.
+    fn in_window(rest: &[u8]) -> Option<Option<Head>> {
+        use crate::bytemask::{first_from, last_in, masks};
+        let mut padded = [0u8; 64];
+        let window = match rest.get(..64) {
+            Some(w) => w,
+            None => {
+                padded[..rest.len()].copy_from_slice(rest);
+                &padded
+            }
+        };
+        let [space, colon, open, slash, close] = masks(window, [b' ', b':', b'[', b'/', b']']);
+        let host_end = first_from(space, 0)?;
+        let colon = first_from(colon, host_end + 1)?;
+        let tag = host_end + 1;
+        let open = if colon > tag && close >> (colon - 1) & 1 == 1 {
+            match last_in(open, tag, colon) {
+                Some(o) => Some(o),
+                None => return Some(None),
+            }
+        } else if last_in(space, tag, colon).is_some() {
+            return Some(None);
+        } else {
+            None
+        };
+        let slash = last_in(slash, tag, open.unwrap_or(colon));
+        Some(Some(Head { host_end, colon, open, slash }))
+    }
+
+    /// The same, by searching: for heads longer than the window.
+    fn scan(rest: &[u8]) -> Option<Head> {
+        let host_end = memchr::memchr(b' ', rest)?;
+        let tag = host_end + 1;
+        let colon = tag + memchr::memchr(b':', &rest[tag..])?;
+        let t = &rest[tag..colon];
+        let open = if t.last() == Some(&b']') {
+            Some(tag + t.iter().rposition(|&c| c == b'[')?)
+        } else if memchr::memchr(b' ', t).is_some() {
+            return None;
+        } else {
+            None
+        };
+        let slash = rest[tag..open.unwrap_or(colon)].iter().rposition(|&c| c == b'/').map(|i| tag + i);
+        Some(Head { host_end, colon, open, slash })
     }
 }
 
@@ -255,6 +309,42 @@ mod tests {
         assert!(!e.is_postfix());
         assert_eq!(e.daemon, "dovecot");
         assert!(parse("Nov 23 03:13:00 mx1 postfix/smtpd[1]: x").unwrap().is_postfix());
+    }
+
+    /// The bit-mask split and the searching one agree on every head that
+    /// fits the window, whatever bytes it is made of.
+    #[test]
+    fn heads_split_alike_in_and_out_of_the_window() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let alphabet = b" :[]/a1-";
+        for _ in 0..200_000 {
+            let len = next(70) as usize;
+            let head: Vec<u8> = (0..len).map(|_| alphabet[next(alphabet.len() as u64) as usize]).collect();
+            if let Some(found) = Head::in_window(&head) {
+                assert_eq!(found, Head::scan(&head), "{:?}", String::from_utf8_lossy(&head));
+            }
+        }
+        let long = format!("{} postfix/smtpd[1]: x", "h".repeat(100));
+        assert_eq!(Head::in_window(long.as_bytes()), None);
+        assert_eq!(Head::scan(long.as_bytes()).map(|h| h.host_end), Some(100));
+    }
+
+    #[test]
+    fn long_hosts_and_tags_still_split() {
+        let host = "a-very-long-host-name.in.a.deep.subdomain.of.example.org";
+        let line = format!("Nov 23 03:13:00 {host} postfix/submission/smtpd[88]: x");
+        let e = parse(&line).unwrap();
+        assert_eq!((e.host, e.instance, e.daemon, e.pid, e.payload), (host, "postfix/submission", "smtpd", 88, "x"));
+        let e = parse("Nov 23 03:13:00 mx postfix/smtpd: no pid").unwrap();
+        assert_eq!((e.instance, e.daemon, e.pid, e.payload), ("postfix", "smtpd", 0, "no pid"));
+        assert!(parse("Nov 23 03:13:00 mx postfix/smtpd]: x").is_none());
+        assert!(parse("Nov 23 03:13:00 mx post fix: x").is_none());
     }
 
     #[test]
