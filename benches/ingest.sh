@@ -63,14 +63,29 @@ report "zcat > /dev/null" "${zcat%$'\n'}"
 report "check, gzip" "${gz%$'\n'}"
 ratios "gzip check / zcat, by run" "${zcat%$'\n'}" "${gz%$'\n'}"
 echo "== summary"
-summary=""
-for _ in $(seq "$REPEAT"); do
-    summary+="$(t "$BIN" -q --exact --log-tz UTC "$WORK/all.log")"$'\n'
+# pflogsumm takes ~90 s a run: PF_REPEAT of its runs, each between two
+# summary runs, so that each ratio compares runs of the same minute.
+PF_REPEAT="${PF_REPEAT:-3}"
+summary="" pflogsumm="" pairs=""
+have_pflogsumm=$(command -v pflogsumm >/dev/null && echo yes || echo no)
+for i in $(seq "$REPEAT"); do
+    before="$(t "$BIN" -q --exact --log-tz UTC "$WORK/all.log")"
+    summary+="$before"$'\n'
+    if [ "$have_pflogsumm" = yes ] && [ "$i" -le "$PF_REPEAT" ]; then
+        p="$(t pflogsumm "$WORK/all.log")"
+        after="$(t "$BIN" -q --exact --log-tz UTC "$WORK/all.log")"
+        summary+="$after"$'\n'
+        pflogsumm+="$p"$'\n'
+        # Against the mean of the summary runs on either side of it.
+        pairs+="$(awk -v a="${before%% *}" -v b="${after%% *}" 'BEGIN { print (a + b) / 2 }') ${p%% *}"$'\n'
+    fi
 done
 report "postsleuth summary, plain" "${summary%$'\n'}"
-if command -v pflogsumm >/dev/null; then
-    pflogsumm="$(t pflogsumm "$WORK/all.log")"
-    report "pflogsumm" "$pflogsumm"
-    awk -v p="${pflogsumm%% *}" '{ printf "pflogsumm / summary: %.1fx best, %.1fx median\n", p / $1, p / $2 }' \
-        <<<"$(sort -n <<<"${summary%$'\n'}" | awk '{ w[NR] = $1 } END { print w[1], w[int((NR + 1) / 2)] }')"
+if [ -n "$pflogsumm" ]; then
+    report "pflogsumm" "${pflogsumm%$'\n'}"
+    ratios "pflogsumm / summary, by run" "$(cut -d' ' -f1 <<<"${pairs%$'\n'}")" "$(cut -d' ' -f2 <<<"${pairs%$'\n'}")"
+    awk '{ s[NR] = $1; p[NR] = $2 } END {
+            for (i = 2; i <= NR; i++) for (j = i; j > 1 && s[j - 1] > s[j]; j--) { x = s[j]; s[j] = s[j - 1]; s[j - 1] = x }
+            for (i = 2; i <= NR; i++) for (j = i; j > 1 && p[j - 1] > p[j]; j--) { x = p[j]; p[j] = p[j - 1]; p[j - 1] = x }
+            printf "pflogsumm / summary, best runs: %.1fx\n", p[1] / s[1] }' <<<"${pairs%$'\n'}"
 fi
