@@ -1,7 +1,7 @@
 //! smtpd: sessions, the `client=` line that starts a message, SASL
 //! failures, and NOQUEUE rejects.
 
-use super::fields::{client, find_near, find_str, rfind_str, split_fields, split_queue_id, Client};
+use super::fields::{client, find_byte, find_near, find_str, rfind_str, split_fields, split_queue_id, Client};
 use super::{ClientLine, Event, Reject};
 
 pub fn parse(p: &str) -> Option<Event<'_>> {
@@ -87,7 +87,7 @@ fn session_abort<'a>(rest: &'a str, reason: &'a str) -> Option<Event<'a>> {
     let i = find_str(rest, " from ")?;
     let after = &rest[..i];
     let tail = &rest[i + 6..];
-    let end = tail.find(']').map(|e| e + 1)?;
+    let end = find_byte(tail, b']').map(|e| e + 1)?;
     let client = client(&tail[..end])?;
     Some(Event::SessionAbort { client, reason, after })
 }
@@ -97,7 +97,7 @@ fn session_abort<'a>(rest: &'a str, reason: &'a str) -> Option<Event<'a>> {
 fn auth_failure(rest: &str) -> Option<Event<'_>> {
     let (client, rest) = client_until_colon(rest)?;
     let rest = rest.strip_prefix("SASL ")?;
-    let sp = rest.find(' ')?;
+    let sp = find_near(rest, b' ')?;
     let method = &rest[..sp];
     let reason = rest[sp + 1..].strip_prefix("authentication failed")?;
     let reason = reason.strip_prefix(": ").unwrap_or(reason.trim_start_matches(':'));
@@ -124,7 +124,8 @@ fn client_line<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
         orig_client: None,
     };
     for part in parts {
-        let Some((k, v)) = part.split_once('=') else { continue };
+        let Some(eq) = find_near(part, b'=') else { continue };
+        let (k, v) = (&part[..eq], &part[eq + 1..]);
         match k {
             "sasl_method" => line.sasl_method = Some(v),
             "sasl_username" => line.sasl_username = Some(v),
@@ -214,7 +215,7 @@ fn envelope_start(s: &str) -> Option<usize> {
 
 /// `name[ip]: ` or postscreen's `[ip]:port: `.
 fn client_until_colon(s: &str) -> Option<(Client<'_>, &str)> {
-    let close = s.find(']')?;
+    let close = find_byte(s, b']')?;
     let mut end = close + 1;
     if s[end..].starts_with(':') && s[end + 1..].starts_with(|c: char| c.is_ascii_digit()) {
         end += 1 + s[end + 1..].find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len() - end - 1);
