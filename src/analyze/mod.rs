@@ -51,14 +51,30 @@ impl Frames {
     ) -> PolarsResult<Frames> {
         let r = &mut ds.records;
         (r.sessions, r.screen) = (Vec::new(), Vec::new());
-        let auth = in_window(crate::frame::auth(ds, detail)?, "time", window)?;
-        ds.records.auth = Vec::new();
-        let rejects = in_window(crate::frame::rejects(ds, detail)?, "time", window)?;
-        ds.records.rejects = Vec::new();
+        // The messages' roots and chains are walked on one thread (a tenth
+        // of a second on a big log) while the small frames are built.
+        let ds_ref = &*ds;
+        let walk = || {
+            let roots = crate::frame::Roots::of(&ds_ref.records);
+            let chain = crate::frame::chain_counts(&ds_ref.records, &roots);
+            (roots, chain)
+        };
+        let small = || -> PolarsResult<(DataFrame, DataFrame)> {
+            let auth = in_window(crate::frame::auth(ds_ref, detail)?, "time", window)?;
+            Ok((auth, in_window(crate::frame::rejects(ds_ref, detail)?, "time", window)?))
+        };
+        let ((roots, chain), small) = std::thread::scope(|s| match std::thread::Builder::new().spawn_scoped(s, walk) {
+            Ok(walking) => {
+                let small = small();
+                (walking.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), small)
+            }
+            // A thread the system refuses is no error: one after the other.
+            Err(_) => (walk(), small()),
+        });
+        let (auth, rejects) = small?;
+        (ds.records.auth, ds.records.rejects) = (Vec::new(), Vec::new());
         // Messages first: the deliveries frame needs only their roots, so
         // the message records are gone before it is built.
-        let roots = crate::frame::Roots::of(&ds.records);
-        let chain = crate::frame::chain_counts(&ds.records, &roots);
         let messages = crate::frame::messages_with_chain(ds, detail, &chain, &roots)?;
         ds.records.messages = Vec::new();
         let deliveries = crate::frame::deliveries_with_roots(ds, detail, &roots)?;
