@@ -10,7 +10,7 @@ pub mod net;
 
 use crate::correlate::{DeliveryDetail, Link, Message, Records, Sym};
 use crate::ingest::Dataset;
-use build::{dt, opt_str, opt_u32, repeated_str, str_col, u32_col, u64_col, Cols};
+use build::{dt, opt_dt, opt_str, opt_u32, repeated_str, str_col, u32_col, u64_col, Cols};
 use polars::prelude::*;
 
 /// Every message's root and the root's identity, taken from the messages
@@ -163,14 +163,15 @@ pub fn messages_with_chain(
     let roots = || ms.iter().map(|m| root_of.who(m.id));
     let counts = |m: &Message| chain.get(m.id as usize).copied().unwrap_or_default();
     let mut c = Cols::default();
-    c.col(|| u32_col("message", ms.iter().map(|m| m.id)));
     if wide {
+        // Summary joins nothing: no message numbers.
+        c.col(|| u32_col("message", ms.iter().map(|m| m.id)));
         c.try_col(|| sym_col("host", r, ms.iter().map(|m| m.host)));
         c.col(|| str_col("queue_id", ms.iter().map(|m| m.queue_id.as_str())));
     }
-    c.try_col(|| dt("first_seen", ms.iter().map(|m| Some(m.first_seen))));
+    c.try_col(|| dt("first_seen", ms.iter().map(|m| m.first_seen)));
     if wide {
-        c.try_col(|| dt("last_seen", ms.iter().map(|m| Some(m.last_seen))));
+        c.try_col(|| dt("last_seen", ms.iter().map(|m| m.last_seen)));
     }
     c.col(|| str_col("origin", ms.iter().map(|m| m.origin.as_str())));
     if all {
@@ -261,15 +262,15 @@ pub fn deliveries_with_roots(ds: &Dataset, detail: Detail, root_of: &Roots) -> P
     let msg = |i: u32| r.messages.get(i as usize);
     let roots = || d.iter().map(|x| root_of.who(x.message));
     let mut c = Cols::default();
-    c.col(|| u32_col("message", d.iter().map(|x| x.message)));
     if wide {
+        c.col(|| u32_col("message", d.iter().map(|x| x.message)));
         c.col(|| u32_col("root", d.iter().map(|x| root_of.id(x.message))));
     }
     if all {
         c.try_col(|| sym_col("host", r, d.iter().map(|x| msg(x.message).map_or(Sym::NONE, |m| m.host))));
         c.col(|| str_col("queue_id", d.iter().map(|x| msg(x.message).map_or("", |m| m.queue_id.as_str()))));
     }
-    c.try_col(|| dt("time", d.iter().map(|x| Some(x.time))));
+    c.try_col(|| dt("time", d.iter().map(|x| x.time)));
     // The detail of each row (all `None` unless details were kept).
     let detail = || (0..d.len()).map(|i| r.delivery_detail(i));
     let detail_sym = |f: fn(&DeliveryDetail) -> Sym| detail().map(move |x| x.map_or(Sym::NONE, f));
@@ -322,7 +323,7 @@ pub fn auth(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     let r = &ds.records;
     let a = &r.auth;
     let mut c = Cols::default();
-    c.try_col(|| dt("time", a.iter().map(|x| Some(x.time))));
+    c.try_col(|| dt("time", a.iter().map(|x| x.time)));
     if wide {
         c.try_col(|| sym_col("host", r, a.iter().map(|x| x.host)));
         c.try_col(|| sym_col("instance", r, a.iter().map(|x| x.instance)));
@@ -346,7 +347,7 @@ pub fn rejects(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     let r = &ds.records;
     let x = &r.rejects;
     let mut c = Cols::default();
-    c.try_col(|| dt("time", x.iter().map(|x| Some(x.time))));
+    c.try_col(|| dt("time", x.iter().map(|x| x.time)));
     if !detail.wide() {
         // Summary only counts rejects.
         c.try_col(|| sym_col("action", r, x.iter().map(|x| x.action)));
@@ -384,8 +385,8 @@ pub fn sessions(ds: &Dataset) -> PolarsResult<DataFrame> {
     c.col(|| u32_col("pid", s.iter().map(|x| x.pid)));
     c.try_col(|| sym_col("client_name", r, s.iter().map(|x| x.client_name)));
     c.try_col(|| sym_col("client_ip", r, s.iter().map(|x| x.client_ip)));
-    c.try_col(|| dt("start", s.iter().map(|x| x.start)));
-    c.try_col(|| dt("end", s.iter().map(|x| x.end)));
+    c.try_col(|| opt_dt("start", s.iter().map(|x| x.start)));
+    c.try_col(|| opt_dt("end", s.iter().map(|x| x.end)));
     c.try_col(|| opt_sym("abort", r, s.iter().map(|x| x.abort)));
     c.try_col(|| opt_sym("stats", r, s.iter().map(|x| x.stats)));
     c.col(|| u32_col("auth_failed", s.iter().map(|x| x.auth_failed)));
