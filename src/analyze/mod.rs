@@ -199,7 +199,7 @@ pub fn totals(f: &Frames) -> PolarsResult<Totals> {
         vec![
             count_if(received.clone(), "received"),
             col("size").filter(received.clone()).sum().alias("bytes_received"),
-            col("sender").filter(received).drop_nulls().n_unique().alias("senders"),
+            col("sender_id").filter(received).drop_nulls().n_unique().alias("senders"),
             count_if(is("state", "held"), "held"),
             count_if(is("state", "discarded"), "discarded"),
             count_if(is("state", "expired"), "expired"),

@@ -116,7 +116,8 @@ fn aggregations(fact: Fact) -> Vec<(&'static str, Expr)> {
             ("bytes", col("size").sum()),
             ("deferred", col("final_deferred").sum()),
             ("bounced", col("final_bounced").sum()),
-            ("distinct_ips", col("root_client_ip").drop_nulls().n_unique()),
+            // By interned number: the same count as the texts', faster.
+            ("distinct_ips", col("root_client_ip_id").drop_nulls().n_unique()),
             ("distinct_countries", col("root_country").drop_nulls().n_unique()),
         ],
         Fact::Deliveries => vec![

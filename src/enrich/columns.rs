@@ -39,6 +39,36 @@ fn answer(geo: &Geo, ip: &str, which: GeoColumns) -> Row {
     Row { country, asn: info.asn, as_org: info.as_org.map(|o| o.to_string()) }
 }
 
+/// For each row, the index of its IP's answer (`None`: no IP), and the
+/// answers, each IP's computed once. `rows` gives each row's key (the IP or
+/// a number standing for it) and its IP.
+fn index_rows<'a, K: Copy + Eq + std::hash::Hash>(
+    rows: impl Iterator<Item = Option<(K, &'a str)>>,
+    lookup: impl Fn(&str) -> Row,
+) -> (Vec<Option<IdxSize>>, Vec<Row>) {
+    let mut index: HashMap<K, IdxSize, foldhash::fast::RandomState> = HashMap::default();
+    let mut answers: Vec<Row> = Vec::new();
+    let mut last: Option<(K, IdxSize)> = None;
+    let mut out = Vec::with_capacity(rows.size_hint().0);
+    for row in rows {
+        let Some((key, ip)) = row else {
+            out.push(None);
+            continue;
+        };
+        // A client sends many messages in a row: its rows often follow each other.
+        let i = match last {
+            Some((k, i)) if k == key => i,
+            _ => *index.entry(key).or_insert_with(|| {
+                answers.push(lookup(ip));
+                (answers.len() - 1) as IdxSize
+            }),
+        };
+        last = Some((key, i));
+        out.push(Some(i));
+    }
+    (out, answers)
+}
+
 /// Appends the geolocation of `ip_column` to `df`.
 pub fn add_geo_columns(
     df: &mut DataFrame,
@@ -49,27 +79,14 @@ pub fn add_geo_columns(
 ) -> PolarsResult<()> {
     let ips = df.column(ip_column)?.str()?.clone();
     // Each distinct IP is looked up once; each row points at its answer,
-    // and the columns are gathered from the answers.
-    let mut index: HashMap<&str, IdxSize, foldhash::fast::RandomState> = HashMap::default();
-    let mut answers: Vec<Row> = Vec::new();
-    let mut last: Option<(&str, IdxSize)> = None;
-    let mut rows: Vec<Option<IdxSize>> = Vec::with_capacity(ips.len());
-    for ip in ips.iter() {
-        let Some(ip) = ip else {
-            rows.push(None);
-            continue;
-        };
-        // A client sends many messages in a row: its rows often follow each other.
-        let i = match last {
-            Some((l, i)) if l == ip => i,
-            _ => *index.entry(ip).or_insert_with(|| {
-                answers.push(answer(geo, ip, which));
-                (answers.len() - 1) as IdxSize
-            }),
-        };
-        last = Some((ip, i));
-        rows.push(Some(i));
-    }
+    // and the columns are gathered from the answers. Rows are told apart
+    // by the IPs' interned numbers where the frame has them (`…_id`),
+    // cheaper to hash than the texts.
+    let lookup = |ip: &str| answer(geo, ip, which);
+    let (rows, answers) = match df.column(&format!("{ip_column}_id")).ok().and_then(|c| c.u32().ok()) {
+        Some(ids) => index_rows(ids.iter().zip(ips.iter()).map(|(id, ip)| id.zip(ip)), lookup),
+        None => index_rows(ips.iter().map(|ip| ip.map(|ip| (ip, ip))), lookup),
+    };
     let rows = IdxCa::from_iter_options("".into(), rows.into_iter());
     let gather = |name: &str, column: Series| -> PolarsResult<Column> {
         Ok(column.take(&rows)?.with_name(format!("{prefix}{name}").into()).into_column())

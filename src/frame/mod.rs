@@ -197,6 +197,10 @@ pub fn messages_with_chain(
         c.col(|| opt_str("message_id", ms.iter().map(|m| r.message_id(m.id))));
     }
     c.try_col(|| maybe_sym("sender", r, ms.iter().map(|m| m.sender)));
+    if !all {
+        // Distinct counts read interned numbers, not texts: see `to_id`.
+        c.col(|| opt_u32("sender_id", ms.iter().map(|m| m.sender.map(|s| s.0))));
+    }
     c.try_col(|| domain_col("sender_domain", r, ms.iter().map(|m| m.sender)));
     c.col(|| Column::new("size".into(), ms.iter().map(|m| m.size).collect::<Vec<_>>()));
     if wide {
@@ -213,6 +217,9 @@ pub fn messages_with_chain(
     });
     c.try_col(|| opt_sym("root_sasl_username", r, roots().map(|x| x.0)));
     c.try_col(|| opt_sym("root_client_ip", r, roots().map(|x| x.1)));
+    if !all {
+        c.col(|| opt_u32("root_client_ip_id", roots().map(|x| (!x.1.is_none()).then_some(x.1 .0))));
+    }
     if wide {
         c.try_col(|| net_col("root_client_net", r, roots().map(|x| x.1)));
     }
@@ -477,5 +484,42 @@ mod tests {
         assert!(summary.column("to").is_err(), "summary counts recipients by to_id only");
         assert_eq!(summary.column("to_id").unwrap().n_unique().unwrap(), 3);
         assert!(deliveries(&ds, Detail::All).unwrap().column("to_id").is_err(), "export shows no internal numbers");
+    }
+
+    /// `sender_id` and `root_client_ip_id` count like the texts they stand
+    /// for: the null sender `<>` is a sender, an absent one is not.
+    #[test]
+    fn message_ids_count_like_texts() {
+        let mut r = Records::default();
+        for (i, (sender, ip)) in [
+            (Some("a@x"), "192.0.2.1"),
+            (Some(""), "192.0.2.2"),
+            (None, ""),
+            (Some("a@x"), "192.0.2.1"),
+            (Some("b@x"), ""),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let sender = sender.map(|s| r.strings.intern(s));
+            let client_ip = r.strings.intern(ip);
+            r.messages.push(Message { id: i as u32, sender, client_ip, ..Message::default() });
+        }
+        let ds = Dataset {
+            records: r,
+            inputs: Vec::new(),
+            diag: crate::diag::Diagnostics::new(false),
+            orphan_lines: 0,
+            span: None,
+            stdin_lines: Vec::new(),
+        };
+        for detail in [Detail::Summary, Detail::Analysis] {
+            let df = messages(&ds, detail).unwrap();
+            let distinct = |c: &str| df.column(c).unwrap().drop_nulls().n_unique().unwrap();
+            assert_eq!((distinct("sender_id"), distinct("sender")), (3, 3), "{detail:?}");
+            assert_eq!((distinct("root_client_ip_id"), distinct("root_client_ip")), (2, 2), "{detail:?}");
+        }
+        let export = messages(&ds, Detail::All).unwrap();
+        assert!(export.column("sender_id").is_err() && export.column("root_client_ip_id").is_err());
     }
 }
