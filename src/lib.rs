@@ -13,7 +13,9 @@
 //! ```
 //!
 //! [`ingest`] wires source → correlate; `commands` wire the rest per
-//! subcommand.
+//! subcommand. Helpers any stage may use: `bytemask` (where bytes are in a
+//! 64-byte block), `mem` (memory hints), `parallel` (jobs on all cores),
+//! `timings` (`POSTSLEUTH_TIMINGS=1`).
 
 pub mod analyze;
 pub mod bytemask;
