@@ -445,6 +445,18 @@ mod tests {
         assert_eq!(got, [(2, 2, 1, 0), (0, 0, 0, 0), (1, 1, 0, 0)]);
     }
 
+    /// A dataset of these records alone, as ingest would hand it over.
+    fn dataset_of(records: Records) -> Dataset {
+        Dataset {
+            records,
+            inputs: Vec::new(),
+            diag: crate::diag::Diagnostics::new(false),
+            orphan_lines: 0,
+            span: None,
+            stdin_lines: Vec::new(),
+        }
+    }
+
     /// `to_id` names the same address by the same number, and different
     /// ones by different numbers: counting it counts the addresses.
     #[test]
@@ -464,14 +476,7 @@ mod tests {
                 line: LineRef::default(),
             });
         }
-        let ds = Dataset {
-            records: r,
-            inputs: Vec::new(),
-            diag: crate::diag::Diagnostics::new(false),
-            orphan_lines: 0,
-            span: None,
-            stdin_lines: Vec::new(),
-        };
+        let ds = dataset_of(r);
         let df = deliveries(&ds, Detail::Analysis).unwrap();
         let to: Vec<Option<&str>> = df.column("to").unwrap().str().unwrap().iter().collect();
         let ids: Vec<u32> = df.column("to_id").unwrap().u32().unwrap().into_no_null_iter().collect();
@@ -505,14 +510,7 @@ mod tests {
             let client_ip = r.strings.intern(ip);
             r.messages.push(Message { id: i as u32, sender, client_ip, ..Message::default() });
         }
-        let ds = Dataset {
-            records: r,
-            inputs: Vec::new(),
-            diag: crate::diag::Diagnostics::new(false),
-            orphan_lines: 0,
-            span: None,
-            stdin_lines: Vec::new(),
-        };
+        let ds = dataset_of(r);
         for detail in [Detail::Summary, Detail::Analysis] {
             let df = messages(&ds, detail).unwrap();
             let distinct = |c: &str| df.column(c).unwrap().drop_nulls().n_unique().unwrap();
