@@ -4,8 +4,8 @@
 //! `loopback`, `documentation`) in place of a country.
 
 use super::Geo;
+use crate::frame::Distinct;
 use polars::prelude::*;
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// One IP's answer, as the columns hold it.
@@ -39,36 +39,6 @@ fn answer(geo: &Geo, ip: &str, which: GeoColumns) -> Row {
     Row { country, asn: info.asn, as_org: info.as_org.map(|o| o.to_string()) }
 }
 
-/// For each row, the index of its IP's answer (`None`: no IP), and the
-/// answers, each IP's computed once. `rows` gives each row's key (the IP or
-/// a number standing for it) and its IP.
-fn index_rows<'a, K: Copy + Eq + std::hash::Hash>(
-    rows: impl Iterator<Item = Option<(K, &'a str)>>,
-    lookup: impl Fn(&str) -> Row,
-) -> (Vec<Option<IdxSize>>, Vec<Row>) {
-    let mut index: HashMap<K, IdxSize, foldhash::fast::RandomState> = HashMap::default();
-    let mut answers: Vec<Row> = Vec::new();
-    let mut last: Option<(K, IdxSize)> = None;
-    let mut out = Vec::with_capacity(rows.size_hint().0);
-    for row in rows {
-        let Some((key, ip)) = row else {
-            out.push(None);
-            continue;
-        };
-        // A client sends many messages in a row: its rows often follow each other.
-        let i = match last {
-            Some((k, i)) if k == key => i,
-            _ => *index.entry(key).or_insert_with(|| {
-                answers.push(lookup(ip));
-                (answers.len() - 1) as IdxSize
-            }),
-        };
-        last = Some((key, i));
-        out.push(Some(i));
-    }
-    (out, answers)
-}
-
 /// Appends the geolocation of `ip_column` to `df`.
 pub fn add_geo_columns(
     df: &mut DataFrame,
@@ -78,24 +48,20 @@ pub fn add_geo_columns(
     which: GeoColumns,
 ) -> PolarsResult<()> {
     let ips = df.column(ip_column)?.str()?.clone();
-    // Each distinct IP is looked up once; each row points at its answer,
-    // and the columns are gathered from the answers. Rows are told apart
-    // by the IPs' interned numbers where the frame has them (`…_id`),
-    // cheaper to hash than the texts.
-    let lookup = |ip: &str| answer(geo, ip, which);
-    let (rows, answers) = match df.column(&format!("{ip_column}_id")).ok().and_then(|c| c.u32().ok()) {
-        Some(ids) => index_rows(ids.iter().zip(ips.iter()).map(|(id, ip)| id.zip(ip)), lookup),
-        None => index_rows(ips.iter().map(|ip| ip.map(|ip| (ip, ip))), lookup),
+    // Each distinct IP is looked up once, and the columns are gathered from
+    // the answers. Rows are told apart by the IPs' interned numbers where
+    // the frame has them (`…_id`), cheaper to hash than the texts.
+    let lookup = |ip: Option<&str>| ip.map(|ip| answer(geo, ip, which));
+    let answers = match df.column(&format!("{ip_column}_id")).ok().and_then(|c| c.u32().ok()) {
+        Some(ids) => Distinct::of(ids.iter().zip(ips.iter()), lookup),
+        None => Distinct::of(ips.iter().map(|ip| (ip, ip)), lookup),
     };
-    let rows = IdxCa::from_iter_options("".into(), rows.into_iter());
-    let gather = |name: &str, column: Series| -> PolarsResult<Column> {
-        Ok(column.take(&rows)?.with_name(format!("{prefix}{name}").into()).into_column())
-    };
-    let country = StringChunked::from_iter_options("".into(), answers.iter().map(|a| a.country.as_deref()));
+    let gather = |name: &str, column: Series| answers.gather(&format!("{prefix}{name}"), column);
+    let country = StringChunked::from_iter_options("".into(), answers.values.iter().map(|a| a.country.as_deref()));
     df.with_column(gather("country", country.into_series())?)?;
     if which == GeoColumns::All {
-        let asn = UInt32Chunked::from_iter_options("".into(), answers.iter().map(|a| a.asn));
-        let org = StringChunked::from_iter_options("".into(), answers.iter().map(|a| a.as_org.as_deref()));
+        let asn = UInt32Chunked::from_iter_options("".into(), answers.values.iter().map(|a| a.asn));
+        let org = StringChunked::from_iter_options("".into(), answers.values.iter().map(|a| a.as_org.as_deref()));
         df.with_column(gather("asn", asn.into_series())?)?;
         df.with_column(gather("as_org", org.into_series())?)?;
     }

@@ -46,12 +46,57 @@ pub fn opt_str<S: AsRef<str>>(name: &str, v: impl Iterator<Item = Option<S>>) ->
     StringChunked::from_iter_options(name.into(), v).into_column()
 }
 
-/// A text column of values that repeat: accounts, IPs, addresses,
-/// statuses, each many times over. Each distinct key's text is made once,
-/// and the column gathers from those texts: building it string by string
+/// Rows that each stand for one of far fewer distinct values (accounts,
+/// IPs, statuses, a client's country), and those values, each computed
+/// once, on its key's first row. Columns of the rows are gathered from
+/// columns of the values ([`Distinct::gather`]): building them row by row
 /// read every row's text from the interner (a cache miss each, on a big
-/// log), copied it, and for derived texts (domains, networks) computed it
-/// again. `text` gives a key's text, `None` for null.
+/// log), copied it, and computed derived values (domains, networks,
+/// geolocation) again and again.
+pub struct Distinct<V> {
+    /// Each row's value, by its index in `values`; null for none.
+    rows: IdxCa,
+    pub values: Vec<V>,
+}
+
+impl<V> Distinct<V> {
+    /// `rows` gives each row's key, which tells values apart and is hashed,
+    /// and what `value` computes the value from; `None`: the row is null.
+    pub fn of<K: Copy + Eq + std::hash::Hash, A>(
+        rows: impl Iterator<Item = (K, A)>,
+        mut value: impl FnMut(A) -> Option<V>,
+    ) -> Distinct<V> {
+        let mut index: std::collections::HashMap<K, Option<IdxSize>, foldhash::fast::RandomState> = Default::default();
+        let mut values: Vec<V> = Vec::new();
+        let mut last: Option<(K, Option<IdxSize>)> = None;
+        let mut out: Vec<Option<IdxSize>> = Vec::with_capacity(rows.size_hint().0);
+        for (k, a) in rows {
+            // Neighbouring rows often share a key: a message's deliveries,
+            // a client's messages.
+            let i = match last {
+                Some((lk, li)) if lk == k => li,
+                _ => *index.entry(k).or_insert_with(|| {
+                    value(a).map(|v| {
+                        values.push(v);
+                        (values.len() - 1) as IdxSize
+                    })
+                }),
+            };
+            last = Some((k, i));
+            out.push(i);
+        }
+        Distinct { rows: IdxCa::from_iter_options("".into(), out.into_iter()), values }
+    }
+
+    /// The column `name` of the rows, from `per_value`: one entry for each
+    /// of [`Distinct::values`], in their order.
+    pub fn gather(&self, name: &str, per_value: Series) -> PolarsResult<Column> {
+        Ok(per_value.take(&self.rows)?.with_name(name.into()).into_column())
+    }
+}
+
+/// A text column of values that repeat, through [`Distinct`]. `text` gives
+/// a key's text, `None` for null.
 pub fn repeated_str<K, S>(
     name: &str,
     keys: impl Iterator<Item = K>,
@@ -61,27 +106,9 @@ where
     K: Copy + Eq + std::hash::Hash,
     S: AsRef<str>,
 {
-    let mut index: std::collections::HashMap<K, Option<IdxSize>, foldhash::fast::RandomState> = Default::default();
-    let mut texts: Vec<S> = Vec::new();
-    let mut last: Option<(K, Option<IdxSize>)> = None;
-    let mut rows: Vec<Option<IdxSize>> = Vec::with_capacity(keys.size_hint().0);
-    for k in keys {
-        // Neighbouring rows often share a key (a message's deliveries).
-        let i = match last {
-            Some((lk, li)) if lk == k => li,
-            _ => *index.entry(k).or_insert_with(|| {
-                text(k).map(|t| {
-                    texts.push(t);
-                    (texts.len() - 1) as IdxSize
-                })
-            }),
-        };
-        last = Some((k, i));
-        rows.push(i);
-    }
-    let distinct = StringChunked::from_iter_values(name.into(), texts.iter().map(|t| t.as_ref()));
-    let rows = IdxCa::from_iter_options("".into(), rows.into_iter());
-    Ok(distinct.take(&rows)?.into_column())
+    let d = Distinct::of(keys.map(|k| (k, k)), text);
+    let texts = StringChunked::from_iter_values("".into(), d.values.iter().map(|t| t.as_ref()));
+    d.gather(name, texts.into_series())
 }
 
 pub fn u32_col(name: &str, v: impl Iterator<Item = u32>) -> Column {

@@ -10,6 +10,7 @@ pub mod net;
 
 use crate::correlate::{DeliveryDetail, Link, Message, Records, Sym};
 use crate::ingest::Dataset;
+pub use build::Distinct;
 use build::{dt, opt_dt, opt_str, opt_u32, repeated_str, str_col, u32_col, u64_col, Cols};
 use polars::prelude::*;
 
