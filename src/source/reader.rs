@@ -203,23 +203,46 @@ fn read_to_end(file: u32, r: impl Read, sink: &mut Sink) -> bool {
 }
 
 /// [`read_to_end`] on a thread of its own, its chunks passed on to `sink`
-/// here as they come.
-fn decompressing(file: u32, r: impl Read + Send + 'static, sink: &mut Sink) -> bool {
+/// here as they come. A thread the system refuses is no error: the file is
+/// inflated here, in turn with its parsing, slower but the same (as ingest
+/// does with a refused parse thread).
+fn decompressing<R: Read + Send + 'static>(file: u32, r: R, sink: &mut Sink) -> bool {
+    decompressing_with(file, r, sink, |work| std::thread::Builder::new().spawn(work))
+}
+
+/// The work of the decompressing thread: true unless its consumer stopped.
+type Work = Box<dyn FnOnce() -> bool + Send>;
+
+/// [`decompressing`], its thread started by `spawn` (a stand-in in tests).
+fn decompressing_with<R: Read + Send + 'static>(
+    file: u32,
+    r: R,
+    sink: &mut Sink,
+    spawn: impl FnOnce(Work) -> io::Result<std::thread::JoinHandle<bool>>,
+) -> bool {
     let (tx, rx) = sync_channel(8);
-    let spawned = std::thread::Builder::new().spawn(move || read_to_end(file, r, &mut |chunk| tx.send(chunk).is_ok()));
-    match spawned {
-        Ok(thread) => {
-            if !rx.into_iter().all(&mut *sink) {
-                return false; // dropping `rx` ends the thread's sending
-            }
-            match thread.join() {
-                Ok(_) => true,
-                // A panic is a bug, not the input's fault: the file ends
-                // there, with a message, and the other inputs are read.
-                Err(_) => sink(Chunk::End { file, error: Some("decompressing failed (a bug in postsleuth)".into()) }),
-            }
-        }
-        Err(e) => sink(Chunk::End { file, error: Some(format!("cannot start a thread to decompress it: {e}")) }),
+    // The reader goes to the thread once it runs, so that a refused thread
+    // leaves it here to be read.
+    let (give, take) = sync_channel::<R>(1);
+    let work: Work = Box::new(move || match take.recv() {
+        Ok(r) => read_to_end(file, r, &mut |chunk| tx.send(chunk).is_ok()),
+        Err(_) => false,
+    });
+    let Ok(thread) = spawn(work) else {
+        return read_to_end(file, r, sink);
+    };
+    if let Err(std::sync::mpsc::SendError(r)) = give.send(r) {
+        // The thread ended before taking it, which only a bug does.
+        return read_to_end(file, r, sink);
+    }
+    if !rx.into_iter().all(&mut *sink) {
+        return false; // dropping `rx` ends the thread's sending
+    }
+    match thread.join() {
+        Ok(_) => true,
+        // A panic is a bug, not the input's fault: the file ends there, with
+        // a message, and the other inputs are read.
+        Err(_) => sink(Chunk::End { file, error: Some("decompressing failed (a bug in postsleuth)".into()) }),
     }
 }
 
@@ -399,6 +422,38 @@ mod tests {
             self.0 = &self.0[n..];
             Ok(n)
         }
+    }
+
+    /// A decompressing thread the system refuses: the file is inflated on
+    /// the reading thread, into the same chunks.
+    #[test]
+    fn a_refused_decompressing_thread_changes_nothing() {
+        use std::io::Write;
+        let text: Vec<u8> = (0..50_000u32).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&text).unwrap();
+        let gz = gz.finish().unwrap();
+        let read = |refuse: bool| {
+            let mut got = Vec::new();
+            let mut ends = Vec::new();
+            let mut sink = |c: Chunk| {
+                match c {
+                    Chunk::Data { bytes, .. } => got.extend_from_slice(&bytes),
+                    Chunk::End { error, .. } => ends.push(error),
+                    _ => {}
+                }
+                true
+            };
+            let decoder = flate2::read::MultiGzDecoder::new(io::Cursor::new(gz.clone()));
+            let finished = match refuse {
+                true => decompressing_with(0, decoder, &mut sink, |_| Err(io::Error::other("refused"))),
+                false => decompressing(0, decoder, &mut sink),
+            };
+            (finished, got, ends)
+        };
+        let (threaded, refused) = (read(false), read(true));
+        assert!(threaded.1 == text && threaded.2 == [None]);
+        assert!(refused == threaded);
     }
 
     /// Buffers come back and are read into again without zeroing: the
