@@ -67,7 +67,7 @@ impl fmt::Debug for QueueId {
 }
 
 /// How a message entered the queue.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Origin {
     /// Received by smtpd (`client=` line).
     Smtpd,
@@ -92,7 +92,7 @@ impl Origin {
 }
 
 /// What became of a message by the end of the input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum State {
     /// All deliveries seen were `sent` and the queue file was removed.
     Delivered,
