@@ -130,17 +130,22 @@ impl Interner {
         Sym(slot.sym)
     }
 
-    /// Doubles the table, placing every slot anew from its text's hash.
+    /// Doubles the table, placing every string anew from its text's hash.
+    /// The strings are taken in the arena's order, so their texts are read
+    /// one after the other: taken in the old table's order, each text was a
+    /// cache miss somewhere in the arena, and the last growth of a big log
+    /// (a 16 MB table) stalled ingest for 70 ms.
     fn grow(&mut self) {
-        let doubled = vec![Slot::default(); self.slots.len() * 2];
-        let old = std::mem::replace(&mut self.slots, doubled);
+        self.slots = vec![Slot::default(); self.slots.len() * 2];
         let mask = self.slots.len() - 1;
-        for slot in old.into_iter().filter(|s| s.len != 0) {
-            let mut i = self.hasher.hash_one(slot.text(&self.text)) as usize & mask;
+        for (sym, bounds) in self.starts.windows(2).enumerate().skip(1) {
+            let (start, end) = (bounds[0], bounds[1]);
+            let hash = self.hasher.hash_one(self.text.get(start..end).unwrap_or(""));
+            let mut i = hash as usize & mask;
             while self.slots[i].len != 0 {
                 i = (i + 1) & mask;
             }
-            self.slots[i] = slot;
+            self.slots[i] = Slot { sym: sym as u32, len: (end - start) as u32, start_tag: start as u64 | tag(hash) };
         }
     }
 
