@@ -79,7 +79,7 @@ impl Correlator {
     /// The message `key` in flight, or else the latest finished one that
     /// began after message `after` (a continuation begins after what it
     /// continues; an older message that used the same short ID does not).
-    fn find_since(&self, key: MsgKey, after: u32) -> Option<u32> {
+    fn find_since(&mut self, key: MsgKey, after: u32) -> Option<u32> {
         if let Some(&id) = self.active.get(&key) {
             return (id > after).then_some(id);
         }

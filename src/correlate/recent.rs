@@ -16,9 +16,14 @@ const RECENT: usize = 10_000;
 /// map from each key to its latest entry: a push allocates nothing (a
 /// `Vec` of values per key did, and freeing them was a few percent of
 /// correlating).
+///
+/// The map and links are made at the first lookup, from the ring, and kept
+/// from then on: some logs never look up what others look up all the time
+/// (hand-offs are asked for only by `orig_queue_id=`), and a map insert on
+/// every sent delivery was a few percent of correlating.
 pub(super) struct Recent<K, V> {
     /// Entry number `n` is at `n % RECENT`.
-    ring: Vec<Entry<V>>,
+    ring: Vec<Entry<K, V>>,
     /// The number the next entry gets.
     next: u64,
     /// Each key's latest entry number. A key whose entries have all left
@@ -26,12 +31,15 @@ pub(super) struct Recent<K, V> {
     /// keys go at once: removing each as its last entry left cost two more
     /// lookups per push, a few percent of correlating.
     latest: Map<K, u64>,
+    /// Whether `latest` and the entries' links are made (and kept).
+    indexed: bool,
 }
 
 /// Keys [`Recent::latest`] holds before the keys without entries go.
 const MAX_KEYS: usize = 2 * RECENT;
 
-struct Entry<V> {
+struct Entry<K, V> {
+    key: K,
     value: V,
     /// The number of the previous entry of the same key, if any.
     previous: Option<u64>,
@@ -39,7 +47,7 @@ struct Entry<V> {
 
 impl<K, V> Default for Recent<K, V> {
     fn default() -> Self {
-        Recent { ring: Vec::new(), next: 0, latest: Map::default() }
+        Recent { ring: Vec::new(), next: 0, latest: Map::default(), indexed: false }
     }
 }
 
@@ -47,17 +55,36 @@ impl<K: Copy + Eq + Hash, V> Recent<K, V> {
     pub fn push(&mut self, key: K, value: V) {
         let n = self.next;
         self.next += 1;
-        if self.latest.len() >= MAX_KEYS {
-            let first_kept = self.first_kept();
-            self.latest.retain(|_, &mut latest| latest >= first_kept);
-        }
-        let previous = self.latest.insert(key, n);
-        let entry = Entry { value, previous };
+        let previous = if self.indexed { self.link(key, n) } else { None };
+        let entry = Entry { key, value, previous };
         let slot = (n % RECENT as u64) as usize;
         if slot == self.ring.len() {
             self.ring.push(entry);
         } else {
             self.ring[slot] = entry;
+        }
+    }
+
+    /// Makes entry `n` of `key` the key's latest; returns the one before.
+    fn link(&mut self, key: K, n: u64) -> Option<u64> {
+        if self.latest.len() >= MAX_KEYS {
+            let first_kept = self.first_kept();
+            self.latest.retain(|_, &mut latest| latest >= first_kept);
+        }
+        self.latest.insert(key, n)
+    }
+
+    /// Makes the map and links of the entries in the ring, oldest first,
+    /// if not made yet.
+    fn index(&mut self) {
+        if self.indexed {
+            return;
+        }
+        self.indexed = true;
+        for n in self.first_kept()..self.next {
+            let slot = (n % RECENT as u64) as usize;
+            let previous = self.link(self.ring[slot].key, n);
+            self.ring[slot].previous = previous;
         }
     }
 
@@ -67,12 +94,13 @@ impl<K: Copy + Eq + Hash, V> Recent<K, V> {
     }
 
     /// The entry numbered `n`, if it is still in the ring.
-    fn entry(&self, n: u64) -> Option<&Entry<V>> {
+    fn entry(&self, n: u64) -> Option<&Entry<K, V>> {
         (n >= self.first_kept()).then(|| &self.ring[(n % RECENT as u64) as usize])
     }
 
     /// Every value remembered under `key`, oldest first.
-    pub fn all(&self, key: &K) -> Vec<&V> {
+    pub fn all(&mut self, key: &K) -> Vec<&V> {
+        self.index();
         let mut values = Vec::new();
         let mut n = self.latest.get(key).copied();
         while let Some(e) = n.and_then(|n| self.entry(n)) {
@@ -84,7 +112,8 @@ impl<K: Copy + Eq + Hash, V> Recent<K, V> {
     }
 
     /// The latest value remembered under `key`.
-    pub fn latest(&self, key: &K) -> Option<&V> {
+    pub fn latest(&mut self, key: &K) -> Option<&V> {
+        self.index();
         self.latest.get(key).and_then(|&n| self.entry(n)).map(|e| &e.value)
     }
 }
@@ -120,11 +149,38 @@ mod tests {
         assert!(r.all(&(3, "CCCC03")).is_empty());
     }
 
+    /// Asked first at any point, and then again, a `Recent` answers as a
+    /// plain list of its last RECENT pushes would.
+    #[test]
+    fn first_lookup_anywhere_answers_alike() {
+        for first_ask in [0, 1, 7, RECENT - 1, RECENT, RECENT + 3, 3 * RECENT + 11] {
+            let mut r: Recent<u32, usize> = Recent::default();
+            let mut pushed: Vec<(u32, usize)> = Vec::new();
+            let mut seed = first_ask as u64 + 1;
+            for i in 0..4 * RECENT {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let key = (seed >> 33) as u32 % 50;
+                r.push(key, i);
+                pushed.push((key, i));
+                if i >= first_ask && i % 997 == 0 || i == first_ask {
+                    let kept = &pushed[pushed.len().saturating_sub(RECENT)..];
+                    for k in 0..50 {
+                        let want: Vec<&usize> = kept.iter().filter(|p| p.0 == k).map(|p| &p.1).collect();
+                        assert_eq!(r.latest(&k), want.last().copied(), "key {k} after {i}");
+                        assert_eq!(r.all(&k), want, "key {k} after {i}");
+                    }
+                }
+            }
+        }
+    }
+
     /// Keys whose values all left are forgotten once the map is full: it
     /// never holds more than MAX_KEYS keys, and forgets none still in the ring.
     #[test]
     fn key_map_stays_bounded() {
         let mut r: Recent<u64, u64> = Recent::default();
+        // Asked once: from then on the map is kept as values come.
+        assert_eq!(r.latest(&0), None);
         for k in 0..10 * MAX_KEYS as u64 {
             r.push(k, k);
             assert!(r.latest.len() <= MAX_KEYS);
