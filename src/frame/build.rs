@@ -59,14 +59,79 @@ pub struct Distinct<V> {
     pub values: Vec<V>,
 }
 
+/// A key of [`Distinct::of`]. Interned numbers, which are small and dense,
+/// say [`RowKey::dense`]: they index a table instead of being hashed, which
+/// for the text columns of a big log's frames was a fifth of building them.
+pub trait RowKey: Copy + Eq + std::hash::Hash {
+    /// The key as a small number, one per key; `None`: hashed.
+    fn dense(self) -> Option<usize> {
+        None
+    }
+}
+
+impl RowKey for crate::correlate::Sym {
+    fn dense(self) -> Option<usize> {
+        Some(self.0 as usize)
+    }
+}
+
+/// An address that may be absent: absent and the empty one (`<>`) differ.
+impl RowKey for Option<crate::correlate::Sym> {
+    fn dense(self) -> Option<usize> {
+        Some(self.map_or(0, |s| s.0 as usize + 1))
+    }
+}
+
+/// An interned number that may be null (`…_id` columns).
+impl RowKey for Option<u32> {
+    fn dense(self) -> Option<usize> {
+        Some(self.map_or(0, |n| n as usize + 1))
+    }
+}
+
+impl RowKey for Option<&str> {}
+impl RowKey for crate::correlate::Origin {}
+impl RowKey for crate::correlate::State {}
+#[cfg(test)]
+impl RowKey for u32 {}
+
+/// Dense keys past this are hashed: a table of this many entries (64 MB)
+/// is as much as one column's index should take.
+const MAX_DENSE: usize = 16 << 20;
+
+/// Where each key's value is: a table for dense keys, a map for the rest.
+struct KeyIndex<K> {
+    table: Vec<IdxSize>,
+    map: std::collections::HashMap<K, Option<IdxSize>, foldhash::fast::RandomState>,
+}
+
+/// In [`KeyIndex::table`]: a key not seen yet, and one whose value is null.
+const UNSEEN: IdxSize = IdxSize::MAX;
+const NULL: IdxSize = IdxSize::MAX - 1;
+
+impl<K: RowKey> KeyIndex<K> {
+    /// The index of `k`'s value, computing it with `new` the first time.
+    fn get(&mut self, k: K, new: impl FnOnce() -> Option<IdxSize>) -> Option<IdxSize> {
+        match k.dense().filter(|&d| d < MAX_DENSE) {
+            Some(d) => {
+                if d >= self.table.len() {
+                    self.table.resize((d + 1).next_power_of_two(), UNSEEN);
+                }
+                if self.table[d] == UNSEEN {
+                    self.table[d] = new().unwrap_or(NULL);
+                }
+                Some(self.table[d]).filter(|&i| i != NULL)
+            }
+            None => *self.map.entry(k).or_insert_with(new),
+        }
+    }
+}
+
 impl<V> Distinct<V> {
-    /// `rows` gives each row's key, which tells values apart and is hashed,
-    /// and what `value` computes the value from; `None`: the row is null.
-    pub fn of<K: Copy + Eq + std::hash::Hash, A>(
-        rows: impl Iterator<Item = (K, A)>,
-        mut value: impl FnMut(A) -> Option<V>,
-    ) -> Distinct<V> {
-        let mut index: std::collections::HashMap<K, Option<IdxSize>, foldhash::fast::RandomState> = Default::default();
+    /// `rows` gives each row's key, which tells values apart, and what
+    /// `value` computes the value from; `None`: the row is null.
+    pub fn of<K: RowKey, A>(rows: impl Iterator<Item = (K, A)>, mut value: impl FnMut(A) -> Option<V>) -> Distinct<V> {
+        let mut index = KeyIndex { table: Vec::new(), map: Default::default() };
         let mut values: Vec<V> = Vec::new();
         let mut last: Option<(K, Option<IdxSize>)> = None;
         let mut out: Vec<Option<IdxSize>> = Vec::with_capacity(rows.size_hint().0);
@@ -75,7 +140,7 @@ impl<V> Distinct<V> {
             // a client's messages.
             let i = match last {
                 Some((lk, li)) if lk == k => li,
-                _ => *index.entry(k).or_insert_with(|| {
+                _ => index.get(k, || {
                     value(a).map(|v| {
                         values.push(v);
                         (values.len() - 1) as IdxSize
@@ -103,7 +168,7 @@ pub fn repeated_str<K, S>(
     text: impl Fn(K) -> Option<S>,
 ) -> PolarsResult<Column>
 where
-    K: Copy + Eq + std::hash::Hash,
+    K: RowKey,
     S: AsRef<str>,
 {
     let d = Distinct::of(keys.map(|k| (k, k)), text);
@@ -173,5 +238,29 @@ mod tests {
         assert_eq!(values, keys.iter().map(|&k| text(k)).collect::<Vec<_>>());
         let empty = repeated_str("t", std::iter::empty::<u32>(), text).unwrap();
         assert_eq!((empty.len(), empty.dtype()), (0, &DataType::String));
+    }
+
+    /// Keys told apart by table (interned numbers) gather like hashed ones:
+    /// absent and the empty address differ, a value that is null is null
+    /// again, and numbers too big for the table are hashed.
+    #[test]
+    fn dense_keys_gather_like_rows() {
+        use crate::correlate::Sym;
+        let big = Sym(MAX_DENSE as u32 + 3);
+        let keys =
+            [Some(Sym(5)), None, Some(Sym::NONE), Some(Sym(5)), Some(big), None, Some(big), Some(Sym(9)), Some(Sym(9))];
+        let text = |k: Option<Sym>| match k {
+            Some(Sym(9)) => None,
+            k => k.map(|s| format!("s{}", s.0)),
+        };
+        let gathered = repeated_str("t", keys.iter().copied(), text).unwrap();
+        let values: Vec<Option<String>> = gathered.str().unwrap().iter().map(|v| v.map(String::from)).collect();
+        assert_eq!(values, keys.iter().map(|&k| text(k)).collect::<Vec<_>>());
+        let calls = std::cell::Cell::new(0);
+        let d = Distinct::of(keys.iter().map(|&k| (k, k)), |k| {
+            calls.set(calls.get() + 1);
+            text(k)
+        });
+        assert_eq!((calls.get(), d.values.len()), (5, 3), "each of the 5 keys computed once; 3 are not null");
     }
 }
