@@ -60,8 +60,8 @@ pub struct Distinct<V> {
 }
 
 /// A key of [`Distinct::of`]. Interned numbers, which are small and dense,
-/// say [`RowKey::dense`]: they index a table instead of being hashed, which
-/// for the text columns of a big log's frames was a fifth of building them.
+/// say [`RowKey::dense`]: they index a table, one read per row, instead of
+/// being hashed and probed for in a map.
 pub trait RowKey: Copy + Eq + std::hash::Hash {
     /// The key as a small number, one per key; `None`: hashed.
     fn dense(self) -> Option<usize> {
