@@ -104,7 +104,7 @@ pub fn chain_counts(r: &Records, roots: &Roots) -> Vec<ChainCounts> {
     // (a counting sort: roots are message numbers) and each small group is
     // sorted and counted. A hash set of (root, recipient) pairs, one random
     // probe per delivery into a table of millions, took three times as long
-    // as sorting all the pairs, and that sort twice as long as this.
+    // as sorting all the pairs; this sorts only groups of a few.
     let finals = || r.deliveries.iter().filter(|d| !d.filter_hop).map(|d| (roots.id(d.message) as usize, d));
     // `ends[root + 1]`: the size of root's group, then (summed) where it
     // begins and, once filled, `ends[root]` where it ends.
