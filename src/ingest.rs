@@ -2,12 +2,14 @@
 //! correlate, with diagnostics and progress. Commands call [`ingest`] and get
 //! a [`Dataset`]; nothing here knows about the CLI.
 //!
-//! Two threads: the parse stage ([`parse`]: reading plain files, lines,
-//! syslog envelope, Postfix events), and this one, which puts dates on RFC
-//! 3164 lines (the year depends on the lines before) and correlates, in log
-//! order. Gzip input is inflated on a third (`source::reader`).
+//! Two threads: the parse thread (reading plain files, and [`parse`]:
+//! lines, syslog envelope, Postfix events), and this one, which puts dates
+//! on RFC 3164 lines (the year depends on the lines before) and correlates,
+//! in log order, and parses too when the parse thread falls behind
+//! ([`share`]). Gzip input is inflated on a third (`source::reader`).
 
 mod parse;
+mod share;
 
 use crate::correlate::{Correlator, LineCtx, LineRef, Records};
 use crate::diag::{Diagnostics, FileReport, Skip};
@@ -15,7 +17,8 @@ use crate::event::Event;
 use crate::source::{self, Chunk, Input};
 use crate::syslog::{Stamp, YearTracker};
 use crate::time::{civil_to_micros, local_date, LocalToUtc, Micros, Zone, MICROS_PER_SEC};
-use parse::{Contexts, Kind, Line, Parsed, PostfixLine, Stage};
+use parse::{Contexts, Kind, Line, Parsed, PostfixLine};
+use share::{Feed, Stage};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -89,10 +92,10 @@ pub enum IngestError {
 }
 
 pub fn ingest(opts: &IngestOptions) -> Result<Dataset, IngestError> {
-    ingest_with(opts, parse::spawn)
+    ingest_with(opts, share::spawn)
 }
 
-/// How the parse stage is started: [`parse::spawn`], or in tests a stand-in.
+/// How the parse thread is started: [`share::spawn`], or in tests a stand-in.
 type SpawnParse = fn(Vec<Input>, Arc<AtomicU64>) -> std::io::Result<std::sync::mpsc::Receiver<Stage>>;
 
 fn ingest_with(opts: &IngestOptions, spawn: SpawnParse) -> Result<Dataset, IngestError> {
@@ -118,14 +121,19 @@ fn ingest_with(opts: &IngestOptions, spawn: SpawnParse) -> Result<Dataset, Inges
         }
         match stage {
             Stage::Chunk(chunk) => run.chunk(chunk, &inputs, bar.as_ref()),
-            Stage::Parsed { file, parsed } => run.parsed(file, &parsed),
+            Stage::Job(job) => job.parsed().into_iter().flatten().for_each(|p| run.parsed(job.file, p)),
         }
     };
     match spawn(inputs.clone(), counter.clone()) {
-        Ok(stages) => stages.into_iter().for_each(correlate),
+        Ok(stages) => {
+            let mut feed = Feed::new(stages);
+            while let Some(stage) = feed.next() {
+                correlate(stage);
+            }
+        }
         // Refused a thread (a process limit reached): the same work on this
         // one, parsing and correlating in turn, slower but the same result.
-        Err(_) => parse::parse_all(&inputs, &counter, |stage| {
+        Err(_) => share::parse_here(&inputs, &counter, |stage| {
             correlate(stage);
             true
         }),
@@ -210,11 +218,11 @@ impl Run {
                     bar.set_message(crate::text::cell(&inputs[file as usize].display(), 40));
                 }
             }
-            // The parse stage parses data; should a chunk reach here unparsed,
-            // it is parsed here, its lines' contexts going by name (numbers
-            // are the parse stage's).
+            // Data comes in pieces ([`share`]); should a chunk reach here
+            // whole, it is parsed here, its lines' contexts going by name.
             Chunk::Data { file, bytes } => {
-                Parsed::batches(bytes, &mut Contexts::none(), |p| {
+                let chunk = Arc::new(bytes);
+                Parsed::batches(&chunk, 0..chunk.len(), &mut Contexts::none(), |p| {
                     self.parsed(file, &p);
                     true
                 });

@@ -1,36 +1,18 @@
-//! The parse stage: its own thread, which reads the input and parses it for
-//! correlation.
+//! The parse stage: lines, UTF-8, the syslog envelope and the Postfix
+//! payload of a piece of input, which depend on nothing but the line. Which
+//! thread parses which piece is [`super::share`]'s business.
 //!
-//! Splitting lines, validating UTF-8, the syslog envelope and the Postfix
-//! payload depend on nothing but the line, so they run here, beside
-//! correlation, which must see lines one by one in log order: parsing and
-//! correlating run on the two cores at once instead of one after the other.
-//! Plain files are read here too, so that a chunk is parsed from this
-//! core's cache, where the read left it.
-//!
-//! A parsed line borrows from its chunk: a [`Parsed`] owns the chunk's bytes
-//! and the lines that point into them, and hands the lines out only for as
-//! long as it lives.
+//! A parsed line borrows from its chunk: a [`Parsed`] owns (a share of) the
+//! chunk's bytes and the lines that point into them, and hands the lines
+//! out only for as long as it lives.
 
 use super::MAX_LINE;
 use crate::correlate::{MAX_CONTEXTS, NO_CONTEXT};
 use crate::event::{self, Event};
-use crate::source::{reader, Block, Chunk, Input};
+use crate::source::Block;
 use crate::syslog::{self, Envelope, Stamp};
-use std::sync::atomic::AtomicU64;
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::ops::Range;
 use std::sync::Arc;
-
-/// What reaches correlation, in input order: the reader's chunks, with
-/// their data parsed.
-pub enum Stage {
-    /// Any chunk but `Data`, passed through.
-    Chunk(Chunk),
-    Parsed {
-        file: u32,
-        parsed: Parsed,
-    },
-}
 
 /// One line as the parse stage left it.
 pub struct Line<'a> {
@@ -75,18 +57,26 @@ pub struct PostfixLine<'a> {
 
 /// Numbers for the (host, instance, daemon) of Postfix lines, given here so
 /// that correlation finds a line's context by number instead of comparing
-/// and interning three names on every line. One `Contexts` numbers a whole
-/// run: the same three names always get the same number.
+/// and interning three names on every line. One `Contexts` numbers one
+/// thread's lines for a whole run: the same three names always get the
+/// same number.
+///
+/// Each thread that parses has its own `Contexts`, numbering from its own
+/// share of the numbers ([`Contexts::share`]): correlation only needs a
+/// number to always mean the same names, not the same names to always have
+/// one number.
 pub struct Contexts {
     numbers: std::collections::HashMap<Box<str>, u32, foldhash::fast::RandomState>,
+    base: u32,
     limit: usize,
 }
 
 impl Contexts {
-    /// Numbers up to [`MAX_CONTEXTS`] contexts; lines of any more get
-    /// [`NO_CONTEXT`].
-    pub fn new() -> Self {
-        Contexts::with_limit(MAX_CONTEXTS)
+    /// Share `i` of `n` of the [`MAX_CONTEXTS`] numbers; lines of contexts
+    /// past it get [`NO_CONTEXT`].
+    pub fn share(i: usize, n: usize) -> Self {
+        let size = MAX_CONTEXTS / n.max(1);
+        Contexts { numbers: Default::default(), base: (i.min(n) * size) as u32, limit: size }
     }
 
     /// Numbers nothing: every line gets [`NO_CONTEXT`].
@@ -95,7 +85,7 @@ impl Contexts {
     }
 
     fn with_limit(limit: usize) -> Self {
-        Contexts { numbers: Default::default(), limit }
+        Contexts { numbers: Default::default(), base: 0, limit }
     }
 
     /// The number of the context of `env`, the envelope of `line`.
@@ -116,18 +106,16 @@ impl Contexts {
         if self.numbers.len() >= self.limit {
             return NO_CONTEXT;
         }
-        let n = self.numbers.len() as u32;
+        let n = self.base + self.numbers.len() as u32;
         self.numbers.insert(key.into(), n);
         n
     }
 }
 
 /// Most lines one [`Parsed`] holds. A parsed line takes a few hundred
-/// bytes whatever its length, so a chunk of empty or tiny lines (a file of
+/// bytes whatever its length, so a piece of empty or tiny lines (a file of
 /// newlines) would otherwise cost hundreds of times its size while it waits
-/// in the channel; batches keep that bounded. 1024 lines (~340 KB) fit the
-/// parse thread's cache until correlation reads them: 4096 were a little
-/// slower and held 8 MB more.
+/// to be correlated; batches keep that bounded.
 const MAX_BATCH: usize = 1024;
 
 /// A batch of a chunk's lines, parsed, and the chunk's bytes they borrow
@@ -155,10 +143,16 @@ impl Parsed {
         self.counted
     }
 
-    /// Parses a chunk, handing each batch of at most [`MAX_BATCH`] lines to
-    /// `emit`, in order; stops early when `emit` returns false.
-    pub fn batches(bytes: Block, contexts: &mut Contexts, mut emit: impl FnMut(Parsed) -> bool) -> bool {
-        let bytes = Arc::new(bytes);
+    /// Parses `range` of a chunk (whole lines), handing each batch of at
+    /// most [`MAX_BATCH`] lines to `emit`, in order; stops early when
+    /// `emit` returns false.
+    pub fn batches(
+        chunk: &Arc<Block>,
+        range: Range<usize>,
+        contexts: &mut Contexts,
+        mut emit: impl FnMut(Parsed) -> bool,
+    ) -> bool {
+        let bytes = chunk.get(range).unwrap_or_default();
         // SAFETY: the lines borrow from the chunk's heap buffer, which every
         // batch keeps alive through its `Arc` and which nothing writes to,
         // reallocates or frees while a batch exists (the `Block` is never
@@ -173,8 +167,8 @@ impl Parsed {
         // each line of valid text is valid text).
         let clean: Option<&'static str> =
             if memchr::memchr(0, text).is_none() { std::str::from_utf8(text).ok() } else { None };
-        let batch_of = |counted| Parsed { lines: Vec::new(), repaired: Vec::new(), _chunk: bytes.clone(), counted };
-        let mut batch = batch_of(bytes.len());
+        let batch_of = |counted| Parsed { lines: Vec::new(), repaired: Vec::new(), _chunk: chunk.clone(), counted };
+        let mut batch = batch_of(text.len());
         let mut ok = true;
         crate::ingest::for_each_line(text, |raw| {
             if !ok {
@@ -279,28 +273,10 @@ fn repeated(payload: &str) -> (&str, u32) {
     parse().unwrap_or((payload, 1))
 }
 
-/// Starts the parse thread, which reads the inputs too (see
-/// [`reader::read_all`]). `progress` counts bytes read from disk. A thread
-/// the system refuses is the caller's to handle: [`parse_all`] does the
-/// same work on the calling thread.
-pub fn spawn(inputs: Vec<Input>, progress: Arc<AtomicU64>) -> std::io::Result<Receiver<Stage>> {
-    let (tx, rx) = sync_channel(4);
-    std::thread::Builder::new()
-        .name("parse".into())
-        .spawn(move || parse_all(&inputs, &progress, |stage| tx.send(stage).is_ok()))?;
-    Ok(rx)
-}
-
-/// Reads and parses every input, handing each stage to `emit`, in order;
-/// stops early when `emit` returns false.
-pub fn parse_all(inputs: &[Input], progress: &Arc<AtomicU64>, mut emit: impl FnMut(Stage) -> bool) {
-    let mut contexts = Contexts::new();
-    reader::read_all(inputs, progress, &mut |chunk| match chunk {
-        Chunk::Data { file, bytes } => {
-            Parsed::batches(bytes, &mut contexts, |parsed| emit(Stage::Parsed { file, parsed }))
-        }
-        other => emit(Stage::Chunk(other)),
-    });
+/// A chunk of `bytes`, for tests.
+#[cfg(test)]
+pub fn chunk(bytes: &[u8]) -> Arc<Block> {
+    Arc::new(bytes.to_vec().into())
 }
 
 #[cfg(test)]
@@ -322,7 +298,7 @@ mod tests {
             Nov 23 06:00:01 mx postfix/smtpd[1]: connect from b\xff[192.0.2.2]\n\
             junk\x00\nNov 23 06:00:02 mx dovecot: imap-login: x\nnot syslog\n";
         let mut all = Vec::new();
-        assert!(Parsed::batches(text.to_vec().into(), &mut Contexts::new(), |p| {
+        assert!(Parsed::batches(&chunk(text), 0..text.len(), &mut Contexts::share(0, 1), |p| {
             all.push(p);
             true
         }));
@@ -370,7 +346,7 @@ mod tests {
                 .collect()
         };
         let mut clean = Vec::new();
-        Parsed::batches(text.as_bytes().to_vec().into(), &mut Contexts::new(), |p| {
+        Parsed::batches(&chunk(text.as_bytes()), 0..text.len(), &mut Contexts::share(0, 1), |p| {
             clean.extend(describe(&p));
             true
         });
@@ -380,7 +356,7 @@ mod tests {
             .map(|l| {
                 let raw: &'static [u8] = Box::leak(l.trim_end_matches('\r').as_bytes().to_vec().into_boxed_slice());
                 let mut line = Line { raw, kind: Kind::Empty };
-                classify(raw, &mut repaired, &mut Contexts::new(), &mut line.kind);
+                classify(raw, &mut repaired, &mut Contexts::share(0, 1), &mut line.kind);
                 describe(&Parsed {
                     lines: vec![line],
                     repaired: Vec::new(),
@@ -414,7 +390,7 @@ mod batch_tests {
         let line = "Nov 23 06:00:00 mx postfix/submission/smtpd[1]: x";
         assert_eq!(Contexts::none().number(line, &syslog::parse(line).unwrap()), NO_CONTEXT);
         // Another instance is another context.
-        let mut contexts = Contexts::new();
+        let mut contexts = Contexts::share(0, 1);
         let number = |contexts: &mut Contexts, line: &str| contexts.number(line, &syslog::parse(line).unwrap());
         assert_eq!(number(&mut contexts, line), 0);
         assert_eq!(number(&mut contexts, "2026-11-23T06:00:00Z mx postfix/smtpd[1]: x"), 1);
@@ -428,7 +404,8 @@ mod batch_tests {
         let n = MAX_BATCH * 2 + 7;
         let mut sizes = Vec::new();
         let mut bytes = 0;
-        assert!(Parsed::batches(vec![b'\n'; n].into(), &mut Contexts::none(), |p| {
+        let newlines = chunk(&vec![b'\n'; n]);
+        assert!(Parsed::batches(&newlines, 0..n, &mut Contexts::none(), |p| {
             sizes.push(p.lines().len());
             bytes += p.len();
             true
@@ -437,7 +414,7 @@ mod batch_tests {
         assert_eq!(bytes, n);
         // Stopping early stops.
         let mut calls = 0;
-        assert!(!Parsed::batches(vec![b'\n'; n].into(), &mut Contexts::none(), |_| {
+        assert!(!Parsed::batches(&newlines, 0..n, &mut Contexts::none(), |_| {
             calls += 1;
             false
         }));
