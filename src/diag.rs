@@ -131,9 +131,20 @@ impl Diagnostics {
         !self.path_problems.is_empty() || self.files.iter().any(|f| f.error.is_some())
     }
 
-    /// The closing lines on stderr: skipped counts per file.
+    /// The closing lines on stderr: empty files, skipped counts per file.
     pub fn print_summary(&self) {
         for f in &self.files {
+            if f.lines == 0 && f.error.is_none() {
+                // A log rotated a moment ago is empty: its lines are in the
+                // next file of the set, which the user may not have meant
+                // to leave out.
+                eprintln!(
+                    "postsleuth: {}: empty, nothing to analyse (a log just rotated has its lines in the next \
+                     file: mail.log.1 for mail.log)",
+                    cell(&f.name, 200)
+                );
+                continue;
+            }
             let total = f.skipped_total();
             if total == 0 && f.repaired_utf8 == 0 {
                 continue;

@@ -520,3 +520,26 @@ fn truncated_gzip_inside_a_giant_line() {
     );
     assert!(about.iter().any(|l| l.contains("truncated gzip data")), "{err}");
 }
+
+/// An empty file (a log rotated a moment ago) is said to be empty, and
+/// where its lines went; the rest is analysed and the run is complete.
+#[test]
+fn empty_file_is_named() {
+    let (dir, good) = setup();
+    let empty = write(dir.path(), "mail.log", b"");
+    let (code, v, err) = summary_json(&[path_str(&empty), path_str(&good)], None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(received(&v), GOOD_RECEIVED);
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        [format!(
+            "postsleuth: {}: empty, nothing to analyse (a log just rotated has its lines in the next file: \
+             mail.log.1 for mail.log)",
+            empty.display()
+        )]
+    );
+    // Alone, it is still no error: an empty log is a valid, empty answer.
+    let (code, v, err) = summary_json(&[path_str(&empty)], None);
+    assert_eq!((code, received(&v)), (0, 0), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
