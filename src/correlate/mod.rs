@@ -108,13 +108,18 @@ impl Records {
     pub fn root_ids(&self) -> Vec<u32> {
         let mut roots: Vec<u32> = Vec::with_capacity(self.messages.len());
         for (i, m) in self.messages.iter().enumerate() {
-            let root = match m.parent {
-                Some((p, Link::Reinjected)) if (p as usize) < i => roots[p as usize],
-                _ => i as u32,
-            };
-            roots.push(root);
+            roots.push(root_of(&roots, i, m));
         }
         roots
+    }
+}
+
+/// The root of message `i` (`m`), given the roots of the messages before it
+/// (see [`Records::root_ids`]).
+pub fn root_of(before: &[u32], i: usize, m: &Message) -> u32 {
+    match m.parent {
+        Some((p, Link::Reinjected)) if (p as usize) < i => before.get(p as usize).copied().unwrap_or(p),
+        _ => i as u32,
     }
 }
 
