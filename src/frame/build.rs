@@ -89,9 +89,20 @@ impl RowKey for Option<u32> {
     }
 }
 
+/// Fieldless enums: their discriminant.
+impl RowKey for crate::correlate::Origin {
+    fn dense(self) -> Option<usize> {
+        Some(self as usize)
+    }
+}
+
+impl RowKey for crate::correlate::State {
+    fn dense(self) -> Option<usize> {
+        Some(self as usize)
+    }
+}
+
 impl RowKey for Option<&str> {}
-impl RowKey for crate::correlate::Origin {}
-impl RowKey for crate::correlate::State {}
 #[cfg(test)]
 impl RowKey for u32 {}
 
@@ -180,8 +191,14 @@ pub fn u32_col(name: &str, v: impl Iterator<Item = u32>) -> Column {
     Column::new(name.into(), v.collect::<Vec<u32>>())
 }
 
+/// Built straight from the iterator, as [`str_col`]: no vector of options
+/// on the way.
 pub fn opt_u32(name: &str, v: impl Iterator<Item = Option<u32>>) -> Column {
-    Column::new(name.into(), v.collect::<Vec<Option<u32>>>())
+    UInt32Chunked::from_iter_options(name.into(), v).into_column()
+}
+
+pub fn opt_u64(name: &str, v: impl Iterator<Item = Option<u64>>) -> Column {
+    UInt64Chunked::from_iter_options(name.into(), v).into_column()
 }
 
 pub fn u64_col(name: &str, v: impl Iterator<Item = u64>) -> Column {

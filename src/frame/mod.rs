@@ -11,7 +11,7 @@ pub mod net;
 use crate::correlate::{DeliveryDetail, Link, Message, Records, Sym};
 use crate::ingest::Dataset;
 pub use build::Distinct;
-use build::{dt, opt_dt, opt_str, opt_u32, repeated_str, str_col, u32_col, u64_col, Cols};
+use build::{dt, opt_dt, opt_str, opt_u32, opt_u64, repeated_str, str_col, u32_col, u64_col, Cols};
 use polars::prelude::*;
 
 /// Every message's root and the root's identity, taken from the messages
@@ -230,7 +230,7 @@ pub fn messages_with_chain(
         c.col(|| opt_u32("sender_id", ms.iter().map(|m| m.sender.map(|s| s.0))));
     }
     c.try_col(|| domain_col("sender_domain", r, ms.iter().map(|m| m.sender)));
-    c.col(|| Column::new("size".into(), ms.iter().map(|m| m.size).collect::<Vec<_>>()));
+    c.col(|| opt_u64("size", ms.iter().map(|m| m.size)));
     if wide {
         c.col(|| opt_u32("nrcpt", ms.iter().map(|m| m.nrcpt)));
         c.col(|| opt_u32("parent", ms.iter().map(|m| m.parent.map(|p| p.0))));
@@ -340,7 +340,7 @@ pub fn deliveries_with_roots(ds: &Dataset, detail: Detail, root_of: &Roots) -> P
     c.col(|| Column::new("filter_hop".into(), d.iter().map(|x| x.filter_hop).collect::<Vec<_>>()));
     // The delivery's message's size: bytes delivered are summed from here,
     // without joining millions of deliveries to their messages.
-    c.col(|| Column::new("size".into(), d.iter().map(|x| root_of.size(x.message)).collect::<Vec<_>>()));
+    c.col(|| opt_u64("size", d.iter().map(|x| root_of.size(x.message))));
     if wide {
         c.try_col(|| opt_sym("root_sasl_username", r, roots().map(|x| x.0)));
         c.try_col(|| opt_sym("root_client_ip", r, roots().map(|x| x.1)));
