@@ -32,6 +32,8 @@ impl Skip {
 #[derive(Clone, Debug, Default)]
 pub struct FileReport {
     pub name: String,
+    /// Standard input, not a file.
+    pub stdin: bool,
     pub compression: &'static str,
     pub lines: u64,
     pub bytes: u64,
@@ -138,11 +140,12 @@ impl Diagnostics {
                 // A log rotated a moment ago is empty: its lines are in the
                 // next file of the set, which the user may not have meant
                 // to leave out.
-                eprintln!(
-                    "postsleuth: {}: empty, nothing to analyse (a log just rotated has its lines in the next \
-                     file: mail.log.1 for mail.log)",
-                    cell(&f.name, 200)
-                );
+                let hint = if f.stdin {
+                    ""
+                } else {
+                    " (a log just rotated has its lines in the next file: mail.log.1 for mail.log)"
+                };
+                eprintln!("postsleuth: {}: empty, nothing to analyse{hint}", cell(&f.name, 200));
                 continue;
             }
             let total = f.skipped_total();

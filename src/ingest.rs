@@ -111,7 +111,10 @@ fn ingest_with(opts: &IngestOptions, spawn: SpawnParse) -> Result<Dataset, Inges
     }
     let mut diag = Diagnostics::new(opts.verbose);
     diag.path_problems = problems;
-    diag.files = inputs.iter().map(|i| FileReport { name: i.display(), ..FileReport::default() }).collect();
+    diag.files = inputs
+        .iter()
+        .map(|i| FileReport { name: i.display(), stdin: *i == Input::Stdin, ..FileReport::default() })
+        .collect();
     let counter = Arc::new(AtomicU64::new(0));
     let bar = progress_bar(opts.progress, &inputs);
     let mut run = Run::new(opts, diag);

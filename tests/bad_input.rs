@@ -542,4 +542,9 @@ fn empty_file_is_named() {
     let (code, v, err) = summary_json(&[path_str(&empty)], None);
     assert_eq!((code, received(&v)), (0, 0), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+    // Empty standard input is said to be empty, without the hint about
+    // rotated files, which cannot apply to a pipe.
+    let (code, _, err) = summary_json(&["-"], Some(b""));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err.lines().collect::<Vec<_>>(), ["postsleuth: <stdin>: empty, nothing to analyse"]);
 }
