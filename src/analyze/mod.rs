@@ -105,6 +105,18 @@ impl Frames {
         self.messages.clone().lazy().filter(is_received())
     }
 
+    /// The received messages Postfix accepted: cleanup's header/body checks
+    /// and milters did not reject them. What an account or uid *sent*, in
+    /// `suspects` and every ranking; the rejected ones are its rejects.
+    pub fn accepted(&self) -> LazyFrame {
+        self.received().filter(col("state").neq(lit("rejected")))
+    }
+
+    /// The received messages cleanup rejected (header/body checks, milters).
+    pub fn rejected_by_cleanup(&self) -> LazyFrame {
+        self.received().filter(col("state").eq(lit("rejected")))
+    }
+
     /// Final deliveries (hand-overs to a content filter left out).
     pub fn final_deliveries(&self) -> LazyFrame {
         self.deliveries.clone().lazy().filter(col("filter_hop").not())

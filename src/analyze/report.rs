@@ -330,7 +330,7 @@ fn account_hours(f: &Frames, accounts: &[String], span: Span) -> PolarsResult<Ve
     accounts
         .iter()
         .map(|a| {
-            let lf = f.received().filter(col("root_sasl_username").eq(lit(a.as_str())));
+            let lf = f.accepted().filter(col("root_sasl_username").eq(lit(a.as_str())));
             Ok((a.clone(), per_hour(lf, "first_seen", span)?))
         })
         .collect()
@@ -383,7 +383,7 @@ fn spam_rows(f: &Frames, suspects: &[SuspectView]) -> PolarsResult<Vec<LazyFrame
             .and(col("root_client_ip").is_in(lit(ips).implode(false), false))
             .and(col("first_seen").cast(DataType::Int64).gt_eq(lit(since)));
         let net = when(col("root_client_net").is_null()).then(col("root_client_ip")).otherwise(col("root_client_net"));
-        out.push(f.received().filter(mine).select([
+        out.push(f.accepted().filter(mine).select([
             col("root_client_ip").alias("ip"),
             net.alias("net"),
             col("root_country").alias("country"),

@@ -13,6 +13,9 @@ use polars::prelude::*;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Fact {
     Messages,
+    /// Messages cleanup rejected: an account's or uid's rejects (NOQUEUE
+    /// rejects name no account before Postfix 3.10).
+    CleanupRejects,
     Deliveries,
     Rejects,
     Auth,
@@ -50,6 +53,7 @@ pub fn metric_name(m: Metric) -> &'static str {
 
 fn fact_for(key: Key, metric: Metric) -> Fact {
     match metric {
+        Metric::Rejected if matches!(key, Key::Account | Key::Uid) => Fact::CleanupRejects,
         Metric::Rejected => Fact::Rejects,
         Metric::AuthFailures => Fact::Auth,
         _ if key == Key::RecipientDomain => Fact::Deliveries,
@@ -61,8 +65,8 @@ fn fact_for(key: Key, metric: Metric) -> Fact {
 fn key_column(fact: Fact, key: Key) -> Option<&'static str> {
     use Key::*;
     match (fact, key) {
-        (Fact::Messages | Fact::Deliveries, Account) => Some("root_sasl_username"),
-        (Fact::Messages | Fact::Deliveries, Uid) => Some("root_uid"),
+        (Fact::Messages | Fact::CleanupRejects | Fact::Deliveries, Account) => Some("root_sasl_username"),
+        (Fact::Messages | Fact::CleanupRejects | Fact::Deliveries, Uid) => Some("root_uid"),
         (Fact::Messages | Fact::Deliveries, Ip) => Some("root_client_ip"),
         (Fact::Messages, Net) => Some("root_client_net"),
         (Fact::Messages | Fact::Rejects, Sender) => Some("sender"),
@@ -83,7 +87,8 @@ fn key_column(fact: Fact, key: Key) -> Option<&'static str> {
 /// The rows of a fact, in the window, with their time column named `time`.
 fn fact_frame(f: &Frames, fact: Fact) -> LazyFrame {
     match fact {
-        Fact::Messages => f.received().rename(["first_seen"], ["time"], true),
+        Fact::Messages => f.accepted().rename(["first_seen"], ["time"], true),
+        Fact::CleanupRejects => f.rejected_by_cleanup().rename(["first_seen"], ["time"], true),
         Fact::Deliveries => f.final_deliveries(),
         Fact::Rejects => f.rejects.clone().lazy().filter(col("action").eq(lit("reject"))),
         Fact::Auth => f.auth.clone().lazy().filter(col("success").not()),
@@ -128,6 +133,9 @@ fn aggregations(fact: Fact) -> Vec<(&'static str, Expr)> {
             ("distinct_ips", col("root_client_ip").drop_nulls().n_unique()),
         ],
         Fact::Rejects => vec![("rejected", len()), ("distinct_ips", col("client_ip").drop_nulls().n_unique())],
+        Fact::CleanupRejects => {
+            vec![("rejected", len()), ("distinct_ips", col("root_client_ip_id").drop_nulls().n_unique())]
+        }
         Fact::Auth => vec![
             ("auth_failures", len()),
             ("distinct_ips", col("client_ip").n_unique()),
