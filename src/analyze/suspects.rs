@@ -32,6 +32,7 @@
 
 pub mod baseline;
 pub mod bruteforce;
+pub mod burst;
 pub mod remedy;
 pub mod timeline;
 pub mod volume;
@@ -40,6 +41,7 @@ use super::Frames;
 use crate::time::Micros;
 use baseline::Login;
 use bruteforce::{Failures, Gun, Wave};
+use burst::{Burst, Streams};
 use polars::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -55,25 +57,37 @@ pub mod points {
     pub const FOREIGN_LOGIN: u32 = 3;
     /// First login from an IP and a network, ASN or country new to the account.
     pub const NEW_LOGIN: u32 = 2;
-    /// At least one abnormal hour.
+    /// At least one abnormal hour, or a burst: the rate after the compromise
+    /// `ratio` × the usual one (see [`super::burst`]).
     pub const VOLUME: u32 = 3;
     /// At least `min_hours` abnormal hours.
     pub const SUSTAINED: u32 = 2;
-    /// At least `min_ips` client IPs since the compromise.
+    /// At least `min_ips` client IPs since the compromise, or
+    /// [`super::SPREAD_AT_ONCE`] within [`super::burst::SPREAD_WINDOW`].
     pub const SPREAD: u32 = 2;
+    /// At least [`super::FORGED_SENDERS`] envelope senders it never used before.
+    pub const FORGED: u32 = 2;
     /// At least [`super::SPREAD_COUNTRIES`] countries since the compromise.
     pub const COUNTRIES: u32 = 1;
     /// At least [`super::TROUBLE_SHARE`] of the messages deferred or bounced.
     pub const TROUBLE: u32 = 1;
     /// At least `min_failures` failed logins naming the account before.
     pub const BRUTE_FORCE: u32 = 2;
-    /// A login from an IP or network with `min_failures` failures just before.
+    /// A login from an IP or network with `min_failures` failures just
+    /// before; or the compromise login, from a source that never failed,
+    /// right after a wave naming the account (separate infrastructure).
     pub const SMOKING_GUN: u32 = 2;
 }
 
 /// Countries since the compromise that make a botnet (one user travels to
 /// one or two).
 pub const SPREAD_COUNTRIES: u64 = 3;
+/// Client IPs sending as one identity within minutes of each other: a
+/// person has one or two devices at a time.
+pub const SPREAD_AT_ONCE: u64 = 3;
+/// Envelope senders an identity never used before, from its compromise on,
+/// that say the senders are forged.
+pub const FORGED_SENDERS: u64 = 3;
 /// Share of messages deferred or bounced that looks like spam: receivers
 /// refuse or throttle it; ordinary mail is deferred a few percent of the time.
 pub const TROUBLE_SHARE: f64 = 0.3;
@@ -174,6 +188,13 @@ pub struct After {
     pub countries: u64,
     /// Messages (and content-filter copies) still `queued` or `held` at the end of the input.
     pub still_queued: u64,
+    /// Of those, on hold (`postsuper -h`).
+    pub held: u64,
+    /// Messages the admin deleted (`postsuper -d`).
+    pub deleted: u64,
+    /// Messages cleanup rejected (header/body checks, milters): rejects by
+    /// the identity, not messages it sent.
+    pub rejected: u64,
     pub last: Option<Micros>,
 }
 
@@ -205,6 +226,21 @@ pub struct Suspect {
     pub baseline_ips: BTreeSet<String>,
     /// IPs that logged in as the account from the compromise on, not in the baseline.
     pub attacker_ips: BTreeSet<String>,
+    /// What it sent from the compromise (or onset) on, as rates.
+    pub burst: Option<Burst>,
+    /// The first failed login from an attacker IP after its last success:
+    /// the password was changed, and the abuse window ends there.
+    pub ended: Option<Ended>,
+    /// Without a compromise: its first login from somewhere new, which
+    /// nothing abnormal followed (travel, a new phone).
+    pub harmless_login: Option<Login>,
+}
+
+/// The end of the abuse: a failed login from an attacker's IP.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ended {
+    pub ip: String,
+    pub line: Line,
 }
 
 impl Suspect {
@@ -249,6 +285,12 @@ impl Suspect {
                 ev.push(("first message of the abnormal volume".into(), o.clone()));
             }
         }
+        if let Some(e) = &self.ended {
+            ev.push((
+                "failed login from an attacker IP after its logins: the password was changed".into(),
+                e.line.clone(),
+            ));
+        }
         ev.sort_by_key(|(_, l)| l.time);
         ev
     }
@@ -258,6 +300,7 @@ impl Suspect {
 pub fn suspects(f: &Frames, th: &Thresholds) -> PolarsResult<Vec<Suspect>> {
     let logins = baseline::logins(f)?;
     let failures = Failures::collect(f)?;
+    let streams = Streams::collect(f)?;
     let mut by_account: HashMap<&str, Vec<&Login>> = HashMap::new();
     for l in &logins {
         by_account.entry(l.account.as_str()).or_default().push(l);
@@ -268,7 +311,7 @@ pub fn suspects(f: &Frames, th: &Thresholds) -> PolarsResult<Vec<Suspect>> {
             Who::Account(a) => by_account.get(a.as_str()).map_or(&[][..], |v| v.as_slice()),
             Who::Uid(_) => &[],
         };
-        out.push(assess(profile, mine, &failures, th));
+        out.push(assess(profile, mine, &failures, &streams, th));
     }
     fill_after(f, &mut out)?;
     for s in &mut out {
@@ -280,21 +323,41 @@ pub fn suspects(f: &Frames, th: &Thresholds) -> PolarsResult<Vec<Suspect>> {
 }
 
 /// Where one identity stands: its compromise login, onset, wave and gun.
-fn assess(volume: Profile, logins: &[&Login], failures: &Failures, th: &Thresholds) -> Suspect {
-    let (compromise, volume) = match pick_compromise(logins, &volume, th) {
-        Some((l, since)) => (Some(l.clone()), since),
-        None => (None, volume),
+fn assess(volume: Profile, logins: &[&Login], failures: &Failures, streams: &Streams, th: &Thresholds) -> Suspect {
+    let who = volume.who.clone();
+    let (compromise, volume, mut burst) = match pick_compromise(logins, &volume, th) {
+        Some((l, since)) => (Some(l.clone()), since, None),
+        None => match pick_by_burst(logins, streams, &who, th) {
+            Some((l, b)) => (Some(l.clone()), volume, Some(b)),
+            None => (None, volume, None),
+        },
     };
     let since = compromise.as_ref().map(|l| l.time);
-    let onset = volume.onset(since);
+    let harmless_login = match compromise {
+        Some(_) => None,
+        None => logins.iter().find(|l| l.new.class() > 0).or(logins.iter().find(|l| l.new.ip && !l.new.first)),
+    }
+    .map(|l| (*l).clone());
+    let mut onset = volume.onset(since);
+    if compromise.is_none() && onset.is_none() {
+        burst = streams.change(&who, th.ratio).filter(|b| b.abnormal);
+        onset = burst.as_ref().and_then(|b| b.first.clone());
+    }
     let until = since.or(onset.as_ref().map(|o| o.time));
     let (baseline_ips, attacker_ips) = split_ips(logins, until);
-    let (wave, gun) = match &volume.who {
-        Who::Account(a) => (failures.wave(a, until, th.lookback), failures.smoking_gun(logins, th)),
-        Who::Uid(_) => (None, None),
+    if burst.is_none() {
+        burst = until.and_then(|t| streams.after(&who, t, &baseline_ips, th.ratio));
+    }
+    let (wave, gun, ended) = match &who {
+        Who::Account(a) => (
+            failures.wave(a, until, th.lookback),
+            failures.smoking_gun(logins, th),
+            until.and_then(|t| ended(failures, a, logins, &attacker_ips, t)),
+        ),
+        Who::Uid(_) => (None, None, None),
     };
     Suspect {
-        who: volume.who.clone(),
+        who,
         score: 0,
         reasons: Vec::new(),
         compromise,
@@ -305,6 +368,9 @@ fn assess(volume: Profile, logins: &[&Login], failures: &Failures, th: &Threshol
         gun,
         baseline_ips,
         attacker_ips,
+        burst,
+        ended,
+        harmless_login,
     }
 }
 
@@ -317,6 +383,51 @@ fn pick_compromise<'a>(logins: &[&'a Login], volume: &Profile, th: &Thresholds) 
         let soon = after.abnormal.iter().any(|h| h.start < l.time.saturating_add(th.horizon));
         soon.then_some((*l, after))
     })
+}
+
+/// When no abnormal hour follows a login: the login from an IP new to the
+/// account after which its mail from new IPs is a burst (starting within
+/// `horizon`), the likeliest change of its rate when several are.
+/// Any new IP counts here, even on the account's first day: what follows
+/// is the evidence, the novelty alone is not.
+fn pick_by_burst<'a>(
+    logins: &[&'a Login],
+    streams: &Streams,
+    who: &Who,
+    th: &Thresholds,
+) -> Option<(&'a Login, Burst)> {
+    let mut found: Vec<(&Login, Burst)> = Vec::new();
+    for (i, l) in logins.iter().enumerate().filter(|(_, l)| l.new.ip) {
+        let own: BTreeSet<String> = logins[..i].iter().filter(|x| x.time < l.time).map(|x| x.ip.clone()).collect();
+        let Some(b) = streams.after(who, l.time, &own, th.ratio) else { continue };
+        let soon = b.first.as_ref().is_some_and(|m| m.time < l.time.saturating_add(th.horizon));
+        if b.abnormal && soon {
+            found.push((l, b));
+        }
+    }
+    let times: Vec<Micros> = found.iter().map(|(l, _)| l.time).collect();
+    let k = streams.likeliest(who, &times)?;
+    Some(found.swap_remove(k))
+}
+
+/// The first failed login, after `t`, from an IP that logged in as the
+/// account from `t` on and never succeeded again after that failure: its
+/// old password stopped working.
+fn ended(
+    failures: &Failures,
+    account: &str,
+    logins: &[&Login],
+    attackers: &BTreeSet<String>,
+    t: Micros,
+) -> Option<Ended> {
+    attackers
+        .iter()
+        .filter_map(|ip| {
+            let last_ok = logins.iter().filter(|l| &l.ip == ip && l.time >= t).map(|l| l.time).max()?;
+            let line = failures.first_after(ip, account, last_ok)?;
+            Some(Ended { ip: ip.clone(), line })
+        })
+        .min_by_key(|e| (e.line.time, e.line.line))
 }
 
 /// The account's own IPs (before `until`) and the new ones from then on.
@@ -340,9 +451,83 @@ fn score(s: &Suspect, th: &Thresholds) -> Vec<Reason> {
                 points::FOREIGN_LOGIN,
                 format!("login from {} ({what}), a country no other account uses", l.place()),
             ),
-            _ => add(points::NEW_LOGIN, format!("login from {} ({what})", l.place())),
+            // On the account's first day (or first login) a new IP alone is
+            // no news; one that starts a burst is.
+            1 => add(points::NEW_LOGIN, format!("login from {} ({what})", l.place())),
+            _ if !l.new.first => {
+                add(points::NEW_LOGIN, format!("login from {} ({what}) that starts the burst", l.place()))
+            }
+            _ => {}
         }
     }
+    volume_reasons(s, th, &mut add);
+    let a = &s.after;
+    let scope = if s.since().is_some() { "since then" } else { "in all" };
+    let at_once = s.burst.as_ref().map_or(0, |b| b.ips_at_once);
+    if matches!(s.who, Who::Account(_)) && a.client_ips >= th.min_ips {
+        add(points::SPREAD, format!("{} client IPs {scope}", a.client_ips));
+    } else if matches!(s.who, Who::Account(_)) && s.since().is_some() && at_once >= SPREAD_AT_ONCE {
+        let window = human_span(burst::SPREAD_WINDOW);
+        add(points::SPREAD, format!("{at_once} client IPs sending as it within {window}"));
+    }
+    if a.countries >= SPREAD_COUNTRIES {
+        add(points::COUNTRIES, format!("{} countries {scope}", a.countries));
+    }
+    if let Some(b) = s.burst.as_ref().filter(|b| s.since().is_some() && b.new_senders >= FORGED_SENDERS) {
+        add(points::FORGED, format!("{} envelope senders it never used before (forged senders)", b.new_senders));
+    }
+    if a.messages >= TROUBLE_MIN_MESSAGES && a.troubled_share() >= TROUBLE_SHARE {
+        add(
+            points::TROUBLE,
+            format!("{:.0}% of {} messages deferred or bounced", a.troubled_share() * 100.0, a.messages),
+        );
+    }
+    let wave = s.wave.as_ref().filter(|w| w.named >= th.min_failures);
+    if let Some(w) = wave {
+        let when = if s.since().is_some() { "before" } else { "in the input" };
+        add(
+            points::BRUTE_FORCE,
+            format!("{} failed logins naming it {when} ({} in the wave, from {} IPs)", w.named, w.failures, w.ips),
+        );
+    }
+    if let Some(g) = &s.gun {
+        add(
+            points::SMOKING_GUN,
+            format!("login from {} after {} failures from the same {}", g.ip, g.failures, g.scope),
+        );
+    } else if let (Some(w), Some(l)) = (wave, &s.compromise) {
+        if w.last.time <= l.time && !w.addresses.contains(&l.ip) {
+            add(
+                points::SMOKING_GUN,
+                format!(
+                    "login from {}, which never failed, {} after the wave (separate infrastructure)",
+                    l.ip,
+                    human_span(l.time - w.last.time)
+                ),
+            );
+        }
+    }
+    notes(s, th, &mut add);
+    r
+}
+
+/// Zero-point reasons: what stands out but is explained, so that `--all`
+/// shows why an identity was not flagged.
+fn notes(s: &Suspect, th: &Thresholds, add: &mut dyn FnMut(u32, String)) {
+    if let Some(l) = &s.harmless_login {
+        add(0, format!("login from {} ({}), with no abnormal volume after it", l.place(), l.new.describe()));
+    }
+    if let Some(w) = s.wave.as_ref().filter(|w| w.named < th.min_failures) {
+        add(0, format!("{} failed logins naming it (fewer than {})", w.named, th.min_failures));
+    }
+    let quiet = s.since().is_none();
+    if quiet && matches!(s.who, Who::Uid(_)) {
+        add(0, format!("{} messages through pickup, no abnormal hour or burst", s.after.messages));
+    }
+}
+
+/// Abnormal hours, or else a burst of rate: one [`points::VOLUME`].
+fn volume_reasons(s: &Suspect, th: &Thresholds, add: &mut dyn FnMut(u32, String)) {
     let v = &s.volume;
     if let Some(peak) = v.abnormal.iter().map(|h| h.messages).max() {
         add(
@@ -357,35 +542,42 @@ fn score(s: &Suspect, th: &Thresholds) -> Vec<Reason> {
         if v.abnormal.len() >= th.min_hours {
             add(points::SUSTAINED, format!("sustained: {} abnormal hours (≥ {})", v.abnormal.len(), th.min_hours));
         }
-    }
-    let a = &s.after;
-    let scope = if s.since().is_some() { "since then" } else { "in all" };
-    if matches!(s.who, Who::Account(_)) && a.client_ips >= th.min_ips {
-        add(points::SPREAD, format!("{} client IPs {scope}", a.client_ips));
-    }
-    if a.countries >= SPREAD_COUNTRIES {
-        add(points::COUNTRIES, format!("{} countries {scope}", a.countries));
-    }
-    if a.messages >= TROUBLE_MIN_MESSAGES && a.troubled_share() >= TROUBLE_SHARE {
+    } else if let Some(b) = s.burst.as_ref().filter(|b| b.abnormal) {
         add(
-            points::TROUBLE,
-            format!("{:.0}% of {} messages deferred or bounced", a.troubled_share() * 100.0, a.messages),
+            points::VOLUME,
+            format!(
+                "burst: {} messages to {} recipients in {}, {:.0}× the usual rate ({:.1} messages an hour)",
+                b.messages,
+                b.recipients,
+                human_span(b.lasted),
+                b.times_usual(),
+                b.usual
+            ),
         );
     }
-    if let Some(w) = s.wave.as_ref().filter(|w| w.named >= th.min_failures) {
-        let when = if s.since().is_some() { "before" } else { "in the input" };
-        add(
-            points::BRUTE_FORCE,
-            format!("{} failed logins naming it {when} ({} in the wave, from {} IPs)", w.named, w.failures, w.ips),
-        );
+}
+
+/// `3m 10s`, `2h 5m`, `1d 3h`: the two largest units.
+pub fn human_span(t: Micros) -> String {
+    let secs = (t / 1_000_000).max(0);
+    let units = [(86_400, "d"), (3600, "h"), (60, "m"), (1, "s")];
+    let parts: Vec<String> = units
+        .iter()
+        .scan(secs, |left, &(size, name)| {
+            let n = *left / size;
+            *left %= size;
+            Some((n, name))
+        })
+        .skip_while(|(n, _)| *n == 0)
+        .take(2)
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, name)| format!("{n}{name}"))
+        .collect();
+    if parts.is_empty() {
+        "0s".into()
+    } else {
+        parts.join(" ")
     }
-    if let Some(g) = &s.gun {
-        add(
-            points::SMOKING_GUN,
-            format!("login from {} after {} failures from the same {}", g.ip, g.failures, g.scope),
-        );
-    }
-    r
 }
 
 /// Fills [`Suspect::after`]: one grouped query for identities where nothing
@@ -417,49 +609,49 @@ fn attributed(lf: LazyFrame) -> LazyFrame {
     lf.filter(col("root_sasl_username").is_not_null().or(col("root_uid").is_not_null()))
 }
 
+/// What [`After`] counts of received messages: the accepted ones as sent,
+/// the ones cleanup rejected as rejects.
 fn after_aggs() -> Vec<Expr> {
+    let ok = || col("state").neq(lit("rejected"));
+    let count = |e: Expr| e.cast(DataType::UInt64).sum();
     vec![
-        len().cast(DataType::UInt64).alias("messages"),
-        col("recipients").cast(DataType::UInt64).sum().alias("recipients"),
-        (col("final_deferred").gt(lit(0)).or(col("final_bounced").gt(lit(0))))
-            .cast(DataType::UInt64)
-            .sum()
-            .alias("troubled"),
-        col("root_client_ip").drop_nulls().n_unique().cast(DataType::UInt64).alias("client_ips"),
-        col("root_country").drop_nulls().n_unique().cast(DataType::UInt64).alias("countries"),
-        col("first_seen").max().cast(DataType::Int64).alias("last"),
+        count(ok()).alias("messages"),
+        col("recipients").filter(ok()).cast(DataType::UInt64).sum().alias("recipients"),
+        count(ok().and(col("final_deferred").gt(lit(0)).or(col("final_bounced").gt(lit(0))))).alias("troubled"),
+        col("root_client_ip").filter(ok()).drop_nulls().n_unique().cast(DataType::UInt64).alias("client_ips"),
+        col("root_country").filter(ok()).drop_nulls().n_unique().cast(DataType::UInt64).alias("countries"),
+        count(ok().not()).alias("rejected"),
+        col("first_seen").filter(ok()).max().cast(DataType::Int64).alias("last"),
     ]
 }
 
-fn queued() -> Expr {
-    col("state").eq(lit("queued")).or(col("state").eq(lit("held")))
+/// What [`After`] counts of queue files (content-filter copies too): what
+/// `postsuper` acts on.
+fn queue_aggs() -> Vec<Expr> {
+    let count = |state: &str| col("state").eq(lit(state)).cast(DataType::UInt64).sum();
+    vec![
+        (count("queued") + count("held")).alias("still_queued"),
+        count("held").alias("held"),
+        count("deleted").alias("deleted"),
+    ]
 }
 
 fn whole_input(f: &Frames) -> PolarsResult<HashMap<Who, After>> {
-    let grouped = attributed(f.received()).with_columns(identity_exprs()).group_by([col("kind"), col("name")]);
-    let df = grouped.agg(after_aggs()).collect()?;
-    let queued_df = attributed(f.messages.clone().lazy().filter(queued()))
-        .with_columns(identity_exprs())
-        .group_by([col("kind"), col("name")])
-        .agg([len().cast(DataType::UInt64).alias("n")])
-        .collect()?;
-    let mut still: HashMap<Who, u64> = HashMap::new();
-    let (k, n, c) = (queued_df.column("kind")?.str()?, queued_df.column("name")?.str()?, queued_df.column("n")?.u64()?);
-    for i in 0..queued_df.height() {
-        if let (Some(k), Some(n)) = (k.get(i), n.get(i)) {
-            still.insert(who_of(k, n), c.get(i).unwrap_or(0));
+    let by_who = |lf: LazyFrame, aggs: Vec<Expr>| {
+        attributed(lf).with_columns(identity_exprs()).group_by([col("kind"), col("name")]).agg(aggs).collect()
+    };
+    let df = by_who(f.received(), after_aggs())?;
+    let files = by_who(f.messages.clone().lazy(), queue_aggs())?;
+    let mut out: HashMap<Who, After> = HashMap::new();
+    for (df, fill) in [(&df, after_row as fn(&DataFrame, usize, &mut After) -> PolarsResult<()>), (&files, queue_row)] {
+        let (k, n) = (df.column("kind")?.str()?, df.column("name")?.str()?);
+        for i in 0..df.height() {
+            if let (Some(k), Some(n)) = (k.get(i), n.get(i)) {
+                fill(df, i, out.entry(who_of(k, n)).or_default())?;
+            }
         }
     }
-    let mut out = HashMap::new();
-    let (k, n) = (df.column("kind")?.str()?, df.column("name")?.str()?);
-    for i in 0..df.height() {
-        if let (Some(k), Some(n)) = (k.get(i), n.get(i)) {
-            let who = who_of(k, n);
-            let mut a = after_row(&df, i)?;
-            a.still_queued = still.get(&who).copied().unwrap_or(0);
-            out.insert(who, a);
-        }
-    }
+    out.retain(|_, a| a.messages + a.rejected > 0);
     Ok(out)
 }
 
@@ -470,17 +662,18 @@ pub(crate) fn who_of(kind: &str, name: &str) -> Who {
     }
 }
 
-fn after_row(df: &DataFrame, i: usize) -> PolarsResult<After> {
+fn after_row(df: &DataFrame, i: usize, a: &mut After) -> PolarsResult<()> {
     let u = |c: &str| -> PolarsResult<u64> { Ok(df.column(c)?.u64()?.get(i).unwrap_or(0)) };
-    Ok(After {
-        messages: u("messages")?,
-        recipients: u("recipients")?,
-        troubled: u("troubled")?,
-        client_ips: u("client_ips")?,
-        countries: u("countries")?,
-        still_queued: 0,
-        last: df.column("last")?.i64()?.get(i),
-    })
+    (a.messages, a.recipients, a.troubled) = (u("messages")?, u("recipients")?, u("troubled")?);
+    (a.client_ips, a.countries, a.rejected) = (u("client_ips")?, u("countries")?, u("rejected")?);
+    a.last = df.column("last")?.i64()?.get(i);
+    Ok(())
+}
+
+fn queue_row(df: &DataFrame, i: usize, a: &mut After) -> PolarsResult<()> {
+    let u = |c: &str| -> PolarsResult<u64> { Ok(df.column(c)?.u64()?.get(i).unwrap_or(0)) };
+    (a.still_queued, a.held, a.deleted) = (u("still_queued")?, u("held")?, u("deleted")?);
+    Ok(())
 }
 
 /// The messages an identity sent from `t` on, its owner's IPs left out.
@@ -498,10 +691,15 @@ pub(crate) fn sent_since(lf: LazyFrame, who: &Who, t: Micros, own_ips: &BTreeSet
 }
 
 fn since(f: &Frames, who: &Who, t: Micros, own_ips: &BTreeSet<String>) -> PolarsResult<After> {
+    let mut a = After::default();
     let df = sent_since(f.received(), who, t, own_ips).select(after_aggs()).collect()?;
-    let mut a = if df.height() == 0 { After::default() } else { after_row(&df, 0)? };
-    let q = sent_since(f.messages.clone().lazy(), who, t, own_ips).filter(queued()).select([len().alias("n")]);
-    a.still_queued = q.collect()?.column("n")?.get(0)?.extract::<u64>().unwrap_or(0);
+    if df.height() > 0 {
+        after_row(&df, 0, &mut a)?;
+    }
+    let files = sent_since(f.messages.clone().lazy(), who, t, own_ips).select(queue_aggs()).collect()?;
+    if files.height() > 0 {
+        queue_row(&files, 0, &mut a)?;
+    }
     Ok(a)
 }
 

@@ -104,7 +104,7 @@ fn choose<'a>(all: &'a [Suspect], named: &[String], everyone: bool, th: &Thresho
         let wanted: Vec<Who> = named.iter().map(|n| Who::parse(n)).collect();
         return all.iter().filter(|s| wanted.contains(&s.who)).collect();
     }
-    all.iter().filter(|s| s.is_flagged(th) || (everyone && s.score > 0)).collect()
+    all.iter().filter(|s| s.is_flagged(th) || (everyone && !s.reasons.is_empty())).collect()
 }
 
 /// The raw text of every evidence line of the suspects shown.
@@ -343,9 +343,21 @@ impl Report<'_> {
                         "ips": w.ips, "networks": w.networks, "first": line(&w.first), "last": line(&w.last)})),
                     "smoking_gun": s.gun.as_ref().map(|g| json!({"ip": g.ip, "scope": g.scope, "failures": g.failures,
                         "login": line(&g.login), "last_failure": line(&g.last_failure)})),
+                    "burst": s.burst.as_ref().map(|b| json!({"from": rfc3339_utc(b.from), "messages": b.messages,
+                        "recipients": b.recipients, "seconds": b.lasted / MICROS_PER_SEC,
+                        "messages_per_hour": b.rate, "usual_per_hour": b.usual,
+                        "recipients_per_hour": b.recipient_rate, "usual_recipients_per_hour": b.usual_recipients,
+                        "times_usual": b.times_usual(), "abnormal": b.abnormal, "ips_at_once": b.ips_at_once,
+                        "new_senders": b.new_senders, "first": b.first.as_ref().map(line)})),
+                    "abuse_ended": s.ended.as_ref().map(|e| {
+                        let mut v = line(&e.line);
+                        v["ip"] = json!(e.ip);
+                        v
+                    }),
                     "after": {"messages": s.after.messages, "recipients": s.after.recipients,
                         "deferred_or_bounced": s.after.troubled, "client_ips": s.after.client_ips,
                         "countries": s.after.countries, "still_queued": s.after.still_queued,
+                        "held": s.after.held, "deleted": s.after.deleted, "rejected_by_cleanup": s.after.rejected,
                         "last": s.after.last.map(rfc3339_utc)},
                     "attacker_ips": s.attacker_ips.len(),
                     "evidence": evidence,
@@ -395,24 +407,59 @@ fn facts(s: &Suspect, when: &dyn Fn(Micros) -> String) -> Vec<(&'static str, Str
     }
     let a = &s.after;
     let scope = if s.since().is_some() { "since then" } else { "in all" };
+    let mut queue = format!("{} still queued", a.still_queued);
+    for (n, what) in [(a.held, "on hold"), (a.deleted, "deleted"), (a.rejected, "rejected by cleanup")] {
+        if n > 0 {
+            queue.push_str(&format!(", {n} {what}"));
+        }
+    }
     f.push((
         scope,
         format!(
-            "{} messages, {} recipients, {:.0}% deferred or bounced, {} client IPs, {} countries, {} still queued",
+            "{} messages, {} recipients, {:.0}% deferred or bounced, {} client IPs, {} countries, {queue}",
             a.messages,
             a.recipients,
             a.troubled_share() * 100.0,
             a.client_ips,
             a.countries,
-            a.still_queued
         ),
     ));
+    if let Some(e) = &s.ended {
+        f.push((
+            "abuse ended",
+            format!(
+                "{} failed login from attacker IP {} (the password was changed), {}:{}",
+                when(e.line.time),
+                e.ip,
+                e.line.file,
+                e.line.line
+            ),
+        ));
+    }
     let v = &s.volume;
     let hours = v.abnormal.len();
-    f.push((
-        "volume",
-        format!("usual hour {:.0} messages; {hours} hours with ≥ {:.0}, peak {}", v.usual, v.bar, v.peak),
-    ));
+    let burst = s.burst.as_ref().filter(|b| b.abnormal && hours == 0);
+    if burst.is_none() {
+        f.push((
+            "volume",
+            format!("usual hour {:.0} messages; {hours} hours with ≥ {:.0}, peak {}", v.usual, v.bar, v.peak),
+        ));
+    }
+    if let Some(b) = burst {
+        f.push((
+            "burst",
+            format!(
+                "{} messages, {} recipients in {} ({:.0} an hour against a usual {:.1}), {} IPs at once, {} new senders",
+                b.messages,
+                b.recipients,
+                sus::human_span(b.lasted),
+                b.rate,
+                b.usual,
+                b.ips_at_once,
+                b.new_senders
+            ),
+        ));
+    }
     if let Some(l) = s.compromise.as_ref().and(s.onset.as_ref()) {
         f.push(("spam from", format!("{} ({}:{})", when(l.time), l.file, l.line)));
     }

@@ -159,6 +159,14 @@ impl Failures {
         })
     }
 
+    /// The first failure from `ip` after `t` that names `account` or nobody.
+    pub fn first_after(&self, ip: &str, account: &str, t: Micros) -> Option<Line> {
+        let account = account.to_lowercase();
+        let theirs = self.between(self.by_ip.get(ip)?, t.saturating_add(1), Micros::MAX);
+        let hit = theirs.iter().find(|&&k| self.rows[k].user.as_ref().is_none_or(|u| *u == account))?;
+        Some(self.rows[*hit].line.clone())
+    }
+
     /// The first login of `logins` from an IP the account had not used,
     /// preceded by `min_failures` failures from that IP, or else its
     /// network, within the lookback. A known IP is left out: an owner's

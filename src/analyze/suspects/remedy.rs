@@ -107,11 +107,13 @@ fn group(ips: &BTreeSet<IpAddr>) -> Vec<Block> {
 }
 
 /// The time to review for one suspect: from the first brute-force failure
-/// (or the compromise) to one second after its last message.
+/// (or the compromise) to one second after its last message, or after the
+/// attacker's failed retries that show the password was changed.
 pub fn window(s: &Suspect) -> Option<(Micros, Micros)> {
     let since = s.since()?;
     let start = s.wave.as_ref().map_or(since, |w| w.first.time.min(since));
-    let end = s.after.last.unwrap_or(since).max(since) + crate::time::MICROS_PER_SEC;
+    let ended = s.ended.as_ref().map_or(since, |e| e.line.time);
+    let end = s.after.last.unwrap_or(since).max(since).max(ended) + crate::time::MICROS_PER_SEC;
     Some((start, end))
 }
 

@@ -153,7 +153,7 @@ fn messages_of(f: &Frames, target: &Target) -> LazyFrame {
         Target::Ip(ip) => col("root_client_ip").eq(lit(ip.as_str())),
         Target::Uid(u) => col("root_uid").eq(lit(*u)).and(col("root_sasl_username").is_null()),
     };
-    f.received().rename(["first_seen"], ["time"], true).filter(who.fill_null(lit(false)))
+    f.accepted().rename(["first_seen"], ["time"], true).filter(who.fill_null(lit(false)))
 }
 
 /// The timeline of `target` per `every` µs; times of the marks in `zone`.

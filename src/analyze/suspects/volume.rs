@@ -72,7 +72,7 @@ impl Profile {
 /// Messages per identity and hour, with each hour's first message.
 fn hourly(f: &Frames) -> LazyFrame {
     let t = col("first_seen").cast(DataType::Int64);
-    f.received()
+    f.accepted()
         .filter(col("root_sasl_username").is_not_null().or(col("root_uid").is_not_null()))
         .with_columns(identity_exprs())
         .select([
@@ -104,7 +104,7 @@ struct Span {
 /// The hours of the input (by its received messages, whoever sent them).
 fn input_span(f: &Frames) -> PolarsResult<Span> {
     let t = col("first_seen").cast(DataType::Int64);
-    let df = f.received().select([t.clone().min().alias("a"), t.max().alias("b")]).collect()?;
+    let df = f.accepted().select([t.clone().min().alias("a"), t.max().alias("b")]).collect()?;
     let get = |c: &str| -> PolarsResult<Option<i64>> { Ok(df.column(c)?.i64()?.get(0)) };
     Ok(match (get("a")?, get("b")?) {
         (Some(a), Some(b)) => {
