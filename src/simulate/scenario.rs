@@ -676,20 +676,22 @@ fn incident(engine: &mut Engine, ctx: &mut Ctx, v: f64, shape: Shape, day: i64, 
     (victim, t.stop)
 }
 
-/// A slow wave's tries: one or two per address, about a third of the
-/// addresses dropping the connection after AUTH, in random order.
+/// A slow wave's tries: 30–60 in all, one or two per address, about a third
+/// of the addresses dropping the connection after AUTH, in random order.
 fn slow_wave(rng: &mut Rng, ips: usize) -> Vec<(usize, bool)> {
-    let mut tries = Vec::new();
-    for i in 0..ips {
-        let lost = rng.chance(0.33);
-        for _ in 0..rng.range(1, 2) {
-            tries.push((i, lost));
-        }
-    }
-    for i in (1..tries.len()).rev() {
-        tries.swap(i, rng.index(i + 1));
-    }
+    let total = rng.range(30.max(ips as u64), 60.min(2 * ips as u64)) as usize;
+    let mut tries: Vec<(usize, bool)> = (0..ips).map(|i| (i, rng.chance(0.33))).collect();
+    shuffle(rng, &mut tries);
+    let again: Vec<(usize, bool)> = tries.iter().copied().take(total.saturating_sub(ips)).collect();
+    tries.extend(again);
+    shuffle(rng, &mut tries);
     tries
+}
+
+fn shuffle<T>(rng: &mut Rng, items: &mut [T]) {
+    for i in (1..items.len()).rev() {
+        items.swap(i, rng.index(i + 1));
+    }
 }
 
 /// The index of the largest weight, given running sums.
