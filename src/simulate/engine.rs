@@ -32,7 +32,9 @@ pub(crate) enum Flow {
     Anvil,
     /// The admin runs `postsuper -h` on the first `hold` spam messages still
     /// queued (none for 0), then `postsuper -d` on the rest.
-    Postsuper { hold: u32 },
+    Postsuper {
+        hold: u32,
+    },
 }
 
 impl Flow {

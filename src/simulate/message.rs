@@ -5,11 +5,11 @@ use super::clock::SEC;
 use super::delivery::{self, Delays, Outcome, Rcpt, Route};
 use super::engine::{Ctx, Flow};
 use super::ids::Qid;
+use super::names::{JUNK_HELOS, SPAM_SUBJECTS};
 use super::net::Client;
 use super::put::Put;
 use super::session::Session;
 use super::truth::{Evidence, Status};
-use super::names::{JUNK_HELOS, SPAM_SUBJECTS};
 use super::world::{Addr, MsgId, MsgIdStyle};
 
 /// Where the message came from, for attribution and wording.

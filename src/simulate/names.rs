@@ -120,17 +120,21 @@ pub(crate) static EXTERNAL: &[Domain] = &[
 ];
 
 /// Relative popularity of [`EXTERNAL`] among our users' correspondents.
-pub(crate) const BASELINE_WEIGHTS: [f64; 23] =
-    [30.0, 2.0, 4.0, 1.0, 6.0, 5.0, 1.0, 10.0, 8.0, 8.0, 6.0, 4.0, 3.0, 0.5, 0.5, 8.0, 5.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+pub(crate) const BASELINE_WEIGHTS: [f64; 23] = [
+    30.0, 2.0, 4.0, 1.0, 6.0, 5.0, 1.0, 10.0, 8.0, 8.0, 6.0, 4.0, 3.0, 0.5, 0.5, 8.0, 5.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+];
 
 /// Relative popularity of [`EXTERNAL`] on a spammer's list (scraped, stale).
-pub(crate) const SPAM_WEIGHTS: [f64; 23] =
-    [40.0, 3.0, 12.0, 5.0, 12.0, 6.0, 3.0, 3.0, 3.0, 2.0, 2.0, 1.0, 2.0, 1.0, 1.0, 0.0, 0.0, 0.2, 0.2, 0.0, 0.0, 0.0, 0.0];
+pub(crate) const SPAM_WEIGHTS: [f64; 23] = [
+    40.0, 3.0, 12.0, 5.0, 12.0, 6.0, 3.0, 3.0, 3.0, 2.0, 2.0, 1.0, 2.0, 1.0, 1.0, 0.0, 0.0, 0.2, 0.2, 0.0, 0.0, 0.0,
+    0.0,
+];
 
 /// Relative popularity of [`EXTERNAL`] as forged envelope senders of spam
 /// sent through a cracked account (never our own domains).
-pub(crate) const FORGED_WEIGHTS: [f64; 23] =
-    [10.0, 1.0, 6.0, 3.0, 5.0, 4.0, 2.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 3.0, 3.0, 0.0, 0.0, 0.0, 0.0, 4.0, 4.0, 4.0, 4.0];
+pub(crate) const FORGED_WEIGHTS: [f64; 23] = [
+    10.0, 1.0, 6.0, 3.0, 5.0, 4.0, 2.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 3.0, 3.0, 0.0, 0.0, 0.0, 0.0, 4.0, 4.0, 4.0, 4.0,
+];
 
 /// Subjects that `header_checks` rules reject.
 pub(crate) const SPAM_SUBJECTS: [&str; 5] = [

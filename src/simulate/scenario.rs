@@ -552,7 +552,9 @@ impl Shape {
         };
         match scenario {
             Scenario::EarlyCaught => Shape { response: Response::Nothing, rejects: 2, ..fast },
-            Scenario::ShortHistory => Shape { history: History::Short, response: Response::Nothing, rejects: 2, ..fast },
+            Scenario::ShortHistory => {
+                Shape { history: History::Short, response: Response::Nothing, rejects: 2, ..fast }
+            }
             Scenario::SlowBruteForce => Shape { wave: Wave::Slow, ..fast },
             Scenario::SeparateInfra => Shape { login: Login::Elsewhere, ..fast },
             Scenario::Ipv6Attacker => Shape { login: Login::Ipv6, ..fast },
@@ -647,7 +649,8 @@ fn incident(engine: &mut Engine, ctx: &mut Ctx, v: f64, shape: Shape, day: i64, 
     let (sessions, curve) = match shape.burst {
         Burst::Long => (SPAM_MESSAGES * v / BOT_MAILS_PER_SESSION, burst),
         Burst::Fast => {
-            let per_minute = if shape.history == History::Short { ctx.rng.range(15, 35) } else { ctx.rng.range(20, 60) };
+            let per_minute =
+                if shape.history == History::Short { ctx.rng.range(15, 35) } else { ctx.rng.range(20, 60) };
             let minutes = (t.burst_until - t.burst_from) as f64 / MIN as f64;
             (per_minute as f64 * minutes / BOT_MAILS_PER_SESSION, Curve::Flat)
         }

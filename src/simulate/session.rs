@@ -6,14 +6,14 @@
 use std::net::{IpAddr, Ipv6Addr};
 
 use super::compose;
+use super::engine::Sasl;
 use super::engine::{Ctx, Flow};
 use super::ids::Qid;
-use super::engine::Sasl;
 use super::message::{note_first_malicious, Message};
-use super::truth::Evidence;
 use super::net::{Client, OUR_MX};
 use super::pids::{Lease, PidCounter, Pids, SessionPool};
 use super::put::Put;
+use super::truth::Evidence;
 
 /// The master.cf service a session arrives on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

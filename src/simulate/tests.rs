@@ -610,7 +610,10 @@ fn check_shape(scenario: Scenario, truth: &Truth, files: &[LogFile], victim: &st
                 let inside = &l[l.find("passwd-file(").expect("(") + 12..l.find("): ").expect(")")];
                 let (user, ip) = inside.split_once(',').expect("user,ip");
                 let next = lines[i + 1..].iter().find(|x| x.contains(" authentication failed: ")).expect("warning");
-                assert!(next.contains(&format!("[{ip}]")) && next.ends_with(&format!("sasl_username={user}")), "{next}");
+                assert!(
+                    next.contains(&format!("[{ip}]")) && next.ends_with(&format!("sasl_username={user}")),
+                    "{next}"
+                );
                 n += 1;
             }
             assert!(n as u64 >= bf.failures / 2, "{n} dovecot lines");
