@@ -18,16 +18,11 @@
 # fatal. Needs jq.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-SEEDS="${1:-20}"
-VOLUME="${VOLUME:-0.3}"
-DAYS="${DAYS:-2}"
-if [ -n "${2:-}" ]; then
-    WORK="$2"
-    mkdir -p "$WORK"
-else
-    WORK=$(mktemp -d /tmp/postsleuth-shapes.XXXXXX)
-    trap 'rm -rf "$WORK"' EXIT
-fi
+SEEDS="${1:-20}" VOLUME="${VOLUME:-0.3}" DAYS="${DAYS:-2}"
+# A WORKDIR given is kept for inspection; a temporary one is removed.
+WORK="${2:-$(mktemp -d /tmp/postsleuth-shapes.XXXXXX)}"
+mkdir -p "$WORK"
+[ -n "${2:-}" ] || trap 'rm -rf "$WORK"' EXIT
 export CARGO_TARGET_DIR="${POSTSLEUTH_TARGET_DIR:-$HOME/.cache/postsleuth-target}"
 cargo build --release --quiet || exit 1
 BIN="$CARGO_TARGET_DIR/release/postsleuth"
