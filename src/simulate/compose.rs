@@ -5,7 +5,9 @@ use super::delivery::{self, Rcpt, Route};
 use super::engine::Ctx;
 use super::ids::Qid;
 use super::message::{Kind, Message};
-use super::names::{BASELINE_WEIGHTS, EXTERNAL, JUNK_HELOS, JUNK_SENDERS, OUR_DOMAINS, SPAM_WEIGHTS};
+use super::names::{
+    BASELINE_WEIGHTS, EXTERNAL, FORGED_WEIGHTS, JUNK_HELOS, JUNK_SENDERS, OUR_DOMAINS, SPAM_SUBJECTS, SPAM_WEIGHTS,
+};
 use super::net::{Client, Name};
 use super::put::Put;
 use super::rng::{cumulative, Rng};
@@ -30,6 +32,8 @@ struct Weights {
     spam: Vec<f64>,
     /// Outside domains that send us mail over non-Google servers.
     senders: Vec<f64>,
+    /// Envelope senders spammers forge.
+    forged: Vec<f64>,
 }
 
 fn weights() -> &'static Weights {
@@ -37,7 +41,12 @@ fn weights() -> &'static Weights {
     W.get_or_init(|| {
         let senders =
             EXTERNAL.iter().zip(BASELINE_WEIGHTS).map(|(d, w)| if d.mx == super::names::Mx::Google { 0.0 } else { w });
-        Weights { baseline: cumulative(BASELINE_WEIGHTS), spam: cumulative(SPAM_WEIGHTS), senders: cumulative(senders) }
+        Weights {
+            baseline: cumulative(BASELINE_WEIGHTS),
+            spam: cumulative(SPAM_WEIGHTS),
+            senders: cumulative(senders),
+            forged: cumulative(FORGED_WEIGHTS),
+        }
     })
 }
 
@@ -123,7 +132,27 @@ pub(crate) fn spam(ctx: &mut Ctx, qid: Qid, account: u32) -> Message {
         };
         rcpts.push(r);
     }
+    if !probe {
+        disguise(ctx, &mut msg, account);
+    }
     finish(msg, rcpts)
+}
+
+/// What a fast spam run adds (never drawn for `sasl-compromise`): a forged
+/// envelope sender, and now and then a subject that `header_checks` rejects.
+fn disguise(ctx: &mut Ctx, msg: &mut Message, account: u32) {
+    let Some(a) = ctx.attack.as_mut() else {
+        return;
+    };
+    if a.forge {
+        msg.sender = World::person(&mut ctx.rng, &weights().forged);
+    }
+    if a.rejects_left > 0 && ctx.rng.chance(0.08) {
+        a.rejects_left -= 1;
+        let subject = ctx.rng.index(SPAM_SUBJECTS.len()) as u8;
+        let helo = ctx.rng.index(JUNK_HELOS.len()) as u8;
+        msg.header_reject = Some((account, subject, helo));
+    }
 }
 
 /// Bulk lists: a few per message, sometimes a long Bcc.
@@ -159,23 +188,35 @@ pub(crate) fn inbound(ctx: &mut Ctx, qid: Qid, client: &Client) -> Message {
     finish(msg, rcpts)
 }
 
-/// A locally submitted message: cron's mail to root (uid 0), the web
-/// application's notifications (uid 33), or the injected script's spam.
+/// The login name of a local uid that sends mail.
+pub(crate) fn login_of(uid: u32) -> &'static str {
+    match uid {
+        0 => "root",
+        33 => "www-data",
+        _ => "deploy",
+    }
+}
+
+/// A locally submitted message: cron's mail to root (uid 0) or to another
+/// local user, the web application's notifications (uid 33), or the injected
+/// script's spam.
 pub(crate) fn pickup(ctx: &mut Ctx, uid: u32, spam: bool) -> Message {
     let qid = ctx.ids.alloc(&mut ctx.rng, ctx.now);
-    let login = if uid == 0 { "root" } else { "www-data" };
-    let style = if uid == 0 { MsgIdStyle::Postfix } else { MsgIdStyle::Hex };
+    let login = login_of(uid);
+    let cron = uid != 33;
+    let style = if cron { MsgIdStyle::Postfix } else { MsgIdStyle::Hex };
     let msgid = MsgId { style, seed: ctx.rng.next_u64(), domain: 0 };
     let kind = Kind::Pickup { uid, login };
     let mut msg = Message::new(qid, kind, Addr::Local(login), msgid, ctx.now);
     msg.spam = spam;
-    msg.size = size(&mut ctx.rng, if uid == 0 { 1_800.0 } else { 6_000.0 }, 600, 80_000);
-    msg.filter = uid != 0 && ctx.rng.chance(0.2);
+    msg.size = size(&mut ctx.rng, if cron { 1_800.0 } else { 6_000.0 }, 600, 80_000);
+    msg.filter = !cron && ctx.rng.chance(0.2);
     let n = if spam { ctx.rng.range(1, 3) } else { 1 };
     let mut rcpts = ctx.rcpt_vec();
     for _ in 0..n {
         let addr = match (uid, spam) {
             (0, _) => Addr::Local("root"),
+            (_, false) if cron => Addr::Local(login),
             (_, true) => World::person(&mut ctx.rng, &weights().spam),
             _ => World::person(&mut ctx.rng, &weights().baseline),
         };

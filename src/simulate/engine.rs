@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeSet, BinaryHeap};
 
 use super::delivery::Rcpt;
-use super::ids::QidGen;
+use super::ids::{Qid, QidGen};
 use super::message::Message;
 use super::noise::{Anvil, Junk};
 use super::pids::Pids;
@@ -30,8 +30,11 @@ pub(crate) enum Flow {
     /// Starts one flow of the given kind at its time.
     Once(Source),
     Anvil,
-    /// The admin runs `postsuper -d` on the spam still queued.
-    Postsuper,
+    /// The admin runs `postsuper -h` on the first `hold` spam messages still
+    /// queued (none for 0), then `postsuper -d` on the rest.
+    Postsuper {
+        hold: u32,
+    },
 }
 
 impl Flow {
@@ -49,8 +52,8 @@ impl Flow {
                 None
             }
             Flow::Anvil => super::noise::anvil_tick(ctx),
-            Flow::Postsuper => {
-                ctx.purge = true;
+            Flow::Postsuper { hold } => {
+                ctx.purge = Some(*hold);
                 None
             }
         }
@@ -59,6 +62,23 @@ impl Flow {
     fn is_spam_message(&self) -> bool {
         matches!(self, Flow::Message(m) if m.spam)
     }
+}
+
+/// The SASL backend, which decides the wording of failed AUTH lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Sasl {
+    /// Cyrus SASL under Postfix 3.7 (Debian 12).
+    Cyrus,
+    /// Dovecot SASL under Postfix 3.9; `verbose` is Dovecot's `auth_verbose`.
+    Dovecot { verbose: bool },
+}
+
+/// main.cf and Dovecot settings that change how lines look.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Server {
+    pub(crate) sasl: Sasl,
+    /// `smtpd_client_port_logging = yes`.
+    pub(crate) port_logging: bool,
 }
 
 /// Everything a step may touch besides its own flow.
@@ -71,11 +91,12 @@ pub(crate) struct Ctx {
     pub(crate) world: World,
     pub(crate) tally: Tally,
     pub(crate) attack: Option<Attack>,
+    pub(crate) server: Server,
     pub(crate) anvil: Anvil,
     /// `maximal_queue_lifetime`.
     pub(crate) lifetime: i64,
     spawned: Vec<(i64, Flow)>,
-    purge: bool,
+    purge: Option<u32>,
     rcpt_pool: Vec<Vec<Rcpt>>,
 }
 
@@ -91,10 +112,11 @@ impl Ctx {
             world,
             tally,
             attack: None,
+            server: Server { sasl: Sasl::Cyrus, port_logging: false },
             anvil: Anvil::default(),
             lifetime: 24 * super::clock::HOUR,
             spawned: Vec::new(),
-            purge: false,
+            purge: None,
             rcpt_pool: Vec::new(),
         }
     }
@@ -203,9 +225,8 @@ impl Engine {
                     ctx.recycle(flow);
                 }
             }
-            if ctx.purge {
-                ctx.purge = false;
-                self.purge_spam(ctx);
+            if let Some(hold) = ctx.purge.take() {
+                self.purge_spam(ctx, hold);
             }
             for (t, f) in std::mem::take(&mut ctx.spawned) {
                 self.schedule(t, f);
@@ -213,10 +234,11 @@ impl Engine {
         }
     }
 
-    /// `postsuper -d` for every spam message still queued: one `removed`
-    /// line each (in queue-ID order, as a directory walk would roughly give),
-    /// then the summary line.
-    fn purge_spam(&mut self, ctx: &mut Ctx) {
+    /// `postsuper -h` for the first `hold` spam messages still queued, then
+    /// `postsuper -d` for the others: one `placed on hold` or `removed` line
+    /// each (in queue-ID order, as a directory walk would roughly give), then
+    /// each run's summary line.
+    fn purge_spam(&mut self, ctx: &mut Ctx, hold: u32) {
         let mut doomed: Vec<_> = self
             .spam
             .iter()
@@ -226,20 +248,34 @@ impl Engine {
             })
             .collect();
         doomed.sort();
+        let held = doomed.len().min(hold as usize);
+        if held > 0 {
+            let n = self.postsuper(ctx, &doomed[..held], ": placed on hold", "Placed on hold: ");
+            ctx.tally.held += n;
+        }
+        let n = self.postsuper(ctx, &doomed[held..], ": removed", "Deleted: ");
+        ctx.tally.postsuper_deleted += n;
+    }
+
+    /// One postsuper run over `doomed`: a line per queue file, then the summary.
+    fn postsuper(&mut self, ctx: &mut Ctx, doomed: &[(Qid, u32)], each: &str, summary: &str) -> u64 {
         let pid = ctx.pids.spawn(&mut ctx.rng);
-        for &(qid, slot) in &doomed {
+        let removing = each == ": removed";
+        for &(qid, slot) in doomed {
             let b = ctx.out.begin(ctx.now, "postfix/postsuper", Some(pid));
-            b.b(qid.as_bytes()).s(": removed");
+            b.b(qid.as_bytes()).s(each);
             ctx.out.end();
-            ctx.ids.free(qid);
+            if removing {
+                ctx.ids.free(qid);
+            }
             if let Flow::Message(m) = &mut self.slots[slot as usize] {
                 m.cancelled = true;
             }
         }
         let n = doomed.len() as u64;
-        ctx.tally.postsuper_deleted += n;
         let b = ctx.out.begin(ctx.now, "postfix/postsuper", Some(pid));
-        b.s("Deleted: ").n(n).s(if n == 1 { " message" } else { " messages" });
+        b.s(summary).n(n).s(if n == 1 { " message" } else { " messages" });
         ctx.out.end();
+        n
     }
 }

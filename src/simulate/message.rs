@@ -5,6 +5,7 @@ use super::clock::SEC;
 use super::delivery::{self, Delays, Outcome, Rcpt, Route};
 use super::engine::{Ctx, Flow};
 use super::ids::Qid;
+use super::names::{JUNK_HELOS, SPAM_SUBJECTS};
 use super::net::Client;
 use super::put::Put;
 use super::session::Session;
@@ -57,6 +58,9 @@ pub(crate) struct Message {
     pub(crate) rcpts: Vec<Rcpt>,
     /// Set by postsuper: the queue file is gone, stop silently.
     pub(crate) cancelled: bool,
+    /// cleanup's `header_checks` rejects this message: (submitting account,
+    /// index into [`SPAM_SUBJECTS`], index into [`JUNK_HELOS`]).
+    pub(crate) header_reject: Option<(u32, u8, u8)>,
     state: State,
     arrival: i64,
     first_active: i64,
@@ -88,6 +92,7 @@ impl Message {
             client: None,
             rcpts: Vec::new(),
             cancelled: false,
+            header_reject: None,
             state,
             arrival,
             first_active: arrival,
@@ -138,15 +143,39 @@ impl Message {
 
     fn cleanup(&mut self, ctx: &mut Ctx) -> Option<i64> {
         let pid = ctx.pids.cleanup.pick(&mut ctx.rng, &mut ctx.pids.counter);
+        if let Some(reject) = self.header_reject {
+            self.reject_header(ctx, pid, reject);
+            return None;
+        }
         self.line(ctx, "postfix/cleanup", pid).s("message-id=");
         let now = ctx.now;
         ctx.world.put_msgid(ctx.out.buf(), self.msgid, self.qid.as_bytes(), now);
         ctx.out.end();
-        if self.kind == Kind::Submitted {
+        // opendkim signs only for our domains, not for a forged sender.
+        if self.kind == Kind::Submitted && matches!(self.sender, Addr::Account(_)) {
             self.dkim_sign(ctx);
         }
         self.state = State::Active;
         Some(ctx.now + ctx.rng.ms(5, 250))
+    }
+
+    /// `QID: reject: header Subject: … from NAME[IP]; from=<…> to=<…>
+    /// proto=ESMTP helo=<…>: 5.7.1 …`: cleanup drops the queue file, so no
+    /// qmgr line, delivery or `removed` follows.
+    fn reject_header(&self, ctx: &mut Ctx, pid: u32, (account, subject, helo): (u32, u8, u8)) {
+        self.line(ctx, "postfix/cleanup", pid).s("reject: header Subject: ");
+        let b = ctx.out.buf().s(SPAM_SUBJECTS[usize::from(subject)]).s(" from ");
+        self.client.unwrap_or_else(Client::localhost).put(b);
+        b.s("; from=<");
+        ctx.world.put_addr(ctx.out.buf(), self.sender);
+        ctx.out.buf().s("> to=<");
+        if let Some(r) = self.rcpts.first() {
+            ctx.world.put_addr(ctx.out.buf(), r.addr);
+        }
+        ctx.out.buf().s("> proto=ESMTP helo=<").s(JUNK_HELOS[usize::from(helo)]);
+        ctx.out.b_end(">: 5.7.1 Message content rejected by header_checks");
+        ctx.tally.cleanup_reject(account, self.spam);
+        ctx.ids.free(self.qid);
     }
 
     /// opendkim signs outgoing mail in the cleanup milter; its lines carry
@@ -161,6 +190,9 @@ impl Message {
     fn active(&mut self, ctx: &mut Ctx) -> Option<i64> {
         if self.attempts == 0 {
             self.first_active = ctx.now;
+            if let (true, Kind::Submitted, Addr::Person { user, domain }) = (self.spam, self.kind, self.sender) {
+                ctx.tally.forged_senders.insert((user, domain));
+            }
         }
         self.attempts += 1;
         let pid = ctx.pids.qmgr;

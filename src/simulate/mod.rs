@@ -47,6 +47,35 @@ pub enum Scenario {
     WebappScript,
     /// Normal traffic only.
     Quiet,
+    /// A short wave, the takeover from a guessing address, and the input ends
+    /// about ten minutes into a fast spam run (nobody has reacted yet).
+    EarlyCaught,
+    /// Under an hour of log: a victim with almost no history, a short wave,
+    /// the takeover and a burst of 50–200 messages within minutes.
+    ShortHistory,
+    /// 30–60 failures from 20–40 addresses, one or two each, over minutes
+    /// (Postfix 3.9 with Dovecot SASL wording).
+    SlowBruteForce,
+    /// The first login comes from a network that never failed.
+    SeparateInfra,
+    /// The first login and part of the botnet over IPv6.
+    Ipv6Attacker,
+    /// `smtpd_client_port_logging = yes`: `client=name[ip]:port`.
+    PortLogging,
+    /// Dovecot SASL with `auth_verbose`: Dovecot's own `passwd-file` lines
+    /// beside Postfix 3.9's failure lines.
+    DovecotFailures,
+    /// The admin resets the password: the bots' retries fail, a few queued
+    /// spam messages are held and the rest deleted.
+    ResetRetry,
+    /// No compromise: a user sends from a hotel abroad.
+    TrapTravel,
+    /// No compromise: a user mistypes his password once.
+    TrapTypo,
+    /// No compromise: a new local uid sends a couple of cron mails.
+    TrapCron,
+    /// No compromise: the three traps in one log.
+    Traps,
 }
 
 /// The syslog timestamp shape of every line.
@@ -68,11 +97,28 @@ pub struct ParseNameError {
     expected: &'static str,
 }
 
-const SCENARIO_NAMES: [(&str, Scenario); 3] = [
+const SCENARIO_NAMES: [(&str, Scenario); 15] = [
     ("sasl-compromise", Scenario::SaslCompromise),
     ("webapp-script", Scenario::WebappScript),
     ("quiet", Scenario::Quiet),
+    ("early-caught", Scenario::EarlyCaught),
+    ("short-history", Scenario::ShortHistory),
+    ("slow-brute-force", Scenario::SlowBruteForce),
+    ("separate-infra", Scenario::SeparateInfra),
+    ("ipv6-attacker", Scenario::Ipv6Attacker),
+    ("port-logging", Scenario::PortLogging),
+    ("dovecot-failures", Scenario::DovecotFailures),
+    ("reset-retry", Scenario::ResetRetry),
+    ("trap-travel", Scenario::TrapTravel),
+    ("trap-typo", Scenario::TrapTypo),
+    ("trap-cron", Scenario::TrapCron),
+    ("traps", Scenario::Traps),
 ];
+
+/// Every scenario name, for messages and `--help`.
+pub const SCENARIO_LIST: &str = "sasl-compromise, webapp-script, quiet, early-caught, short-history, \
+slow-brute-force, separate-infra, ipv6-attacker, port-logging, dovecot-failures, reset-retry, trap-travel, \
+trap-typo, trap-cron, traps";
 
 const FORMAT_NAMES: [(&str, TimestampFormat); 2] =
     [("rfc3164", TimestampFormat::Rfc3164), ("rfc3339", TimestampFormat::Rfc3339)];
@@ -97,8 +143,7 @@ fn name_of<T: PartialEq>(table: &[(&'static str, T)], v: &T) -> &'static str {
 impl FromStr for Scenario {
     type Err = ParseNameError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let expected = "sasl-compromise, webapp-script, quiet";
-        parse_name(&SCENARIO_NAMES, s, "scenario", expected)
+        parse_name(&SCENARIO_NAMES, s, "scenario", SCENARIO_LIST)
     }
 }
 
@@ -189,19 +234,19 @@ pub enum SimError {
 pub fn simulate(opts: &SimOptions) -> Result<Truth, SimError> {
     validate(opts)?;
     prepare_dir(&opts.out, opts.force)?;
-    let start = opts.start.timestamp_micros();
-    let end = start + i64::from(opts.days) * clock::DAY;
+    let (start, days) = scenario::window(opts);
+    let end = start + i64::from(days) * clock::DAY;
     let mut rng = rng::Rng::new(opts.seed);
     let mut world_rng = rng.fork();
     let n_accounts = (300.0 * opts.volume.powf(0.6)).round().max(30.0) as usize;
     let world = world::World::new(&mut world_rng, n_accounts, &opts.hostname);
     let ids = ids::QidGen::new(opts.long_ids, &mut rng);
     let pids = pids::Pids::new(&mut rng);
-    let sink = writer::Sink::open(&opts.out, opts.days, start, opts.format, &opts.hostname)?;
+    let sink = writer::Sink::open(&opts.out, days, start, opts.format, &opts.hostname)?;
     let mut ctx = engine::Ctx::new(rng, sink, ids, pids, world);
     let mut engine = engine::Engine::new();
-    let head = scenario::plan(&mut engine, &mut ctx, opts, start);
-    engine.run(&mut ctx, end);
+    let (head, stop) = scenario::plan(&mut engine, &mut ctx, opts, start, end);
+    engine.run(&mut ctx, stop);
     let (sink, tally, ids, world) = ctx.into_parts();
     let files = sink.finish()?;
     let accounts: Vec<String> = world.accounts.into_iter().map(|a| a.user).collect();

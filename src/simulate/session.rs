@@ -6,12 +6,14 @@
 use std::net::{IpAddr, Ipv6Addr};
 
 use super::compose;
+use super::engine::Sasl;
 use super::engine::{Ctx, Flow};
 use super::ids::Qid;
 use super::message::{note_first_malicious, Message};
 use super::net::{Client, OUR_MX};
 use super::pids::{Lease, PidCounter, Pids, SessionPool};
 use super::put::Put;
+use super::truth::Evidence;
 
 /// The master.cf service a session arrives on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,6 +124,8 @@ pub(crate) struct Session {
     mails_left: u16,
     mails: u16,
     rcpts: u32,
+    /// Messages whose DATA cleanup's `header_checks` rejected.
+    refused: u16,
 }
 
 impl Session {
@@ -143,6 +147,7 @@ impl Session {
             mails_left: mails,
             mails: 0,
             rcpts: 0,
+            refused: 0,
         }
     }
 
@@ -205,7 +210,7 @@ impl Session {
         let lease = pool.acquire(&mut ctx.rng, counter);
         self.lease = Some(lease);
         self.session_line(ctx).s("connect from ");
-        self.client.put(ctx.out.buf());
+        self.put_client(ctx);
         ctx.out.end();
         if self.inst != Inst::Reinject {
             ctx.anvil.connect(self.inst, self.client.ip, ctx.now);
@@ -220,7 +225,7 @@ impl Session {
 
     fn tls_line(&mut self, ctx: &mut Ctx) -> Option<i64> {
         self.session_line(ctx).s("Anonymous TLS connection established from ");
-        self.client.put(ctx.out.buf());
+        self.put_client(ctx);
         ctx.out.b_end(": TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)");
         self.st = self.after_hello();
         Some(ctx.now + ctx.rng.ms(200, 2500))
@@ -249,7 +254,7 @@ impl Session {
             _ => ctx.ids.alloc(&mut ctx.rng, ctx.now),
         };
         self.session_line(ctx).b(qid.as_bytes()).s(": client=");
-        self.client.put(ctx.out.buf());
+        self.put_client(ctx);
         self.client_line_tail(ctx);
         ctx.out.end();
         let data_done = self.hand_over(ctx, qid);
@@ -307,6 +312,9 @@ impl Session {
         };
         msg.client = Some(self.client);
         self.rcpts += msg.rcpts.len() as u32;
+        if msg.header_reject.is_some() {
+            self.refused += 1;
+        }
         // DATA at roughly 1 MB/s: big messages keep the session open longer.
         let transfer = i64::from(msg.size).min(60_000_000);
         let data_done = ctx.now + ctx.rng.ms(80, 900) + transfer;
@@ -319,26 +327,58 @@ impl Session {
         let Purpose::Guess { guess, plain, wave, lost } = self.purpose else {
             return None;
         };
+        if let Sasl::Dovecot { verbose: true } = ctx.server.sasl {
+            self.dovecot_verdict(ctx, guess);
+        }
         self.session_line(ctx).s("warning: ");
-        self.client.put(ctx.out.buf());
+        self.put_client(ctx);
         let b = ctx.out.buf().s(": SASL ").s(if plain { "PLAIN" } else { "LOGIN" });
         b.s(" authentication failed: ");
-        match guess {
-            Guess::Prompt => {
-                b.s("UGFzc3dvcmQ6");
-            }
-            Guess::Account(i) => {
-                let user = &ctx.world.accounts[i as usize].user;
-                ctx.out.buf().s("authentication failure, sasl_username=").s(user);
-            }
-            Guess::Bogus(name) => {
-                b.s("authentication failure, sasl_username=").s(name);
-            }
-        }
+        let user = match guess {
+            Guess::Prompt => None,
+            Guess::Account(i) => Some(ctx.world.accounts[i as usize].user.as_str()),
+            Guess::Bogus(name) => Some(name),
+        };
+        let b = ctx.out.buf();
+        match (ctx.server.sasl, user) {
+            (Sasl::Cyrus, None) => b.s("UGFzc3dvcmQ6"),
+            (Sasl::Cyrus, Some(user)) => b.s("authentication failure, sasl_username=").s(user),
+            // Postfix 3.9 names the user, or says it could not.
+            (Sasl::Dovecot { .. }, None) => b.s("UGFzc3dvcmQ6, sasl_username=(unavailable)"),
+            (Sasl::Dovecot { .. }, Some(user)) => b.s("(reason unavailable), sasl_username=").s(user),
+        };
         ctx.out.end();
         ctx.tally.auth_failure(self.client.ip, wave, ctx.now);
+        if ctx.tally.first_malicious.is_some() && ctx.tally.attacker_ips.contains(&self.client.ip) {
+            let (file, line) = ctx.out.here();
+            let time = super::clock::iso_seconds(ctx.now);
+            let ip = Some(self.client.ip.to_string());
+            ctx.tally.attacker_retry(|| Evidence { time, file: file.to_string(), line, ip });
+        }
         self.st = if lost { St::Lost } else { St::Disconnect };
         Some(ctx.now + ctx.rng.ms(40, 1500))
+    }
+
+    /// Dovecot's `auth_verbose` line for the lookup behind a failed AUTH,
+    /// written just before Postfix's warning.
+    fn dovecot_verdict(&self, ctx: &mut Ctx, guess: Guess) {
+        let (user, verdict) = match guess {
+            Guess::Prompt => return,
+            Guess::Account(i) => (ctx.world.accounts[i as usize].user.as_str(), "Password mismatch"),
+            Guess::Bogus(name) => (name, "unknown user"),
+        };
+        let b = ctx.out.begin(ctx.now, "dovecot", None);
+        b.s("auth: passwd-file(").s(user).s(",").ip(&self.client.ip).s("): ").s(verdict);
+        ctx.out.end();
+    }
+
+    /// `NAME[IP]`, and `:PORT` with `smtpd_client_port_logging = yes`.
+    fn put_client(&self, ctx: &mut Ctx) {
+        let b = ctx.out.buf();
+        self.client.put(b);
+        if ctx.server.port_logging {
+            b.s(":").n(self.port.into());
+        }
     }
 
     fn refuse(&mut self, ctx: &mut Ctx) -> Option<i64> {
@@ -346,7 +386,7 @@ impl Session {
             return None;
         };
         self.session_line(ctx).s("NOQUEUE: reject: RCPT from ");
-        self.client.put(ctx.out.buf());
+        self.put_client(ctx);
         ctx.out.buf().s(": ");
         compose::put_reject(ctx, reject, seed, &self.client);
         ctx.out.end();
@@ -358,7 +398,7 @@ impl Session {
     fn lost(&mut self, ctx: &mut Ctx) -> Option<i64> {
         let after = if matches!(self.purpose, Purpose::Guess { .. }) { "AUTH" } else { "CONNECT" };
         self.session_line(ctx).s("lost connection after ").s(after).s(" from ");
-        self.client.put(ctx.out.buf());
+        self.put_client(ctx);
         ctx.out.end();
         self.st = St::Disconnect;
         Some(ctx.now + ctx.rng.ms(0, 3))
@@ -366,7 +406,7 @@ impl Session {
 
     fn disconnect(&mut self, ctx: &mut Ctx) -> Option<i64> {
         self.session_line(ctx).s("disconnect from ");
-        self.client.put(ctx.out.buf());
+        self.put_client(ctx);
         self.put_stats(ctx.out.buf());
         ctx.out.end();
         if let Some(lease) = self.lease.take() {
@@ -451,7 +491,7 @@ impl Session {
     fn put_transfer(&self, st: &mut Stats, b: &mut Vec<u8>, mails: u32, rcpts: u32) {
         st.put(b, "mail", mails, mails);
         st.put(b, "rcpt", rcpts, rcpts);
-        st.put(b, "data", mails, mails);
+        st.put(b, "data", mails - u32::from(self.refused), mails);
         st.put(b, "quit", 1, 1);
     }
 }

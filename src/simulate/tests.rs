@@ -121,9 +121,10 @@ fn check_envelopes(files: &[LogFile], format: TimestampFormat) {
 
 #[test]
 fn names_parse_and_print() {
-    for s in ["sasl-compromise", "webapp-script", "quiet"] {
+    for (s, _) in SCENARIO_NAMES {
         let sc: Scenario = s.parse().expect("known scenario");
         assert_eq!(sc.to_string(), s);
+        assert!(SCENARIO_LIST.contains(s), "{s} listed");
     }
     for s in ["rfc3164", "rfc3339"] {
         let f: TimestampFormat = s.parse().expect("known format");
@@ -494,6 +495,164 @@ fn volume_scales_the_output() {
     let spam = big.spam_messages as f64 / small.spam_messages as f64;
     assert!((3.0..5.5).contains(&spam), "spam ratio {spam}");
     assert!(big.brute_force.expect("wave").failures > small.brute_force.expect("wave").failures * 3);
+}
+
+/// The attack scenarios other than `sasl-compromise`.
+const SHAPES: [Scenario; 8] = [
+    Scenario::EarlyCaught,
+    Scenario::ShortHistory,
+    Scenario::SlowBruteForce,
+    Scenario::SeparateInfra,
+    Scenario::Ipv6Attacker,
+    Scenario::PortLogging,
+    Scenario::DovecotFailures,
+    Scenario::ResetRetry,
+];
+
+/// The line an [`Evidence`] points at.
+fn line_at<'a>(files: &'a [LogFile], ev: &Evidence) -> &'a str {
+    let f = files.iter().find(|f| f.name == ev.file).expect("named file");
+    &f.lines[ev.line as usize - 1]
+}
+
+/// The `/24` or `/64` an address sits in, as text.
+fn network(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>().expect("ip") {
+        std::net::IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}")
+        }
+        std::net::IpAddr::V6(v6) => format!("{:x?}", &v6.segments()[..4]),
+    }
+}
+
+#[test]
+fn attack_shapes_tell_their_story() {
+    for (i, &scenario) in SHAPES.iter().enumerate() {
+        let dir = tempdir();
+        let format = if i % 2 == 0 { TimestampFormat::Rfc3164 } else { TimestampFormat::Rfc3339 };
+        let o = SimOptions { days: 2, format, seed: i as u64 + 1, ..opts(dir.path(), scenario, 0.1) };
+        let (truth, files) = simulate_into(&o);
+        check_envelopes(&files, format);
+        let victim = truth.compromised_account.clone().expect("victim");
+        assert_eq!(auth_failures(&files), truth.auth_failures_by_ip, "{scenario}");
+        // Rejected by cleanup: a client= line, but not an accepted message.
+        let mut accepted = submissions(&files);
+        for (user, n) in &truth.rejected_by_cleanup {
+            *accepted.get_mut(user).expect("rejected user submitted") -= n;
+        }
+        accepted.retain(|_, n| *n > 0);
+        assert_eq!(accepted, truth.messages_by_account, "{scenario}");
+        let rejected: u64 = truth.rejected_by_cleanup.values().sum();
+        assert_eq!(count(&files, ": reject: header Subject: "), rejected, "{scenario}");
+        let ev = truth.first_malicious.clone().expect("takeover");
+        let line = line_at(&files, &ev);
+        assert!(line.contains(": client=") && line.ends_with(&format!("sasl_username={victim}")), "{line}");
+        let ip = ev.ip.clone().expect("ip");
+        let bf = truth.brute_force.clone().expect("wave");
+        assert!(bf.end < ev.time && bf.target == victim, "{scenario}: {bf:?}");
+        assert!(truth.spam_recipients > truth.spam_messages, "{scenario}");
+        assert!(truth.forged_senders * 2 > truth.spam_messages, "{scenario}: forged senders");
+        let failed_before = truth.auth_failures_by_ip.contains_key(&ip);
+        match scenario {
+            Scenario::SeparateInfra | Scenario::Ipv6Attacker => {
+                assert!(!failed_before, "{scenario}: login from a fresh address");
+                let nets: BTreeSet<String> = truth.auth_failures_by_ip.keys().map(|a| network(a)).collect();
+                assert!(!nets.contains(&network(&ip)), "{scenario}: login network never failed");
+            }
+            _ => assert!(failed_before, "{scenario}: the guessing address got in"),
+        }
+        if scenario == Scenario::Ipv6Attacker {
+            assert!(ip.contains(':') && line.contains(&format!("client=unknown[{ip}]")), "{line}");
+            assert!(truth.attacker_ip_list.iter().filter(|a| a.contains(':')).count() >= 2);
+        }
+        check_shape(scenario, &truth, &files, &victim);
+    }
+}
+
+fn check_shape(scenario: Scenario, truth: &Truth, files: &[LogFile], victim: &str) {
+    let ev = truth.first_malicious.clone().expect("takeover");
+    let span = truth.span.clone().expect("span");
+    let secs = |t: &str| DateTime::parse_from_rfc3339(t).expect("time").timestamp();
+    let bf = truth.brute_force.clone().expect("wave");
+    match scenario {
+        Scenario::EarlyCaught => {
+            let into = secs(&span.end) - secs(&ev.time);
+            assert!((5 * 60..40 * 60).contains(&into), "log ends {into} s after the takeover");
+            assert_eq!(count(files, "postsuper["), 0, "nobody reacted yet");
+        }
+        Scenario::ShortHistory => {
+            assert_eq!(files.len(), 1);
+            assert!(secs(&span.end) - secs(&span.start) < 3600, "{span:?}");
+            let own = all_lines(files)
+                .take_while(|l| !l.contains(&format!("client=unknown[{}]", ev.ip.clone().unwrap_or_default())))
+                .filter(|l| l.contains(": client=") && l.ends_with(&format!("sasl_username={victim}")))
+                .count();
+            assert!(own <= 2, "{own} messages of her own");
+            assert!((40..=260).contains(&truth.spam_messages), "{}", truth.spam_messages);
+        }
+        Scenario::SlowBruteForce => {
+            assert!((30..=80).contains(&bf.failures) && (15..=40).contains(&bf.ips), "{bf:?}");
+            assert!(count(files, "(reason unavailable), sasl_username=") >= bf.failures);
+            assert!(count(files, "lost connection after AUTH from ") > 3);
+        }
+        Scenario::PortLogging => {
+            for l in all_lines(files).filter(|l| l.contains(": client=") || l.contains("disconnect from ")) {
+                let m = message(l);
+                let close = m.find(']').expect("]");
+                assert!(m[close + 1..].starts_with(':'), "port after the address: {l}");
+            }
+        }
+        Scenario::DovecotFailures => {
+            let lines: Vec<&str> = all_lines(files).collect();
+            let mut n = 0;
+            for (i, l) in lines.iter().enumerate().filter(|(_, l)| l.contains(" dovecot: auth: passwd-file(")) {
+                let inside = &l[l.find("passwd-file(").expect("(") + 12..l.find("): ").expect(")")];
+                let (user, ip) = inside.split_once(',').expect("user,ip");
+                let next = lines[i + 1..].iter().find(|x| x.contains(" authentication failed: ")).expect("warning");
+                assert!(
+                    next.contains(&format!("[{ip}]")) && next.ends_with(&format!("sasl_username={user}")),
+                    "{next}"
+                );
+                n += 1;
+            }
+            assert!(n as u64 >= bf.failures / 2, "{n} dovecot lines");
+        }
+        Scenario::ResetRetry => {
+            let end = truth.abuse_end.clone().expect("abuse end");
+            let line = line_at(files, &end);
+            assert!(line.contains(" authentication failed: ") && line.ends_with(&format!("sasl_username={victim}")));
+            let ip = end.ip.clone().expect("ip");
+            assert!(truth.attacker_ip_list.contains(&ip) && end.time > ev.time, "{end:?}");
+            assert!(truth.attacker_retries >= 1 && truth.held >= 2);
+            assert_eq!(count(files, ": placed on hold"), truth.held);
+            assert_eq!(count(files, &format!("Placed on hold: {} messages", truth.held)), 1);
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn traps_are_innocent_and_named() {
+    let dir = tempdir();
+    let (truth, files) = simulate_into(&SimOptions { days: 2, ..opts(dir.path(), Scenario::Traps, 0.1) });
+    assert_eq!((truth.compromised_account.as_deref(), truth.compromised_uid), (None, None));
+    assert!(truth.first_malicious.is_none() && truth.brute_force.is_none() && truth.spam_messages == 0);
+    assert_eq!(truth.traps.len(), 3, "{:?}", truth.traps);
+    let (traveler, typo) = (&truth.traps[0], &truth.traps[1]);
+    assert_eq!(truth.traps[2], "uid=1001");
+    assert_eq!(pickups(&files).get(&1001), Some(&2));
+    // The typo: one failure naming himself, then a login from the same address.
+    let fail = all_lines(&files)
+        .find(|l| l.contains(" authentication failed: ") && l.ends_with(&format!("sasl_username={typo}")))
+        .expect("typo");
+    let ip = ip_in(message(fail)).to_string();
+    let after = all_lines(&files).skip_while(|l| *l != fail).skip(1);
+    let login = after.filter(|l| l.contains(": client=")).find(|l| l.ends_with(&format!("sasl_username={typo}")));
+    assert_eq!(ip_in(message(login.expect("login after the typo"))), ip);
+    // The traveler: a couple of messages from one address in a travel country.
+    let sent = truth.messages_by_account.get(traveler).copied().unwrap_or(0);
+    assert!(sent >= 2, "{traveler} sent {sent}");
 }
 
 fn tempdir() -> tempfile::TempDir {

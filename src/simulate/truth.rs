@@ -72,6 +72,32 @@ pub struct Truth {
     pub queue_id_reuses: u64,
     /// `to=` lines by `status=` (sent, deferred, bounced).
     pub deliveries: BTreeMap<String, u64>,
+    /// Identities that look odd but are innocent (`trap-*` scenarios): a SASL
+    /// username, or `uid=N` for a local sender. None of them should be flagged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub traps: Vec<String>,
+    /// Where the abuse visibly stops (`reset-retry`): the first SASL failure
+    /// from an address that had logged in as the victim, after the takeover.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abuse_end: Option<Evidence>,
+    /// `sasl_username` → spam messages `header_checks` rejected in cleanup
+    /// (their `client=` line is written, but they are not counted in
+    /// `messages_by_account`, `spam_messages` or `total_messages`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rejected_by_cleanup: BTreeMap<String, u64>,
+    /// Spam queue files the admin put on hold (`postsuper: QID: placed on hold`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub held: u64,
+    /// Distinct envelope senders of the spam that are not the victim's address.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub forged_senders: u64,
+    /// Failed AUTH lines from the attacker's addresses after the password reset.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attacker_retries: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,6 +168,11 @@ pub(crate) struct Tally {
     pub(crate) ndrs: u64,
     pub(crate) continuations: u64,
     pub(crate) deliveries: [u64; 3],
+    pub(crate) abuse_end: Option<Evidence>,
+    pub(crate) rejected_by_cleanup: BTreeMap<u32, u64>,
+    pub(crate) held: u64,
+    pub(crate) forged_senders: BTreeSet<(u32, u16)>,
+    pub(crate) attacker_retries: u64,
 }
 
 impl Tally {
@@ -158,6 +189,26 @@ impl Tally {
             self.wave_first.get_or_insert(t);
             self.wave_last = Some(t);
         }
+    }
+
+    /// A `SASL … authentication failed` line from an address that had sent
+    /// as the victim: the attacker trying the old password after a reset.
+    pub(crate) fn attacker_retry(&mut self, evidence: impl FnOnce() -> Evidence) {
+        self.attacker_retries += 1;
+        if self.abuse_end.is_none() {
+            self.abuse_end = Some(evidence());
+        }
+    }
+
+    /// cleanup's `header_checks` rejected a message whose `client=` line
+    /// counted it as submitted by `account`: it was never accepted.
+    pub(crate) fn cleanup_reject(&mut self, account: u32, spam: bool) {
+        self.by_account[account as usize] = self.by_account[account as usize].saturating_sub(1);
+        self.submitted = self.submitted.saturating_sub(1);
+        if spam {
+            self.spam_messages = self.spam_messages.saturating_sub(1);
+        }
+        *self.rejected_by_cleanup.entry(account).or_insert(0) += 1;
     }
 
     pub(crate) fn delivery(&mut self, status: Status) {
@@ -181,6 +232,7 @@ pub(crate) struct Header {
     pub(crate) compromised_account: Option<String>,
     pub(crate) compromised_uid: Option<u32>,
     pub(crate) wave_target: Option<String>,
+    pub(crate) traps: Vec<String>,
 }
 
 /// Turns the counters into the published shape.
@@ -225,6 +277,16 @@ pub(crate) fn assemble(head: Header, tally: Tally, accounts: &[String], files: V
         content_filter_continuations: tally.continuations,
         queue_id_reuses: reuses,
         deliveries: statuses.iter().zip(tally.deliveries).map(|(s, n)| (s.to_string(), n)).collect(),
+        traps: head.traps,
+        abuse_end: tally.abuse_end,
+        rejected_by_cleanup: tally
+            .rejected_by_cleanup
+            .iter()
+            .map(|(&i, &n)| (accounts.get(i as usize).cloned().unwrap_or_default(), n))
+            .collect(),
+        held: tally.held,
+        forged_senders: tally.forged_senders.len() as u64,
+        attacker_retries: tally.attacker_retries,
     }
 }
 
