@@ -471,21 +471,40 @@ pub struct ReportArgs {
 const SUSPECTS_ABOUT: &str = "\
 Rank SASL accounts and local uids by how likely they were taken over, and say since when.
 
-For each account: its usual volume and where it logs in from, learned from the input itself;
-the compromise = the first successful login from an IP, network, ASN or country new to it
-that is followed by abnormal volume; the brute-force wave before it (failures, IPs,
-networks, first and last); what followed (messages, recipients, deferred/bounced share,
-client IPs, countries); a score with the reasons behind it, and the log lines (file:line, raw
-text) that prove each claim. A uid (a web application sending through pickup) has no logins:
-its compromise time is the start of its abnormal volume.
+Everything is learned from the input itself, at the time scale it covers (four minutes of log
+or four weeks): each account's usual volume, where it logs in from, and a typical account's
+rate. The compromise = the first successful login from an IP new to the account (after a
+brute-force wave naming it, when there is one) that is followed by abnormal volume: abnormal
+hours when the input has hours of history, else a burst of rate. Then the brute-force wave
+before it, what followed (messages, recipients, deferred/bounced share, client IPs,
+countries, envelope senders, held, deleted and rejected messages), the end of the abuse when
+the attacker's retries start failing (the password was changed), a score with the reasons
+behind it, and the log lines (file:line, raw text) that prove each claim. A uid (a web
+application sending through pickup) has no logins: its compromise time is the start of its
+abnormal volume.
 
-Score (a suspect from --threshold 5): +3 the compromise login is from a country no other
-account uses (+2 if it is only new to the account); +3 abnormal hours (>= --ratio times its
-usual busy hour, the 90th percentile of its hours, taken from before a long burst); +2 at
-least --min-hours of them; +2 >= --min-ips client IPs and +1 >= 3 countries since the
-compromise; +1 >= 30% of its messages deferred or bounced; +2 >= --min-failures failed
-logins naming the account before; +2 a login from a new IP whose IP or network failed
->= --min-failures times just before (the smoking gun).
+Score (a suspect from --threshold 5):
+  +3  the compromise login is from a country no other account uses (+2 if it is only new to
+      the account, or a new IP that starts the burst)
+  +3  abnormal volume: an hour with >= --ratio times its usual busy hour (the 90th percentile
+      of its hours, taken from before a long burst), or a burst: from the login on, messages
+      (>= 10) or recipients (>= 30) at >= --ratio times the usual rate, the usual rate being
+      the larger of its own before the login and a typical account's (the median), over at
+      least 5 minutes
+  +2  at least --min-hours abnormal hours (sustained)
+  +2  >= --min-ips client IPs since the compromise, or >= 3 sending as it within 15 minutes
+  +1  >= 3 countries since the compromise
+  +2  >= 3 envelope senders it never used before (forged senders), since the compromise
+  +1  >= 30% of its messages (at least 10) deferred or bounced
+  +2  >= --min-failures failed logins naming the account before, from any number of IPs
+      (a slow, distributed brute force counts the same as a fast one)
+  +2  a login from a new IP whose IP or network failed >= --min-failures times just before (the
+      smoking gun), or the compromise login from an IP that never failed, after the wave
+      (separate infrastructure)
+Messages cleanup rejected (header_checks, body_checks, milters) are rejects, not messages
+sent. --all also lists the accounts and uids below the threshold with what was seen and
+explained (+0: a login from a new place with no burst after it, a few failed logins, a uid's
+ordinary pickup mail).
 
 --emit prints what to do next and nothing else; postsleuth never deletes or blocks anything:
   queue-ids        the suspects' messages still queued or held at the end of the input (and
@@ -493,7 +512,8 @@ logins naming the account before; +2 a login from a new IP whose IP or network f
   nft              attacker IPs and networks as an nftables ruleset (nft -f FILE)
   iptables         the same as iptables/ip6tables commands
   postfix-access   the same as a Postfix CIDR table for check_client_access
-  window           the time to review: --since/--until from the brute force to the last message
+  window           the time to review: --since/--until from the brute force to the last
+                   message or the attacker's first failed retry, whichever is later
 
 Examples:
   postsleuth suspects                             /var/log/mail.log and its rotated siblings
@@ -522,13 +542,13 @@ pub struct ScoringArgs {
     /// Score from which an account or uid is a suspect.
     #[arg(long, value_name = "POINTS", default_value_t = 5)]
     pub threshold: u32,
-    /// An hour is abnormal with this many times the identity's usual busy hour (its 90th percentile, at least 1 message).
+    /// Abnormal: an hour with this many times the identity's usual busy hour (its 90th percentile, at least 1 message), or a rate this many times its usual rate.
     #[arg(long, value_name = "X", default_value_t = 10.0)]
     pub ratio: f64,
     /// Abnormal hours that make the volume sustained.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub min_hours: usize,
-    /// How soon after a login from somewhere new abnormal volume must start for it to be the compromise.
+    /// How soon after a login from somewhere new abnormal volume must start for it to be the compromise (15m, 1h30m, 1d).
     #[arg(long, value_name = "DURATION", default_value = "24h")]
     pub horizon: String,
     /// How long before the compromise failed logins count as its brute-force wave.

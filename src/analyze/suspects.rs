@@ -325,9 +325,13 @@ pub fn suspects(f: &Frames, th: &Thresholds) -> PolarsResult<Vec<Suspect>> {
 /// Where one identity stands: its compromise login, onset, wave and gun.
 fn assess(volume: Profile, logins: &[&Login], failures: &Failures, streams: &Streams, th: &Thresholds) -> Suspect {
     let who = volume.who.clone();
-    let (compromise, volume, mut burst) = match pick_compromise(logins, &volume, th) {
+    let after_wave = |t: Micros| match &who {
+        Who::Account(a) => failures.named_before(a, t, th.lookback) >= th.min_failures,
+        Who::Uid(_) => false,
+    };
+    let (compromise, volume, mut burst) = match pick_compromise(logins, &volume, &after_wave, th) {
         Some((l, since)) => (Some(l.clone()), since, None),
-        None => match pick_by_burst(logins, streams, &who, th) {
+        None => match pick_by_burst(logins, streams, &who, &after_wave, th) {
             Some((l, b)) => (Some(l.clone()), volume, Some(b)),
             None => (None, volume, None),
         },
@@ -377,12 +381,33 @@ fn assess(volume: Profile, logins: &[&Login], failures: &Failures, streams: &Str
 /// The first login from somewhere new that abnormal volume (against the
 /// account's usual hour before it) follows within `horizon`, and the
 /// account's volume seen from that login.
-fn pick_compromise<'a>(logins: &[&'a Login], volume: &Profile, th: &Thresholds) -> Option<(&'a Login, Profile)> {
-    logins.iter().filter(|l| l.new.class() > 0).find_map(|l| {
-        let after = volume.after(l.time, th.ratio);
-        let soon = after.abnormal.iter().any(|h| h.start < l.time.saturating_add(th.horizon));
-        soon.then_some((*l, after))
-    })
+fn pick_compromise<'a>(
+    logins: &[&'a Login],
+    volume: &Profile,
+    after_wave: &dyn Fn(Micros) -> bool,
+    th: &Thresholds,
+) -> Option<(&'a Login, Profile)> {
+    let found: Vec<(&Login, Profile)> = logins
+        .iter()
+        .filter(|l| l.new.class() > 0)
+        .filter_map(|l| {
+            let after = volume.after(l.time, th.ratio);
+            let soon = after.abnormal.iter().any(|h| h.start < l.time.saturating_add(th.horizon));
+            soon.then_some((*l, after))
+        })
+        .collect();
+    prefer_after_wave(found, |(l, _)| l.time, after_wave).into_iter().next()
+}
+
+/// Of candidate compromises, those that follow a brute-force wave naming
+/// the account, when any does: in a short log the owner's own first login
+/// (before the wave) is as new as the attacker's.
+fn prefer_after_wave<T>(found: Vec<T>, time: impl Fn(&T) -> Micros, after_wave: &dyn Fn(Micros) -> bool) -> Vec<T> {
+    if found.iter().any(|c| after_wave(time(c))) {
+        found.into_iter().filter(|c| after_wave(time(c))).collect()
+    } else {
+        found
+    }
 }
 
 /// When no abnormal hour follows a login: the login from an IP new to the
@@ -394,6 +419,7 @@ fn pick_by_burst<'a>(
     logins: &[&'a Login],
     streams: &Streams,
     who: &Who,
+    after_wave: &dyn Fn(Micros) -> bool,
     th: &Thresholds,
 ) -> Option<(&'a Login, Burst)> {
     let mut found: Vec<(&Login, Burst)> = Vec::new();
@@ -405,6 +431,7 @@ fn pick_by_burst<'a>(
             found.push((l, b));
         }
     }
+    let mut found = prefer_after_wave(found, |(l, _)| l.time, after_wave);
     let times: Vec<Micros> = found.iter().map(|(l, _)| l.time).collect();
     let k = streams.likeliest(who, &times)?;
     Some(found.swap_remove(k))
@@ -518,11 +545,11 @@ fn notes(s: &Suspect, th: &Thresholds, add: &mut dyn FnMut(u32, String)) {
         add(0, format!("login from {} ({}), with no abnormal volume after it", l.place(), l.new.describe()));
     }
     if let Some(w) = s.wave.as_ref().filter(|w| w.named < th.min_failures) {
-        add(0, format!("{} failed logins naming it (fewer than {})", w.named, th.min_failures));
+        add(0, format!("{} naming it (fewer than {})", counted(w.named, "failed login"), th.min_failures));
     }
     let quiet = s.since().is_none();
     if quiet && matches!(s.who, Who::Uid(_)) {
-        add(0, format!("{} messages through pickup, no abnormal hour or burst", s.after.messages));
+        add(0, format!("{} through pickup, no abnormal hour or burst", counted(s.after.messages, "message")));
     }
 }
 
@@ -554,6 +581,15 @@ fn volume_reasons(s: &Suspect, th: &Thresholds, add: &mut dyn FnMut(u32, String)
                 b.usual
             ),
         );
+    }
+}
+
+/// `1 message`, `2 messages`.
+fn counted(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }
 
@@ -716,4 +752,27 @@ pub(crate) fn strings(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<Str
 /// An integer column as u64.
 pub(crate) fn numbers(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<u64>>> {
     Ok(df.column(name)?.cast(&DataType::UInt64)?.u64()?.iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_read_in_their_two_largest_units() {
+        let s = 1_000_000;
+        assert_eq!(human_span(0), "0s");
+        assert_eq!(human_span(13 * s), "13s");
+        assert_eq!(human_span(76 * s), "1m 16s");
+        assert_eq!(human_span(3600 * s), "1h");
+        assert_eq!(human_span((3600 + 5 * 60 + 9) * s), "1h 5m");
+        assert_eq!(human_span((86_400 + 3 * 3600) * s), "1d 3h");
+        assert_eq!(human_span(-5 * s), "0s");
+    }
+
+    #[test]
+    fn counts_agree_with_their_number() {
+        assert_eq!(counted(1, "failed login"), "1 failed login");
+        assert_eq!(counted(2, "message"), "2 messages");
+    }
 }

@@ -11,8 +11,8 @@ use crate::time::Micros;
 use polars::prelude::*;
 use std::collections::{HashMap, HashSet};
 
-/// Other accounts that must log in from a country before it is familiar
-/// to the server: one could be the attacker's previous victim.
+/// Other accounts that must log in from a country (anywhere in the input) for it
+/// to be familiar to the server: one could be the attacker's previous victim.
 const FAMILIAR_ACCOUNTS: usize = 2;
 
 /// History an account needs before a login can be new to it: a person's
@@ -33,8 +33,8 @@ pub struct Novelty {
     pub net: bool,
     pub asn: bool,
     pub country: bool,
-    /// Fewer than [`FAMILIAR_ACCOUNTS`] other accounts logged in from this
-    /// country before (private and unknown addresses are never foreign).
+    /// Fewer than [`FAMILIAR_ACCOUNTS`] other accounts log in from this
+    /// country in the input (private and unknown addresses are never foreign).
     pub foreign: bool,
 }
 
@@ -142,12 +142,10 @@ pub fn logins(f: &Frames) -> PolarsResult<Vec<Login>> {
     let (time, user, ip) = (times(&df, "time")?, strings(&df, "sasl_username")?, strings(&df, "client_ip")?);
     let (net, country, org) = (strings(&df, "client_net")?, strings(&df, "country")?, strings(&df, "as_org")?);
     let (asn, file, line) = (numbers(&df, "asn")?, strings(&df, "file")?, numbers(&df, "line")?);
-    let mut seen: HashMap<String, Seen> = HashMap::new();
-    let mut by_country: HashMap<String, HashSet<String>> = HashMap::new();
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let (Some(account), Some(t)) = (user[i].clone(), time[i]) else { continue };
-        let mut l = Login {
+        out.push(Login {
             account,
             time: t,
             ip: ip[i].clone().unwrap_or_default(),
@@ -157,10 +155,25 @@ pub fn logins(f: &Frames) -> PolarsResult<Vec<Login>> {
             as_org: org[i].clone(),
             line: Line { time: t, file: file[i].clone().unwrap_or_default(), line: line[i].unwrap_or(0) },
             new: Novelty::default(),
-        };
-        l.new = novelty(&l, seen.get(&l.account), &by_country);
-        remember(&l, seen.entry(l.account.clone()).or_default(), &mut by_country);
-        out.push(l);
+        });
+    }
+    // Which countries the server's accounts log in from, over the whole
+    // input: in a log of an hour, the first logins of the day would
+    // otherwise all come from countries "no other account uses" yet.
+    let mut by_country: HashMap<String, HashSet<String>> = HashMap::new();
+    for l in &out {
+        if let Some(c) = country_of(l) {
+            let accounts = by_country.entry(c.to_string()).or_default();
+            // Enough to tell familiar from foreign; bounded memory.
+            if accounts.len() <= FAMILIAR_ACCOUNTS {
+                accounts.insert(l.account.clone());
+            }
+        }
+    }
+    let mut seen: HashMap<String, Seen> = HashMap::new();
+    for l in &mut out {
+        l.new = novelty(l, seen.get(&l.account), &by_country);
+        remember(l, seen.entry(l.account.clone()).or_default());
     }
     Ok(out)
 }
@@ -200,7 +213,7 @@ fn country_of(l: &Login) -> Option<&str> {
     l.country.as_deref().filter(|c| c.len() == 2)
 }
 
-fn remember(l: &Login, s: &mut Seen, by_country: &mut HashMap<String, HashSet<String>>) {
+fn remember(l: &Login, s: &mut Seen) {
     if s.ips.is_empty() {
         s.since = l.time;
     }
@@ -209,11 +222,6 @@ fn remember(l: &Login, s: &mut Seen, by_country: &mut HashMap<String, HashSet<St
     s.asns.extend(l.asn);
     if let Some(c) = country_of(l) {
         s.countries.insert(c.to_string());
-        let accounts = by_country.entry(c.to_string()).or_default();
-        // Enough to tell familiar from foreign; bounded memory.
-        if accounts.len() <= FAMILIAR_ACCOUNTS {
-            accounts.insert(l.account.clone());
-        }
     }
 }
 

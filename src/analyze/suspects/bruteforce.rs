@@ -159,6 +159,12 @@ impl Failures {
         })
     }
 
+    /// Failures naming `account` in the `lookback` before `t`.
+    pub fn named_before(&self, account: &str, t: Micros, lookback: Micros) -> u64 {
+        let all = self.by_user.get(&account.to_lowercase()).map_or(&[][..], |v| v.as_slice());
+        self.between(all, t.saturating_sub(lookback), t).len() as u64
+    }
+
     /// The first failure from `ip` after `t` that names `account` or nobody.
     pub fn first_after(&self, ip: &str, account: &str, t: Micros) -> Option<Line> {
         let account = account.to_lowercase();

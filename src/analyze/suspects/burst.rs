@@ -275,14 +275,20 @@ impl Streams {
     /// changed most (Poisson log-likelihood of a change there).
     pub fn likeliest(&self, who: &Who, candidates: &[Micros]) -> Option<usize> {
         let sent = self.by_who.get(who)?;
-        let (n, total) = (sent.len() as f64, (self.end - self.start).max(1) as f64);
-        let score = |t: Micros| {
-            let n1 = sent.partition_point(|s| s.time < t) as f64;
-            let (t1, t2) = (((t - self.start).max(1)) as f64, ((self.end - t).max(1)) as f64);
-            xlnx(n1, t1) + xlnx(n - n1, t2) - xlnx(n, total)
-        };
+        let n = sent.len();
+        let score = |t: Micros| change_likelihood(sent.partition_point(|s| s.time < t), n, t - self.start, self.end - t);
         (0..candidates.len()).max_by(|&a, &b| score(candidates[a]).total_cmp(&score(candidates[b])).then(b.cmp(&a)))
     }
+}
+
+/// How much likelier `n1` events in `t1` then `n - n1` in `t2` are under two
+/// Poisson rates than under one (log). Each side counts as at least
+/// [`MIN_SPAN`] long, as rates do: the last message of a log alone is not
+/// a rate of one per microsecond.
+fn change_likelihood(n1: usize, n: usize, t1: Micros, t2: Micros) -> f64 {
+    let (t1, t2) = (t1.max(MIN_SPAN) as f64, t2.max(MIN_SPAN) as f64);
+    let (n1, n) = (n1 as f64, n as f64);
+    xlnx(n1, t1) + xlnx(n - n1, t2) - xlnx(n, t1 + t2)
 }
 
 fn xlnx(c: f64, span: f64) -> f64 {
@@ -296,14 +302,12 @@ fn xlnx(c: f64, span: f64) -> f64 {
 /// The index `i` of `times` (sorted) where a change of rate is likeliest,
 /// among those `ok(i)` accepts.
 fn best_split(times: &[Micros], start: Micros, end: Micros, ok: impl Fn(usize) -> bool) -> Option<usize> {
-    let (n, total) = (times.len() as f64, (end - start).max(1) as f64);
     let mut best: Option<(f64, usize)> = None;
     for (i, &t) in times.iter().enumerate() {
         if i > 0 && times[i - 1] == t {
             continue;
         }
-        let (n1, t1, t2) = (i as f64, ((t - start).max(1)) as f64, ((end - t).max(1)) as f64);
-        let ll = xlnx(n1, t1) + xlnx(n - n1, t2) - xlnx(n, total);
+        let ll = change_likelihood(i, times.len(), t - start, end - t);
         if best.is_none_or(|(b, _)| ll > b) && ok(i) {
             best = Some((ll, i));
         }
@@ -341,4 +345,71 @@ fn median(v: &mut [f64]) -> f64 {
     }
     v.sort_by(f64::total_cmp);
     v[(v.len() - 1) / 2]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sent(time: Micros, ip: u32) -> Sent {
+        Sent { time, ip: Some(ip), sender: None, recipients: 1, row: 0 }
+    }
+
+    #[test]
+    fn ips_at_once_counts_within_the_window() {
+        let s = [sent(0, 1), sent(MINUTE, 2), sent(2 * MINUTE, 1), sent(20 * MINUTE, 3), sent(21 * MINUTE, 4)];
+        let refs: Vec<&Sent> = s.iter().collect();
+        assert_eq!(ips_at_once(&refs), 2);
+        // Three IPs within a quarter of an hour.
+        let s = [sent(0, 1), sent(5 * MINUTE, 2), sent(14 * MINUTE, 3), sent(40 * MINUTE, 4)];
+        let refs: Vec<&Sent> = s.iter().collect();
+        assert_eq!(ips_at_once(&refs), 3);
+        assert_eq!(ips_at_once(&[]), 0);
+    }
+
+    #[test]
+    fn the_likeliest_split_is_where_the_rate_jumps() {
+        // One message every ten minutes for five hours, then one a second.
+        let mut times: Vec<Micros> = (0..30).map(|i| i * 10 * MINUTE).collect();
+        let jump = 300 * MINUTE;
+        times.extend((0..120).map(|i| jump + i * 1_000_000));
+        let end = *times.last().unwrap_or(&0);
+        assert_eq!(best_split(&times, 0, end, |_| true), Some(30));
+        // Splits that `ok` refuses are passed over.
+        assert_eq!(best_split(&times, 0, end, |i| i < 30).map(|i| i < 30), Some(true));
+        assert_eq!(best_split(&times, 0, end, |_| false), None);
+        // A steady rate has no split worth more than none at all.
+        let steady: Vec<Micros> = (0..100).map(|i| i * MINUTE).collect();
+        let i = best_split(&steady, 0, 99 * MINUTE, |_| true).unwrap_or(0);
+        let ll = change_likelihood(i, 100, steady[i], 99 * MINUTE - steady[i]);
+        assert!(ll < 5.0, "split {i}: {ll}");
+    }
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(&mut []), 0.0);
+        assert_eq!(median(&mut [3.0]), 3.0);
+        assert_eq!(median(&mut [9.0, 1.0, 4.0]), 4.0);
+        assert_eq!(median(&mut [9.0, 1.0, 4.0, 2.0]), 2.0);
+    }
+
+    #[test]
+    fn a_burst_is_its_rate_against_the_usual_one() {
+        let b = Burst {
+            from: 0,
+            messages: 60,
+            recipients: 180,
+            lasted: 90_000_000,
+            span: MIN_SPAN,
+            rate: 720.0,
+            usual: 24.0,
+            recipient_rate: 2160.0,
+            usual_recipients: 12.0,
+            abnormal: true,
+            first: None,
+            ips_at_once: 3,
+            new_senders: 59,
+        };
+        assert_eq!(b.times_usual(), 180.0);
+    }
 }
