@@ -71,6 +71,6 @@ fn traps_stay_below_the_threshold_and_say_why() {
     assert!(all.iter().all(|s| s["flagged"] == false), "{v:#}");
     for trap in &sim.truth.traps {
         let s = all.iter().find(|s| s["suspect"] == trap.as_str()).unwrap_or_else(|| panic!("{trap} under --all"));
-        assert!(!s["reasons"].as_array().map_or(true, Vec::is_empty), "{trap}: {s:#}");
+        assert!(!s["reasons"].as_array().is_none_or(Vec::is_empty), "{trap}: {s:#}");
     }
 }
