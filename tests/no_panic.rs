@@ -6,7 +6,7 @@
 
 mod support;
 
-use postsleuth::cli::Format;
+use postsleuth::render::Format;
 use postsleuth::correlate::{Correlator, LineCtx, LineRef, NO_CONTEXT};
 use postsleuth::diag::Diagnostics;
 use postsleuth::ingest::Dataset;

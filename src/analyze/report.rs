@@ -9,12 +9,25 @@
 use super::suspects::{self, Suspect, Thresholds};
 use super::top::top;
 use super::{in_window, totals, Frames, Totals};
-use crate::cli::{Key, Metric, ReportPeriod};
+use crate::analyze::top::{Key, Metric};
 use crate::time::{local_date, Micros, Zone, MICROS_PER_SEC};
 use crate::window::Window;
 use chrono::{Datelike, Days, Months, NaiveDate};
+use clap::ValueEnum;
 use polars::prelude::*;
 use std::collections::BTreeMap;
+
+/// How long a report's period is.
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReportPeriod {
+    /// A calendar day, midnight to midnight.
+    #[default]
+    Day,
+    /// An ISO week, Monday to Sunday.
+    Week,
+    /// A calendar month.
+    Month,
+}
 
 const HOUR: Micros = 3600 * MICROS_PER_SEC;
 
@@ -561,6 +574,7 @@ fn by_network(out: &[Offender]) -> BTreeMap<String, usize> {
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
     use crate::time::civil_to_micros;
 

@@ -7,8 +7,56 @@
 //! output speaks the same language whatever frame it came from.
 
 use super::Frames;
-use crate::cli::{Key, Metric};
+use clap::ValueEnum;
 use polars::prelude::*;
+
+/// What `top` ranks.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    /// SASL username (of the original submission).
+    Account,
+    /// Local uid that submitted through pickup (sendmail, PHP mail()).
+    Uid,
+    /// Client IP address.
+    Ip,
+    /// Client network: /24 for IPv4, /64 for IPv6.
+    Net,
+    /// Envelope sender address.
+    Sender,
+    /// Envelope sender domain.
+    SenderDomain,
+    /// HELO/EHLO name (logged by Postfix only on rejects).
+    Helo,
+    /// Recipient domain.
+    RecipientDomain,
+    /// Country of the client IP.
+    Country,
+    /// Autonomous system (network operator) of the client IP.
+    Asn,
+}
+
+/// What `top` ranks by.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    /// Messages submitted (counted once through content filters).
+    Messages,
+    /// Distinct final recipients.
+    Recipients,
+    /// Message bytes received.
+    Bytes,
+    /// Deferred delivery attempts.
+    Deferred,
+    /// Bounced recipients.
+    Bounced,
+    /// Rejected SMTP commands (NOQUEUE and cleanup rejects).
+    Rejected,
+    /// Failed SASL logins.
+    AuthFailures,
+    /// Distinct client IPs.
+    DistinctIps,
+    /// Distinct client countries (a cracked account is used from many).
+    DistinctCountries,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Fact {

@@ -4,9 +4,18 @@
 //! `trace` and `export` keep).
 
 use super::{display_zone, finish, load_for_frames, stdout, Outcome};
-use crate::cli::CheckArgs;
+use crate::cli::{InputArgs, OutputArgs};
+use clap::Args;
 use polars::prelude::*;
 use std::time::Instant;
+
+#[derive(Args, Debug, Clone)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
 
 pub fn run(a: &CheckArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;

@@ -2,8 +2,31 @@
 
 use super::{display_zone, finish, load, stdout, window, Outcome};
 use crate::analyze::in_window;
-use crate::cli::{ExportArgs, Table};
+use crate::cli::{InputArgs, OutputArgs};
 use crate::frame;
+use crate::frame::Table;
+use clap::Args;
+
+pub const EXPORT_ABOUT: &str = "\
+Dump correlated records as rows, one table at a time, for your own analysis.
+
+Tables: messages (one per queue ID life), deliveries (one per recipient per attempt), auth
+(logins, successful and failed), rejects (NOQUEUE and cleanup verdicts), sessions (smtpd
+connect → disconnect). Timestamps are UTC (RFC 3339).
+
+Examples:
+  postsleuth export --table messages --format csv > messages.csv
+  postsleuth export --table auth --format json sample-logs/ | jq '.[] | select(.success == false)'";
+
+#[derive(Args, Debug, Clone)]
+pub struct ExportArgs {
+    #[arg(long, value_enum, default_value_t = Table::Messages)]
+    pub table: Table,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
 
 pub fn run(a: &ExportArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;

@@ -5,17 +5,74 @@
 //! the usual exit codes. The folder appears whole or not at all.
 
 use super::{finish, geo, load_for_frames, window, Outcome, UsageError};
+use crate::analyze::report::ReportPeriod;
 use crate::analyze::report::{build, choose_period, Evidence, Limits, Period};
 use crate::analyze::Frames;
-use crate::cli::ReportArgs;
+use crate::cli::InputArgs;
 use crate::correlate::LineRef;
 use crate::ingest::Dataset;
 use crate::render::report::{publish::publish, render, InputFile, Meta};
 use crate::source::fetch::fetch_lines;
 use crate::time::{rfc3339_utc, Micros, Zone};
 use crate::window::Window;
+use clap::Args;
 use std::collections::{BTreeSet, HashMap};
 use std::io::IsTerminal;
+use std::path::PathBuf;
+
+pub const REPORT_ABOUT: &str = "\
+Write a periodic abuse report into OUT/LABEL/: report.md, report.html (one self-contained file,
+inline SVG charts, no scripts, no network), report.json (every figure) and one CSV per table.
+It holds the totals and their change against the previous period, the suspects (compromised
+accounts and uids, with their compromise time and evidence, as `suspects` finds them), the top
+accounts, uids, IPs, networks, countries, ASNs and sender domains, failed logins, charts per hour,
+and one block of evidence (UTC, with sample log lines) per offending IP or network, ready for its
+abuse desk: brute-force and reject sources, and the botnet that sent as a compromised account.
+
+The period: with neither --since nor --until, the last complete day, week (Monday to Sunday)
+or month before now, in --tz, so that a cron job after midnight reports on the day before;
+--since alone picks the period holding that time; --since and --until together report exactly
+that window. LABEL is 2026-11-22 (day), 2026-W47 (week), 2026-11 (month) or START_END.
+
+Cron-friendly: nothing on stdout; the folder is written under a temporary name and renamed,
+so a report is either complete or absent (a re-run replaces it whole); the same input gives the
+same files except for the one generated-at line (SOURCE_DATE_EPOCH fixes that too).
+
+Examples:
+  postsleuth report                                    yesterday, from /var/log/mail.log*
+  postsleuth report --period week --out /srv/reports   last week (cron: Mondays at 00:10)
+  postsleuth report --period day --since 2026-11-21 --tz UTC --out reports sample-logs/
+  postsleuth report --since '2026-11-21 08:00' --until '2026-11-21 20:00' /var/log/mail.log
+
+Crontab:
+  5 0 * * *  postsleuth report --out /srv/reports --quiet";
+
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// Length of the period reported on, and of the previous one it is compared with.
+    #[arg(long, value_enum, default_value_t = ReportPeriod::Day)]
+    pub period: ReportPeriod,
+    /// Directory the dated report folder is written into (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub out: PathBuf,
+    /// Zone for the period's boundaries and the times shown (abuse-desk evidence is always UTC).
+    #[arg(long, value_name = "ZONE", default_value = "local")]
+    pub tz: String,
+    /// Rows per ranking.
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: usize,
+    /// Failed logins from one network (/24, /64) that make it an offender for the abuse desk.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub min_failures: u64,
+    /// Rejected commands from one network that make it an offender for the abuse desk.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub min_rejects: u64,
+    /// Abuse-desk blocks shown in report.md and report.html (all are in report.json and offenders.csv).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub abuse_limit: usize,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
 
 pub fn run(a: &ReportArgs) -> anyhow::Result<Outcome> {
     let zone = Zone::parse(&a.tz).map_err(|e| UsageError(format!("--tz: {e}")))?;

@@ -2,17 +2,40 @@
 //! the input and its problems, and the top senders by every identity.
 
 use super::{display_zone, finish, geo, load_for_frames, stdout, window, Outcome};
+use crate::analyze::top::{Key, Metric};
 use crate::analyze::{self, Frames, Totals};
-use crate::cli::{Format, Key, Metric, SummaryArgs};
+use crate::cli::{InputArgs, OutputArgs};
 use crate::enrich::GeoColumns;
 use crate::frame::Detail;
 use crate::ingest::Dataset;
 use crate::parallel::{in_order, Job};
+use crate::render::Format;
 use crate::render::{self, write_frame};
 use crate::time::{rfc3339_utc, Zone};
 use crate::window::Window;
+use clap::Args;
 use polars::prelude::*;
 use std::io::Write;
+
+pub const SUMMARY_ABOUT: &str = "\
+One screen: grand totals comparable to pflogsumm's (received, delivered, deferred, bounced,
+rejected, held, discarded, bytes, senders, recipients), the time span and input read, then the
+top 10 SASL accounts, local uids, client IPs, countries, sender domains and auth-failure
+sources. This is what `postsleuth` runs when no command is given.
+
+Examples:
+  postsleuth                                   /var/log/mail.log and its rotated siblings
+  postsleuth sample-logs/ --since 2026-11-21 --until 2026-11-22
+  postsleuth /var/log/mail.log --since yesterday --format json | jq .totals
+  postsleuth --format markdown > summary.md";
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
 
 const TOP: usize = 10;
 

@@ -1,22 +1,103 @@
 //! `postsleuth suspects`: which account or uid was compromised, since when,
 //! the evidence lines, and what to do next (`--emit`).
 
-use super::{display_zone, finish, load_frames, stdout, Outcome, UsageError};
+use super::{display_zone, finish, load_frames, stdout, Outcome};
+use crate::analyze::suspects::remedy::Emit;
 use crate::analyze::suspects::{self as sus, remedy, Line, Suspect, Thresholds, Who};
 use crate::analyze::Frames;
-use crate::cli::{Emit, Format, ScoringArgs, SuspectsArgs};
+use crate::cli::{InputArgs, OutputArgs, ScoringArgs};
 use crate::correlate::LineRef;
 use crate::ingest::Dataset;
+use crate::render::Format;
 use crate::render::{markdown_escape, write_frame};
 use crate::text::printable;
 use crate::time::{rfc3339_utc, Micros, Zone, MICROS_PER_SEC};
+use clap::Args;
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
 
+pub const SUSPECTS_ABOUT: &str = "\
+Rank SASL accounts and local uids by how likely they were taken over, and say since when.
+
+Everything is learned from the input itself, at the time scale it covers (four minutes of log
+or four weeks): each account's usual volume, where it logs in from, and a typical account's
+rate. The compromise = the first successful login from an IP new to the account (after a
+brute-force wave naming it, when there is one) that is followed by abnormal volume: abnormal
+hours when the input has hours of history, else a burst of rate. Then the brute-force wave
+before it, what followed (messages, recipients, deferred/bounced share, client IPs,
+countries, envelope senders, held, deleted and rejected messages), the end of the abuse when
+the attacker's retries start failing (the password was changed), a score with the reasons
+behind it, and the log lines (file:line, raw text) that prove each claim. A uid (a web
+application sending through pickup) has no logins: its compromise time is the start of its
+abnormal volume.
+
+Score (a suspect from --threshold 5):
+  +3  the compromise login is from a country no other account uses (+2 if it is only new to
+      the account, or a new IP that starts the burst)
+  +3  abnormal volume: an hour with >= --ratio times its usual busy hour (the 90th percentile
+      of its hours, taken from before a long burst), or a burst: from the login on, messages
+      (>= 10) or recipients (>= 30) at >= --ratio times the usual rate, the usual rate being
+      the larger of its own before the login and a typical account's (the median), over at
+      least 5 minutes
+  +2  at least --min-hours abnormal hours (sustained)
+  +2  >= --min-ips client IPs since the compromise, or >= 3 sending as it within 15 minutes
+  +1  >= 3 countries since the compromise
+  +2  >= 3 envelope senders it never used before (forged senders), since the compromise
+  +1  >= 30% of its messages (at least 10) deferred or bounced
+  +2  >= --min-failures failed logins naming the account before, from any number of IPs
+      (a slow, distributed brute force counts the same as a fast one)
+  +2  a login from a new IP whose IP or network failed >= --min-failures times just before (the
+      smoking gun), or the compromise login from an IP that never failed, after the wave
+      (separate infrastructure)
+Messages cleanup rejected (header_checks, body_checks, milters) are rejects, not messages
+sent. --all also lists the accounts and uids below the threshold with what was seen and
+explained (+0: a login from a new place with no burst after it, a few failed logins, a uid's
+ordinary pickup mail).
+
+--emit prints what to do next and nothing else; postsleuth never deletes or blocks anything:
+  queue-ids        the suspects' messages still queued or held at the end of the input (and
+                   the bounce notifications about them), one per line, for postsuper -d -
+  nft              attacker IPs and networks as an nftables ruleset (nft -f FILE)
+  iptables         the same as iptables/ip6tables commands
+  postfix-access   the same as a Postfix CIDR table for check_client_access
+  window           the time to review: --since/--until from the brute force to the last
+                   message or the attacker's first failed retry, whichever is later
+
+Examples:
+  postsleuth suspects                             /var/log/mail.log and its rotated siblings
+  postsleuth suspects sample-logs/ --format json | jq '.suspects[0].compromised_at'
+  postsleuth suspects --emit queue-ids | postsuper -d -
+  postsleuth suspects --emit nft > /etc/nftables.d/postsleuth.nft
+  postsleuth suspects --suspect uid=33 --emit window
+  postsleuth suspects --all --threshold 3 --since 7d";
+
+#[derive(Args, Debug, Clone)]
+pub struct SuspectsArgs {
+    /// Only this account or uid=N, whatever its score (repeatable).
+    #[arg(long = "suspect", value_name = "ACCOUNT|uid=N")]
+    pub suspects: Vec<String>,
+    /// Also list the accounts and uids below the threshold.
+    #[arg(long)]
+    pub all: bool,
+    /// Print what to do next instead of the report.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub emit: Option<Emit>,
+    /// How many brute-force sources (IPs, networks) to list.
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Last: its help heading would otherwise carry over to the options after it.
+    #[command(flatten)]
+    pub scoring: ScoringArgs,
+}
+
 pub fn run(a: &SuspectsArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;
-    let th = thresholds(&a.scoring)?;
+    let th = a.scoring.thresholds()?;
     let (ds, frames) = load_frames(&a.input, &zone, true)?;
     let all = sus::suspects(&frames, &th)?;
     let chosen = choose(&all, &a.suspects, a.all, &th);
@@ -46,50 +127,6 @@ pub fn run(a: &SuspectsArgs) -> anyhow::Result<Outcome> {
         }
     }
     finish(out, ds)
-}
-
-/// The scoring options, checked.
-pub(crate) fn thresholds(s: &ScoringArgs) -> Result<Thresholds, UsageError> {
-    if !(s.ratio.is_finite() && s.ratio >= 1.0) {
-        return Err(UsageError(format!("--ratio {}: use a number of at least 1", s.ratio)));
-    }
-    Ok(Thresholds {
-        threshold: s.threshold,
-        ratio: s.ratio,
-        min_hours: s.min_hours.max(1),
-        horizon: duration("--horizon", &s.horizon)?,
-        lookback: duration("--lookback", &s.lookback)?,
-        min_failures: s.min_failures.max(1),
-        min_ips: s.min_ips,
-    })
-}
-
-/// `90s`, `15m`, `24h`, `7d`, `2w`, or sums such as `1h30m`, in µs.
-pub(crate) fn duration(option: &str, s: &str) -> Result<Micros, UsageError> {
-    let bad = || UsageError(format!("{option} {s:?}: use a duration like 15m, 1h, 6h, 1d, 1w"));
-    let (mut total, mut num) = (0i64, String::new());
-    for c in s.trim().chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            'w' => 7 * 86_400,
-            _ => return Err(bad()),
-        };
-        let n: i64 = num.parse().map_err(|_| bad())?;
-        let add = n.checked_mul(unit).and_then(|x| x.checked_mul(MICROS_PER_SEC)).ok_or_else(bad)?;
-        total = total.checked_add(add).ok_or_else(bad)?;
-        num.clear();
-    }
-    if !num.is_empty() || total <= 0 {
-        return Err(bad());
-    }
-    Ok(total)
 }
 
 /// The names given with --suspect that match no account or uid of the input.
@@ -528,19 +565,4 @@ fn queue_ids(frames: &Frames, chosen: &[&Suspect], note: &dyn Fn(String)) -> any
         n => note(format!("{n} queue IDs still queued or held at the end of the input, on {on}")),
     }
     Ok(text)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(duration("--x", "24h").ok(), Some(24 * 3600 * MICROS_PER_SEC));
-        assert_eq!(duration("--x", "1h30m").ok(), Some(5400 * MICROS_PER_SEC));
-        assert_eq!(duration("--x", "2w").ok(), Some(14 * 86_400 * MICROS_PER_SEC));
-        for bad in ["", "h", "10", "0h", "1y", "-1h", "99999999999999999w"] {
-            assert!(duration("--x", bad).is_err(), "{bad}");
-        }
-    }
 }

@@ -2,16 +2,44 @@
 //! with the brute force, the abnormal hours and the compromise marked as
 //! `suspects` finds them.
 
-use super::suspects::{duration, thresholds};
 use super::{display_zone, finish, load_frames, stdout, Outcome};
 use crate::analyze::suspects::timeline::{timeline, Clock, Marks, Target};
 use crate::analyze::suspects::{self as sus, Who};
-use crate::cli::TimelineArgs;
+use crate::cli::{duration, InputArgs, OutputArgs, ScoringArgs};
 use crate::text::printable;
+use clap::Args;
+
+pub const TIMELINE_ABOUT: &str = "\
+One account, client IP or local uid, bucket by bucket (an hour unless --every says otherwise):
+successful logins and where from (IP and country; for an IP, the accounts), failed logins
+(naming the account, or from the IP), messages, recipients, deferred and bounced deliveries.
+The mark column shows the brute-force wave, the abnormal hours and the estimated compromise
+instant, found as `suspects` finds them (same scoring options).
+
+Examples:
+  postsleuth timeline julien.fournier@example.com sample-logs/
+  postsleuth timeline 113.187.92.112 sample-logs/ --every 6h
+  postsleuth timeline uid=33 --since 2d --format csv > uid33.csv";
+
+#[derive(Args, Debug, Clone)]
+pub struct TimelineArgs {
+    /// A SASL username, a client IP, or uid=N.
+    pub target: String,
+    /// Bucket size: 15m, 1h, 6h, 1d, 1w… Days start at midnight in --tz, also across a DST change; weeks on Monday.
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub every: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Last: its help heading would otherwise carry over to the options after it.
+    #[command(flatten)]
+    pub scoring: ScoringArgs,
+}
 
 pub fn run(a: &TimelineArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;
-    let th = thresholds(&a.scoring)?;
+    let th = a.scoring.thresholds()?;
     let every = duration("--every", &a.every)?;
     let target = Target::parse(&a.target);
     if a.target.starts_with("uid=") && !matches!(target, Target::Uid(_)) {

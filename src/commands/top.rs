@@ -3,7 +3,42 @@
 
 use super::{display_zone, finish, load_frames, stdout, Outcome};
 use crate::analyze::top::{top, validate, Buckets};
-use crate::cli::TopArgs;
+use crate::analyze::top::{Key, Metric};
+use crate::cli::{InputArgs, OutputArgs};
+use clap::Args;
+
+pub const TOP_ABOUT: &str = "\
+Rank who sent what: by SASL account, local uid, client IP or network, sender, sender or
+recipient domain, or HELO name; by messages, recipients, bytes, deferred or bounced
+recipients, rejects, failed logins, or distinct client IPs. With --every, the ranking per
+time bucket, so a burst shows when it started.
+
+Messages are counted once, by their original submission: a content filter's re-injected
+copy counts for the SASL account and client IP that sent the original.
+
+Examples:
+  postsleuth top --by account                     who sent the most messages
+  postsleuth top --by ip --metric auth-failures   brute-force sources
+  postsleuth top --by account --every 1h --limit 3 --since yesterday
+  postsleuth top --by net --metric rejected --format csv > rejects-by-network.csv";
+
+#[derive(Args, Debug, Clone)]
+pub struct TopArgs {
+    #[arg(long, value_enum, default_value_t = Key::Account)]
+    pub by: Key,
+    #[arg(long, value_enum, default_value_t = Metric::Messages)]
+    pub metric: Metric,
+    /// Rank per time bucket: 15m, 1h, 6h, 1d, 1w…
+    #[arg(long, value_name = "DURATION")]
+    pub every: Option<String>,
+    /// How many to show (per bucket with --every).
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
 
 pub fn run(a: &TopArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;

@@ -3,14 +3,39 @@
 //! log-based replacement for `postcat -q ID | grep …`.
 
 use super::{display_zone, finish, load, stdout, window, Outcome, UsageError};
-use crate::cli::{Format, TraceArgs};
+use crate::cli::{InputArgs, OutputArgs};
 use crate::correlate::{DeliveryDetail, LineRef, Message, Records, Sym};
 use crate::ingest::Dataset;
+use crate::render::Format;
 use crate::source::fetch::fetch_lines;
 use crate::text::printable;
 use crate::time::{rfc3339_utc, Zone};
+use clap::Args;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
+
+pub const TRACE_ABOUT: &str = "\
+Every message matching QUERY, with its record and its raw log lines (file:line), in time order,
+following content-filter re-injection and bounce notifications. The log-based replacement for
+`postcat -q ID | grep …`.
+
+QUERY is a queue ID (840A4C0FF0 or 4Y7Lrk1TnQz4BfX), a Message-ID (with or without <>), or an
+address: matched against envelope senders, recipients and SASL usernames.
+
+Examples:
+  postsleuth trace 840A4C0FF0
+  postsleuth trace '<20261123031300.4F1@example.com>' /var/log/mail.log
+  postsleuth trace victim@example.com sample-logs/ --format json";
+
+#[derive(Args, Debug, Clone)]
+pub struct TraceArgs {
+    /// Queue ID, Message-ID or address.
+    pub query: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
 
 pub fn run(a: &TraceArgs) -> anyhow::Result<Outcome> {
     if matches!(a.output.format, Format::Csv | Format::Markdown) {

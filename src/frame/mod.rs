@@ -7,6 +7,8 @@
 
 mod build;
 pub mod net;
+mod tables;
+pub use tables::Table;
 
 use crate::correlate::{DeliveryDetail, Link, Message, Records, Sym};
 use crate::ingest::Dataset;

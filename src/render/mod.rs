@@ -8,12 +8,26 @@ pub mod report;
 
 pub use cells::Cell;
 
-use crate::cli::Format;
 use crate::text;
 use crate::time::Zone;
+use clap::ValueEnum;
 use comfy_table::{presets, ContentArrangement, Table};
 use polars::prelude::*;
 use std::io::Write;
+
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned table for the terminal.
+    #[default]
+    Table,
+    /// JSON: a table is an array of row objects with snake_case keys; commands
+    /// with several tables (summary, suspects, trace) give one object holding them.
+    Json,
+    /// RFC 4180 CSV with a header row; formula-like cells are neutralised.
+    Csv,
+    /// GitHub-flavoured Markdown table.
+    Markdown,
+}
 
 /// Widest a cell may be in a terminal table; longer strings get an ellipsis.
 const MAX_CELL: usize = 60;
@@ -183,6 +197,7 @@ fn write_json(names: &[String], rows: &[Vec<Cell>], out: &mut dyn Write) -> anyh
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
 
     #[test]

@@ -5,9 +5,25 @@
 use super::{baseline::Login, sent_since, Suspect, Who};
 use crate::analyze::Frames;
 use crate::time::{rfc3339_utc, Micros};
+use clap::ValueEnum;
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::net::IpAddr;
+
+/// What `suspects --emit` prints.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Emit {
+    /// Queue IDs still queued or held, one per line (for `postsuper -d -`).
+    QueueIds,
+    /// Attacker IPs and networks as an nftables ruleset.
+    Nft,
+    /// Attacker IPs and networks as iptables/ip6tables commands.
+    Iptables,
+    /// Attacker IPs and networks as a Postfix CIDR table for check_client_access.
+    PostfixAccess,
+    /// The time window to review, as --since/--until.
+    Window,
+}
 
 /// `(host, queue_id)` of the suspects' messages still `queued` or `held` at
 /// the end of the input (content-filter copies included: that is where a
@@ -195,6 +211,7 @@ pub fn postfix_access(blocks: &[Block], suspects: &[&Suspect], spared: &Spared) 
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
 
     #[test]

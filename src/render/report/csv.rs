@@ -3,8 +3,8 @@
 
 use super::{total_rows, OutFile};
 use crate::analyze::report::Report;
-use crate::cli::Format;
 use crate::render::write_frame;
+use crate::render::Format;
 use crate::time::{Micros, Zone};
 use polars::prelude::*;
 

@@ -5,7 +5,7 @@
 
 use super::{offender_summary, period_title, span_text, suspect_story, thousands, total_rows, Meta};
 use crate::analyze::report::{Evidence, Offender, Report, SuspectView};
-use crate::cli::Format;
+use crate::render::Format;
 use crate::render::{markdown_escape, write_frame};
 use crate::time::{rfc3339_utc, Micros, Zone};
 use std::fmt::Write;

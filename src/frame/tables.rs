@@ -1,0 +1,12 @@
+//! The tables `export` writes: one per kind of correlated record.
+
+use clap::ValueEnum;
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
+    Messages,
+    Deliveries,
+    Auth,
+    Rejects,
+    Sessions,
+}
