@@ -246,9 +246,10 @@ fn check_suspect(j: &Value, truth: &Truth) {
     let suspects = j["suspects"].as_array().unwrap();
     assert_eq!(suspects.len(), 1, "{suspects:#?}");
     let first = truth.first_malicious.as_ref().unwrap();
-    assert_eq!(suspects[0]["who"].as_str(), truth.compromised_account.as_deref());
-    assert_eq!(suspects[0]["since"].as_str(), Some(first.time.as_str()));
-    assert_eq!(suspects[0]["compromise"]["line"], first.line);
+    // The names `suspects --format json` uses (see CHANGELOG.md).
+    assert_eq!(suspects[0]["suspect"].as_str(), truth.compromised_account.as_deref());
+    assert_eq!(suspects[0]["compromised_at"].as_str(), Some(first.time.as_str()));
+    assert_eq!(suspects[0]["login"]["line"], first.line);
     let quoted = suspects[0]["evidence"].as_array().unwrap();
     assert!(quoted.iter().any(|e| e["line"] == first.line && e["text"].is_string()), "{quoted:#?}");
 }

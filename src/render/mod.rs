@@ -4,7 +4,11 @@
 //! cells neutralised for spreadsheets.
 
 mod cells;
+pub mod doc;
+pub mod remedy;
 pub mod report;
+pub mod suspects;
+pub mod view;
 
 pub use cells::Cell;
 

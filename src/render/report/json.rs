@@ -3,6 +3,7 @@
 
 use super::{total_rows, Meta};
 use crate::analyze::report::{Evidence, Offender, Report, Span, SuspectView};
+use crate::analyze::suspects::{Line, Thresholds};
 use crate::render::cells;
 use crate::time::rfc3339_utc;
 use polars::prelude::DataFrame;
@@ -16,7 +17,8 @@ pub fn render(r: &Report, meta: &Meta) -> anyhow::Result<Vec<u8>> {
     obj.insert("input".into(), input(meta));
     obj.insert("hosts".into(), r.hosts.clone().into());
     obj.insert("totals".into(), totals(r));
-    obj.insert("suspects".into(), r.suspects.iter().map(suspect).collect::<Vec<_>>().into());
+    let suspects: Vec<Value> = r.suspects.iter().enumerate().map(|(i, v)| suspect(i + 1, v)).collect();
+    obj.insert("suspects".into(), suspects.into());
     let mut rankings = Map::new();
     for k in &r.rankings {
         rankings.insert(k.id.into(), rows(&k.frame)?);
@@ -97,41 +99,14 @@ fn evidence(e: &Evidence) -> Value {
     json!({"time": rfc3339_utc(e.time), "file": e.file, "line": e.line, "text": e.text})
 }
 
-fn suspect(v: &SuspectView) -> Value {
-    let s = &v.suspect;
-    let a = &s.after;
-    let evidence: Vec<Value> = v
-        .evidence
-        .iter()
-        .map(|(what, e)| {
-            let mut x = evidence(e);
-            x["what"] = what.clone().into();
-            x
-        })
-        .collect();
-    json!({
-        "who": s.who.to_string(),
-        "kind": s.who.kind(),
-        "score": s.score,
-        "since": s.since().map(rfc3339_utc),
-        "basis": s.basis(),
-        "compromise": s.compromise.as_ref().map(|l| json!({
-            "time": rfc3339_utc(l.time), "ip": l.ip, "country": l.country, "asn": l.asn, "as_org": l.as_org,
-            "file": l.line.file, "line": l.line.line,
-        })),
-        "reasons": s.reasons.iter().map(|r| json!({"points": r.points, "text": r.text})).collect::<Vec<_>>(),
-        "after": {
-            "messages": a.messages, "recipients": a.recipients, "deferred_or_bounced": a.troubled,
-            "client_ips": a.client_ips, "countries": a.countries, "still_queued": a.still_queued,
-            "last": a.last.map(rfc3339_utc),
-        },
-        "wave": s.wave.as_ref().map(|w| json!({
-            "failures": w.failures, "naming_the_account": w.named, "ips": w.ips, "networks": w.networks,
-            "first": rfc3339_utc(w.first.time), "last": rfc3339_utc(w.last.time),
-        })),
-        "attacker_ips": s.attacker_ips,
-        "evidence": evidence,
-    })
+/// A suspect as `suspects --format json` writes it: one view, one set of names.
+fn suspect(rank: usize, v: &SuspectView) -> Value {
+    let text = |l: &Line| {
+        let quoted = v.evidence.iter().find(|(_, e)| e.file == l.file && e.line == l.line);
+        quoted.and_then(|(_, e)| e.text.clone())
+    };
+    let view = crate::render::view::SuspectView::new(rank, &v.suspect, &Thresholds::default(), &text);
+    serde_json::to_value(view).unwrap_or(Value::Null)
 }
 
 fn offender(o: &Offender) -> Value {
