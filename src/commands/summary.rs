@@ -9,13 +9,11 @@ use crate::enrich::GeoColumns;
 use crate::frame::Detail;
 use crate::ingest::Dataset;
 use crate::parallel::{in_order, Job};
-use crate::render::Format;
-use crate::render::{self, write_frame};
+use crate::render::doc::{Block, Document};
 use crate::time::{rfc3339_utc, Zone};
 use crate::window::Window;
 use clap::Args;
 use polars::prelude::*;
-use std::io::Write;
 
 pub const SUMMARY_ABOUT: &str = "\
 One screen: grand totals comparable to pflogsumm's (received, delivered, deferred, bounced,
@@ -78,10 +76,8 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let tables = rankings(&frames)?;
     crate::timings::step("rankings");
     let mut out = stdout();
-    match a.output.format {
-        Format::Json => write_json(&ds, &window, &totals, &tables, &mut out)?,
-        f => write_sections(&ds, &window, &totals, &tables, f, &zone, &mut out)?,
-    }
+    let doc = document(&ds, &window, &totals, tables, &zone)?;
+    crate::render::doc::write(&doc, a.output.format, &zone, &mut out)?;
     finish(out, ds)
 }
 
@@ -143,73 +139,21 @@ fn header(ds: &Dataset, window: &Window, zone: &Zone) -> String {
     )
 }
 
-fn write_sections(
+/// The summary: the input read, the totals, the rankings, the problems.
+fn document(
     ds: &Dataset,
     window: &Window,
     totals: &Totals,
-    tables: &[(String, DataFrame)],
-    format: Format,
+    tables: Vec<(String, DataFrame)>,
     zone: &Zone,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
-    let heading = |title: &str| match format {
-        Format::Markdown => format!("## {title}\n"),
-        Format::Csv => format!("# {title}"),
-        _ => title.to_string(),
-    };
-    if format != Format::Csv {
-        writeln!(out, "{}", heading("Postfix log summary"))?;
-        for l in header(ds, window, zone).lines() {
-            writeln!(
-                out,
-                "{}",
-                if format == Format::Markdown { render::markdown_escape(l) + "  " } else { l.to_string() }
-            )?;
-        }
-        writeln!(out)?;
-    }
-    writeln!(out, "{}", heading("Grand totals"))?;
-    write_frame(&totals_frame(totals)?, format, zone, out)?;
-    for (title, df) in tables {
-        writeln!(out)?;
-        writeln!(out, "{}", heading(title))?;
-        write_frame(df, format, zone, out)?;
-    }
-    write_problems(ds, format, out)
-}
-
-/// Postfix lines no rule recognised: never dropped silently.
-fn write_problems(ds: &Dataset, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
-    if ds.diag.unrecognised.is_empty() || format == Format::Csv {
-        return Ok(());
-    }
-    writeln!(out)?;
-    writeln!(out, "Unrecognised Postfix lines (per daemon, with a sample):")?;
-    for (daemon, (n, sample)) in &ds.diag.unrecognised {
-        let (daemon, sample) = (crate::text::cell(daemon, 30), crate::text::cell(sample, 100));
-        match format {
-            // Markdown renders HTML: a `logger -t postfix/x '<script>'` line must stay text.
-            Format::Markdown => {
-                writeln!(out, "- {n} {}: {}", render::markdown_escape(&daemon), render::markdown_escape(&sample))?
-            }
-            _ => writeln!(out, "  {n:>8}  {daemon}: {sample}")?,
-        }
-    }
-    Ok(())
-}
-
-fn write_json(
-    ds: &Dataset,
-    window: &Window,
-    totals: &Totals,
-    tables: &[(String, DataFrame)],
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
-    let mut obj = serde_json::Map::new();
-    obj.insert("first".into(), ds.span.map(|s| rfc3339_utc(s.0)).into());
-    obj.insert("last".into(), ds.span.map(|s| rfc3339_utc(s.1)).into());
-    obj.insert("since".into(), window.since.map(rfc3339_utc).into());
-    obj.insert("until".into(), window.until.map(rfc3339_utc).into());
+) -> anyhow::Result<Document> {
+    let mut d = Document::default();
+    d.heading(2, "Postfix log summary");
+    d.push(Block::Lines(header(ds, window, zone).lines().map(str::to_string).collect()));
+    d.data("first", ds.span.map(|s| rfc3339_utc(s.0)));
+    d.data("last", ds.span.map(|s| rfc3339_utc(s.1)));
+    d.data("since", window.since.map(rfc3339_utc));
+    d.data("until", window.until.map(rfc3339_utc));
     let files: Vec<serde_json::Value> = ds
         .diag
         .files
@@ -219,22 +163,31 @@ fn write_json(
                 "repaired_utf8": f.repaired_utf8, "error": f.error})
         })
         .collect();
-    obj.insert("files".into(), files.into());
-    obj.insert("totals".into(), serde_json::to_value(totals)?);
-    for (title, df) in tables {
-        let mut buf = Vec::new();
-        write_frame(df, Format::Json, &Zone::Named(chrono_tz::UTC), &mut buf)?;
+    d.data("files", files);
+    d.heading(2, "Grand totals");
+    d.push(Block::Table { key: None, frame: totals_frame(totals)?, people: true, csv: true });
+    d.data("totals", serde_json::to_value(totals)?);
+    for (title, frame) in tables {
         let key = title.to_lowercase().replace(['(', ')'], "").replace([' ', '-'], "_");
-        obj.insert(key, serde_json::from_slice(&buf)?);
+        d.heading(2, title);
+        d.push(Block::Table { key: Some(key), frame, people: true, csv: true });
     }
-    let unrec: serde_json::Map<String, serde_json::Value> = ds
+    let unrecognised: serde_json::Map<String, serde_json::Value> = ds
         .diag
         .unrecognised
         .iter()
         .map(|(d, (n, s))| (d.clone(), serde_json::json!({"count": n, "sample": s})))
         .collect();
-    obj.insert("unrecognised".into(), unrec.into());
-    serde_json::to_writer_pretty(&mut *out, &obj)?;
-    writeln!(out)?;
-    Ok(())
+    d.data("unrecognised", unrecognised);
+    // Postfix lines no rule recognised: never dropped silently.
+    if !ds.diag.unrecognised.is_empty() {
+        let items = ds.diag.unrecognised.iter().map(|(daemon, (n, sample))| {
+            format!("{n:>8}  {}: {}", crate::text::cell(daemon, 30), crate::text::cell(sample, 100))
+        });
+        d.push(Block::List {
+            lead: "Unrecognised Postfix lines (per daemon, with a sample):".into(),
+            items: items.collect(),
+        });
+    }
+    Ok(d)
 }
