@@ -3,6 +3,7 @@
 pub mod check;
 pub mod export;
 pub mod geo;
+pub mod quote;
 pub mod report;
 pub mod simulate;
 pub mod summary;

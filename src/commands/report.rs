@@ -9,14 +9,12 @@ use crate::analyze::report::ReportPeriod;
 use crate::analyze::report::{build, choose_period, Evidence, Limits, Period};
 use crate::analyze::Frames;
 use crate::cli::InputArgs;
-use crate::correlate::LineRef;
 use crate::ingest::Dataset;
 use crate::render::report::{publish::publish, render, InputFile, Meta};
-use crate::source::fetch::fetch_lines;
 use crate::time::{rfc3339_utc, Micros, Zone};
 use crate::window::Window;
 use clap::Args;
-use std::collections::{BTreeSet, HashMap};
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -125,17 +123,10 @@ fn fmt(t: Micros, zone: &Zone) -> String {
 
 /// Fills in the raw text of evidence lines, read back from the input.
 fn quote_evidence<'a>(ds: &Dataset, evidence: impl Iterator<Item = &'a mut Evidence>) {
-    let index: HashMap<String, u32> = ds.inputs.iter().enumerate().map(|(i, f)| (f.display(), i as u32)).collect();
-    let mut wanted: Vec<(&'a mut Evidence, Option<LineRef>)> = evidence
-        .map(|e| {
-            let r = index.get(&e.file).map(|&file| LineRef { file, line: e.line });
-            (e, r)
-        })
-        .collect();
-    let refs: BTreeSet<LineRef> = wanted.iter().filter_map(|(_, r)| *r).collect();
-    let text = fetch_lines(&ds.inputs, &refs, &ds.stdin_lines);
-    for (e, r) in &mut wanted {
-        e.text = r.and_then(|r| text.get(&r).cloned());
+    let mut evidence: Vec<&mut Evidence> = evidence.collect();
+    let quoted = super::quote::quote(ds, evidence.iter().map(|e| (e.file.as_str(), e.line)));
+    for e in &mut evidence {
+        e.text = quoted.get(&e.file, e.line);
     }
 }
 

@@ -5,14 +5,12 @@ use super::{display_zone, finish, load_frames, stdout, Outcome};
 use crate::analyze::suspects::{self as sus, remedy, Line, Suspect, Thresholds, Who};
 use crate::analyze::Frames;
 use crate::cli::{InputArgs, OutputArgs, ScoringArgs};
-use crate::correlate::LineRef;
-use crate::ingest::Dataset;
 use crate::render::doc;
 use crate::render::remedy::{self as writers, Emit};
 use crate::render::suspects::{document, Findings};
 use crate::text::printable;
 use clap::Args;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::io::Write;
 
 pub const SUSPECTS_ABOUT: &str = "\
@@ -106,8 +104,9 @@ pub fn run(a: &SuspectsArgs) -> anyhow::Result<Outcome> {
     match a.emit {
         Some(what) => emit(what, &frames, &chosen, &th, !a.suspects.is_empty(), a.input.quiet, &mut out)?,
         None => {
-            let quoted = fetch(&ds, &chosen);
-            let text = |l: &Line| quoted.get(&(l.file.clone(), l.line)).cloned();
+            let evidence: Vec<Line> = chosen.iter().flat_map(|s| s.evidence()).map(|(_, l)| l).collect();
+            let quoted = super::quote::quote(&ds, evidence.iter().map(|l| (l.file.as_str(), l.line)));
+            let text = |l: &Line| quoted.get(&l.file, l.line);
             let sources = |key| sus::bruteforce::sources(&frames, key, a.limit);
             let findings = Findings {
                 all: &all,
@@ -137,21 +136,6 @@ fn choose<'a>(all: &'a [Suspect], named: &[String], everyone: bool, th: &Thresho
         return all.iter().filter(|s| wanted.contains(&s.who)).collect();
     }
     all.iter().filter(|s| s.is_flagged(th) || (everyone && !s.reasons.is_empty())).collect()
-}
-
-/// The raw text of every evidence line of the suspects shown.
-fn fetch(ds: &Dataset, chosen: &[&Suspect]) -> BTreeMap<(String, u64), String> {
-    let index: HashMap<String, u32> = ds.inputs.iter().enumerate().map(|(i, f)| (f.display(), i as u32)).collect();
-    let mut wanted: BTreeSet<LineRef> = BTreeSet::new();
-    for s in chosen {
-        for (_, l) in s.evidence() {
-            if let Some(&file) = index.get(&l.file) {
-                wanted.insert(LineRef { file, line: l.line });
-            }
-        }
-    }
-    let text = crate::source::fetch::fetch_lines(&ds.inputs, &wanted, &ds.stdin_lines);
-    text.into_iter().map(|(r, t)| ((ds.file_name(r), r.line), t)).collect()
 }
 
 /// `--emit`: only the requested text on stdout; notes on stderr.
