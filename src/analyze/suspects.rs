@@ -3,39 +3,46 @@
 //!
 //! The method, in the order an admin would reason:
 //!
-//! 1. **Volume** ([`volume`]): each account's and uid's messages per hour,
-//!    against its own usual busy hour (the 90th percentile over the input,
-//!    quiet hours included, or over the day or more before a long burst).
-//!    An hour is abnormal from `ratio` × that, and never below `ratio` × the
-//!    peak hour of a typical account (for accounts) or `ratio` messages.
+//! 1. **Volume**, at the time scale the input covers: abnormal *hours*
+//!    ([`volume`]: each identity's messages per hour against its usual busy
+//!    hour, the 90th percentile, or the day or more before a long burst),
+//!    and, for inputs too short for hours, a *burst* ([`burst`]: the rate
+//!    of messages and recipients from a moment on against the identity's
+//!    own rate before it and a typical account's, over at least minutes).
 //! 2. **Where logins come from** ([`baseline`]): every successful login,
 //!    in time order, marked with what was new about it for that account (IP,
-//!    network, ASN, country) and whether other accounts log in from that
-//!    country. Being new to an account means something once it has a day of
-//!    history; before that, only another country than its first logins', or
-//!    a country foreign to the whole server, counts.
+//!    network, ASN, country) and whether other accounts use that country.
 //! 3. **The compromise** is the first successful login from somewhere new
 //!    that is followed (within `horizon`) by abnormal volume, measured
-//!    against the account's usual hour *before that login* (so a burst that
-//!    fills most of the input still stands out). Without such a login (a
-//!    uid; a webmail on 127.0.0.1), the start of the abnormal volume stands
-//!    in for it.
+//!    against the account's usual volume *before that login*; when a
+//!    brute-force wave names the account, the first such login after it (in
+//!    a short log the owner's own first login is as new as the attacker's).
+//!    Without such a login (a uid; a webmail on 127.0.0.1), the start of the
+//!    abnormal volume stands in for it.
 //! 4. **Brute force** ([`bruteforce`]): failed logins naming the account in
-//!    the `lookback` before the compromise, the wave they belong to, and a
-//!    login from an IP or network that was failing just before (the smoking
-//!    gun).
-//! 5. **Score**: points for each independent piece of evidence (see
-//!    [`points`]); an identity at or above the threshold is a suspect.
+//!    the `lookback` before the compromise, however few per source, the wave
+//!    they belong to, a login from an IP or network that was failing just
+//!    before (the smoking gun), and the attacker's failed retries after the
+//!    password was changed (the end of the abuse).
+//! 5. **Score** ([`score`]): points for each independent piece of evidence
+//!    (see [`points`]); an identity at or above the threshold is a suspect.
+//!    What it did from the compromise on is in [`after`].
 //!
 //! Everything is learned from the input itself: no list of "bad" countries,
 //! no external reputation.
 
+pub mod after;
 pub mod baseline;
 pub mod bruteforce;
 pub mod burst;
 pub mod remedy;
+pub mod score;
 pub mod timeline;
 pub mod volume;
+
+pub use after::After;
+pub(crate) use after::{identity_exprs, numbers, sent_since, strings, times, who_of};
+pub use score::{human_span, points, FORGED_SENDERS, SPREAD_AT_ONCE, SPREAD_COUNTRIES, TROUBLE_SHARE};
 
 use super::Frames;
 use crate::time::Micros;
@@ -48,51 +55,6 @@ use std::fmt;
 use volume::Profile;
 
 pub const HOUR: Micros = 3_600_000_000;
-
-/// Points per piece of evidence. Calibrated on simulated incidents: a
-/// cracked account collects 10 or more, a hacked script 5 or more, and no
-/// ordinary account or uid reaches 5.
-pub mod points {
-    /// First login from a country no other account logs in from.
-    pub const FOREIGN_LOGIN: u32 = 3;
-    /// First login from an IP and a network, ASN or country new to the account.
-    pub const NEW_LOGIN: u32 = 2;
-    /// At least one abnormal hour, or a burst: the rate after the compromise
-    /// `ratio` × the usual one (see [`super::burst`]).
-    pub const VOLUME: u32 = 3;
-    /// At least `min_hours` abnormal hours.
-    pub const SUSTAINED: u32 = 2;
-    /// At least `min_ips` client IPs since the compromise, or
-    /// [`super::SPREAD_AT_ONCE`] within [`super::burst::SPREAD_WINDOW`].
-    pub const SPREAD: u32 = 2;
-    /// At least [`super::FORGED_SENDERS`] envelope senders it never used before.
-    pub const FORGED: u32 = 2;
-    /// At least [`super::SPREAD_COUNTRIES`] countries since the compromise.
-    pub const COUNTRIES: u32 = 1;
-    /// At least [`super::TROUBLE_SHARE`] of the messages deferred or bounced.
-    pub const TROUBLE: u32 = 1;
-    /// At least `min_failures` failed logins naming the account before.
-    pub const BRUTE_FORCE: u32 = 2;
-    /// A login from an IP or network with `min_failures` failures just
-    /// before; or the compromise login, from a source that never failed,
-    /// right after a wave naming the account (separate infrastructure).
-    pub const SMOKING_GUN: u32 = 2;
-}
-
-/// Countries since the compromise that make a botnet (one user travels to
-/// one or two).
-pub const SPREAD_COUNTRIES: u64 = 3;
-/// Client IPs sending as one identity within minutes of each other: a
-/// person has one or two devices at a time.
-pub const SPREAD_AT_ONCE: u64 = 3;
-/// Envelope senders an identity never used before, from its compromise on,
-/// that say the senders are forged.
-pub const FORGED_SENDERS: u64 = 3;
-/// Share of messages deferred or bounced that looks like spam: receivers
-/// refuse or throttle it; ordinary mail is deferred a few percent of the time.
-pub const TROUBLE_SHARE: f64 = 0.3;
-/// Fewer messages than this say nothing about a deferred share.
-const TROUBLE_MIN_MESSAGES: u64 = 10;
 
 /// The options of the method.
 #[derive(Clone, Debug)]
@@ -173,39 +135,6 @@ pub struct Line {
 pub struct Reason {
     pub points: u32,
     pub text: String,
-}
-
-/// What an identity did from its compromise (or onset) on; over the whole
-/// input when nothing stands out. For an account, messages from the IPs it
-/// used before the compromise are left out: those are its owner's.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct After {
-    pub messages: u64,
-    pub recipients: u64,
-    /// Messages with at least one deferred or bounced delivery.
-    pub troubled: u64,
-    pub client_ips: u64,
-    pub countries: u64,
-    /// Messages (and content-filter copies) still `queued` or `held` at the end of the input.
-    pub still_queued: u64,
-    /// Of those, on hold (`postsuper -h`).
-    pub held: u64,
-    /// Messages the admin deleted (`postsuper -d`).
-    pub deleted: u64,
-    /// Messages cleanup rejected (header/body checks, milters): rejects by
-    /// the identity, not messages it sent.
-    pub rejected: u64,
-    pub last: Option<Micros>,
-}
-
-impl After {
-    pub fn troubled_share(&self) -> f64 {
-        if self.messages == 0 {
-            0.0
-        } else {
-            self.troubled as f64 / self.messages as f64
-        }
-    }
 }
 
 /// One account or uid, scored.
@@ -313,9 +242,9 @@ pub fn suspects(f: &Frames, th: &Thresholds) -> PolarsResult<Vec<Suspect>> {
         };
         out.push(assess(profile, mine, &failures, &streams, th));
     }
-    fill_after(f, &mut out)?;
+    after::fill_after(f, &mut out)?;
     for s in &mut out {
-        s.reasons = score(s, th);
+        s.reasons = score::score(s, th);
         s.score = s.reasons.iter().map(|r| r.points).sum();
     }
     out.sort_by(|a, b| b.score.cmp(&a.score).then(b.after.messages.cmp(&a.after.messages)).then(a.who.cmp(&b.who)));
@@ -465,314 +394,4 @@ fn split_ips(logins: &[&Login], until: Option<Micros>) -> (BTreeSet<String>, BTr
     let before: BTreeSet<String> = logins.iter().filter(|l| l.time < t).map(|l| l.ip.clone()).collect();
     let after = logins.iter().filter(|l| l.time >= t && !before.contains(&l.ip)).map(|l| l.ip.clone()).collect();
     (before, after)
-}
-
-/// The evidence, as points with the figures behind them.
-fn score(s: &Suspect, th: &Thresholds) -> Vec<Reason> {
-    let mut r = Vec::new();
-    let mut add = |points: u32, text: String| r.push(Reason { points, text });
-    if let Some(l) = &s.compromise {
-        let what = l.new.describe();
-        match l.new.class() {
-            2 => add(
-                points::FOREIGN_LOGIN,
-                format!("login from {} ({what}), a country no other account uses", l.place()),
-            ),
-            // On the account's first day (or first login) a new IP alone is
-            // no news; one that starts a burst is.
-            1 => add(points::NEW_LOGIN, format!("login from {} ({what})", l.place())),
-            _ if !l.new.first => {
-                add(points::NEW_LOGIN, format!("login from {} ({what}) that starts the burst", l.place()))
-            }
-            _ => {}
-        }
-    }
-    volume_reasons(s, th, &mut add);
-    let a = &s.after;
-    let scope = if s.since().is_some() { "since then" } else { "in all" };
-    let at_once = s.burst.as_ref().map_or(0, |b| b.ips_at_once);
-    if matches!(s.who, Who::Account(_)) && a.client_ips >= th.min_ips {
-        add(points::SPREAD, format!("{} client IPs {scope}", a.client_ips));
-    } else if matches!(s.who, Who::Account(_)) && s.since().is_some() && at_once >= SPREAD_AT_ONCE {
-        let window = human_span(burst::SPREAD_WINDOW);
-        add(points::SPREAD, format!("{at_once} client IPs sending as it within {window}"));
-    }
-    if a.countries >= SPREAD_COUNTRIES {
-        add(points::COUNTRIES, format!("{} countries {scope}", a.countries));
-    }
-    if let Some(b) = s.burst.as_ref().filter(|b| s.since().is_some() && b.new_senders >= FORGED_SENDERS) {
-        add(points::FORGED, format!("{} envelope senders it never used before (forged senders)", b.new_senders));
-    }
-    if a.messages >= TROUBLE_MIN_MESSAGES && a.troubled_share() >= TROUBLE_SHARE {
-        add(
-            points::TROUBLE,
-            format!("{:.0}% of {} messages deferred or bounced", a.troubled_share() * 100.0, a.messages),
-        );
-    }
-    let wave = s.wave.as_ref().filter(|w| w.named >= th.min_failures);
-    if let Some(w) = wave {
-        let when = if s.since().is_some() { "before" } else { "in the input" };
-        add(
-            points::BRUTE_FORCE,
-            format!("{} failed logins naming it {when} ({} in the wave, from {} IPs)", w.named, w.failures, w.ips),
-        );
-    }
-    if let Some(g) = &s.gun {
-        add(
-            points::SMOKING_GUN,
-            format!("login from {} after {} failures from the same {}", g.ip, g.failures, g.scope),
-        );
-    } else if let (Some(w), Some(l)) = (wave, &s.compromise) {
-        if w.last.time <= l.time && !w.addresses.contains(&l.ip) {
-            add(
-                points::SMOKING_GUN,
-                format!(
-                    "login from {}, which never failed, {} after the wave (separate infrastructure)",
-                    l.ip,
-                    human_span(l.time - w.last.time)
-                ),
-            );
-        }
-    }
-    notes(s, th, &mut add);
-    r
-}
-
-/// Zero-point reasons: what stands out but is explained, so that `--all`
-/// shows why an identity was not flagged.
-fn notes(s: &Suspect, th: &Thresholds, add: &mut dyn FnMut(u32, String)) {
-    if let Some(l) = &s.harmless_login {
-        add(0, format!("login from {} ({}), with no abnormal volume after it", l.place(), l.new.describe()));
-    }
-    if let Some(w) = s.wave.as_ref().filter(|w| w.named < th.min_failures) {
-        add(0, format!("{} naming it (fewer than {})", counted(w.named, "failed login"), th.min_failures));
-    }
-    let quiet = s.since().is_none();
-    if quiet && matches!(s.who, Who::Uid(_)) {
-        add(0, format!("{} through pickup, no abnormal hour or burst", counted(s.after.messages, "message")));
-    }
-}
-
-/// Abnormal hours, or else a burst of rate: one [`points::VOLUME`].
-fn volume_reasons(s: &Suspect, th: &Thresholds, add: &mut dyn FnMut(u32, String)) {
-    let v = &s.volume;
-    if let Some(peak) = v.abnormal.iter().map(|h| h.messages).max() {
-        add(
-            points::VOLUME,
-            format!(
-                "{} abnormal hours (≥ {:.0} messages; usual {:.0} per hour), peak {peak}",
-                v.abnormal.len(),
-                v.bar,
-                v.usual
-            ),
-        );
-        if v.abnormal.len() >= th.min_hours {
-            add(points::SUSTAINED, format!("sustained: {} abnormal hours (≥ {})", v.abnormal.len(), th.min_hours));
-        }
-    } else if let Some(b) = s.burst.as_ref().filter(|b| b.abnormal) {
-        add(
-            points::VOLUME,
-            format!(
-                "burst: {} messages to {} recipients in {}, {:.0}× the usual rate ({:.1} messages an hour)",
-                b.messages,
-                b.recipients,
-                human_span(b.lasted),
-                b.times_usual(),
-                b.usual
-            ),
-        );
-    }
-}
-
-/// `1 message`, `2 messages`.
-fn counted(n: u64, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
-/// `3m 10s`, `2h 5m`, `1d 3h`: the two largest units.
-pub fn human_span(t: Micros) -> String {
-    let secs = (t / 1_000_000).max(0);
-    let units = [(86_400, "d"), (3600, "h"), (60, "m"), (1, "s")];
-    let parts: Vec<String> = units
-        .iter()
-        .scan(secs, |left, &(size, name)| {
-            let n = *left / size;
-            *left %= size;
-            Some((n, name))
-        })
-        .skip_while(|(n, _)| *n == 0)
-        .take(2)
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, name)| format!("{n}{name}"))
-        .collect();
-    if parts.is_empty() {
-        "0s".into()
-    } else {
-        parts.join(" ")
-    }
-}
-
-/// Fills [`Suspect::after`]: one grouped query for identities where nothing
-/// stands out, one filtered query per identity with a compromise or onset.
-fn fill_after(f: &Frames, out: &mut [Suspect]) -> PolarsResult<()> {
-    let totals = whole_input(f)?;
-    for s in out.iter_mut() {
-        s.after = match s.since() {
-            None => totals.get(&s.who).cloned().unwrap_or_default(),
-            Some(t) => since(f, &s.who, t, &s.baseline_ips)?,
-        };
-    }
-    Ok(())
-}
-
-/// `kind` and `name` of the identity a message counts for.
-pub(crate) fn identity_exprs() -> [Expr; 2] {
-    let is_account = col("root_sasl_username").is_not_null();
-    [
-        when(is_account.clone()).then(lit("account")).otherwise(lit("uid")).alias("kind"),
-        when(is_account)
-            .then(col("root_sasl_username"))
-            .otherwise(col("root_uid").cast(DataType::String))
-            .alias("name"),
-    ]
-}
-
-fn attributed(lf: LazyFrame) -> LazyFrame {
-    lf.filter(col("root_sasl_username").is_not_null().or(col("root_uid").is_not_null()))
-}
-
-/// What [`After`] counts of received messages: the accepted ones as sent,
-/// the ones cleanup rejected as rejects.
-fn after_aggs() -> Vec<Expr> {
-    let ok = || col("state").neq(lit("rejected"));
-    let count = |e: Expr| e.cast(DataType::UInt64).sum();
-    vec![
-        count(ok()).alias("messages"),
-        col("recipients").filter(ok()).cast(DataType::UInt64).sum().alias("recipients"),
-        count(ok().and(col("final_deferred").gt(lit(0)).or(col("final_bounced").gt(lit(0))))).alias("troubled"),
-        col("root_client_ip").filter(ok()).drop_nulls().n_unique().cast(DataType::UInt64).alias("client_ips"),
-        col("root_country").filter(ok()).drop_nulls().n_unique().cast(DataType::UInt64).alias("countries"),
-        count(ok().not()).alias("rejected"),
-        col("first_seen").filter(ok()).max().cast(DataType::Int64).alias("last"),
-    ]
-}
-
-/// What [`After`] counts of queue files (content-filter copies too): what
-/// `postsuper` acts on.
-fn queue_aggs() -> Vec<Expr> {
-    let count = |state: &str| col("state").eq(lit(state)).cast(DataType::UInt64).sum();
-    vec![
-        (count("queued") + count("held")).alias("still_queued"),
-        count("held").alias("held"),
-        count("deleted").alias("deleted"),
-    ]
-}
-
-fn whole_input(f: &Frames) -> PolarsResult<HashMap<Who, After>> {
-    let by_who = |lf: LazyFrame, aggs: Vec<Expr>| {
-        attributed(lf).with_columns(identity_exprs()).group_by([col("kind"), col("name")]).agg(aggs).collect()
-    };
-    let df = by_who(f.received(), after_aggs())?;
-    let files = by_who(f.messages.clone().lazy(), queue_aggs())?;
-    let mut out: HashMap<Who, After> = HashMap::new();
-    for (df, fill) in [(&df, after_row as fn(&DataFrame, usize, &mut After) -> PolarsResult<()>), (&files, queue_row)] {
-        let (k, n) = (df.column("kind")?.str()?, df.column("name")?.str()?);
-        for i in 0..df.height() {
-            if let (Some(k), Some(n)) = (k.get(i), n.get(i)) {
-                fill(df, i, out.entry(who_of(k, n)).or_default())?;
-            }
-        }
-    }
-    out.retain(|_, a| a.messages + a.rejected > 0);
-    Ok(out)
-}
-
-pub(crate) fn who_of(kind: &str, name: &str) -> Who {
-    match (kind, name.parse::<u32>()) {
-        ("uid", Ok(u)) => Who::Uid(u),
-        _ => Who::Account(name.to_string()),
-    }
-}
-
-fn after_row(df: &DataFrame, i: usize, a: &mut After) -> PolarsResult<()> {
-    let u = |c: &str| -> PolarsResult<u64> { Ok(df.column(c)?.u64()?.get(i).unwrap_or(0)) };
-    (a.messages, a.recipients, a.troubled) = (u("messages")?, u("recipients")?, u("troubled")?);
-    (a.client_ips, a.countries, a.rejected) = (u("client_ips")?, u("countries")?, u("rejected")?);
-    a.last = df.column("last")?.i64()?.get(i);
-    Ok(())
-}
-
-fn queue_row(df: &DataFrame, i: usize, a: &mut After) -> PolarsResult<()> {
-    let u = |c: &str| -> PolarsResult<u64> { Ok(df.column(c)?.u64()?.get(i).unwrap_or(0)) };
-    (a.still_queued, a.held, a.deleted) = (u("still_queued")?, u("held")?, u("deleted")?);
-    Ok(())
-}
-
-/// The messages an identity sent from `t` on, its owner's IPs left out.
-pub(crate) fn sent_since(lf: LazyFrame, who: &Who, t: Micros, own_ips: &BTreeSet<String>) -> LazyFrame {
-    let mine = match who {
-        Who::Account(a) => col("root_sasl_username").eq(lit(a.as_str())),
-        Who::Uid(u) => col("root_uid").eq(lit(*u)).and(col("root_sasl_username").is_null()),
-    };
-    let mut cond = mine.and(col("first_seen").cast(DataType::Int64).gt_eq(lit(t)));
-    if !own_ips.is_empty() {
-        let own = Series::new("own".into(), own_ips.iter().map(String::as_str).collect::<Vec<_>>());
-        cond = cond.and(col("root_client_ip").is_in(lit(own).implode(false), false).fill_null(lit(false)).not());
-    }
-    lf.filter(cond)
-}
-
-fn since(f: &Frames, who: &Who, t: Micros, own_ips: &BTreeSet<String>) -> PolarsResult<After> {
-    let mut a = After::default();
-    let df = sent_since(f.received(), who, t, own_ips).select(after_aggs()).collect()?;
-    if df.height() > 0 {
-        after_row(&df, 0, &mut a)?;
-    }
-    let files = sent_since(f.messages.clone().lazy(), who, t, own_ips).select(queue_aggs()).collect()?;
-    if files.height() > 0 {
-        queue_row(&files, 0, &mut a)?;
-    }
-    Ok(a)
-}
-
-/// Times of a datetime column as µs.
-pub(crate) fn times(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<Micros>>> {
-    Ok(df.column(name)?.cast(&DataType::Int64)?.i64()?.iter().collect())
-}
-
-/// A string column, owned.
-pub(crate) fn strings(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
-    Ok(df.column(name)?.cast(&DataType::String)?.str()?.iter().map(|s| s.map(str::to_string)).collect())
-}
-
-/// An integer column as u64.
-pub(crate) fn numbers(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<u64>>> {
-    Ok(df.column(name)?.cast(&DataType::UInt64)?.u64()?.iter().collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spans_read_in_their_two_largest_units() {
-        let s = 1_000_000;
-        assert_eq!(human_span(0), "0s");
-        assert_eq!(human_span(13 * s), "13s");
-        assert_eq!(human_span(76 * s), "1m 16s");
-        assert_eq!(human_span(3600 * s), "1h");
-        assert_eq!(human_span((3600 + 5 * 60 + 9) * s), "1h 5m");
-        assert_eq!(human_span((86_400 + 3 * 3600) * s), "1d 3h");
-        assert_eq!(human_span(-5 * s), "0s");
-    }
-
-    #[test]
-    fn counts_agree_with_their_number() {
-        assert_eq!(counted(1, "failed login"), "1 failed login");
-        assert_eq!(counted(2, "message"), "2 messages");
-    }
 }
