@@ -42,7 +42,7 @@ pub mod volume;
 
 pub use after::After;
 pub(crate) use after::{identity_exprs, numbers, sent_since, strings, times, who_of};
-pub use score::{human_span, points, FORGED_SENDERS, SPREAD_AT_ONCE, SPREAD_COUNTRIES, TROUBLE_SHARE};
+pub use score::{counted, human_span, points, FORGED_SENDERS, SPREAD_AT_ONCE, SPREAD_COUNTRIES, TROUBLE_SHARE};
 
 use super::Frames;
 use crate::time::Micros;

@@ -6,7 +6,7 @@
 use super::doc::{Block, Document, Fact, Quote};
 use super::view::SuspectView;
 use crate::analyze::suspects::baseline::Login;
-use crate::analyze::suspects::{human_span, Line, Suspect, Thresholds};
+use crate::analyze::suspects::{counted, human_span, Line, Suspect, Thresholds};
 use crate::time::{rfc3339_utc, Micros, Zone};
 use polars::prelude::*;
 
@@ -165,11 +165,11 @@ fn facts(s: &Suspect, when: &dyn Fn(Micros) -> String) -> Vec<(&'static str, Str
         f.push((
             "brute force",
             format!(
-                "{} failures ({} naming the account) from {} IPs in {} networks, {} .. {}",
+                "{} failures ({} naming the account) from {} in {}, {} .. {}",
                 w.failures,
                 w.named,
-                w.ips,
-                w.networks,
+                counted(w.ips, "IP"),
+                counted(w.networks, "network"),
                 when(w.first.time),
                 when(w.last.time)
             ),

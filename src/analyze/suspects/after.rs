@@ -79,7 +79,14 @@ fn after_aggs() -> Vec<Expr> {
         col("recipients").filter(ok()).cast(DataType::UInt64).sum().alias("recipients"),
         count(ok().and(col("final_deferred").gt(lit(0)).or(col("final_bounced").gt(lit(0))))).alias("troubled"),
         col("root_client_ip").filter(ok()).drop_nulls().n_unique().cast(DataType::UInt64).alias("client_ips"),
-        col("root_country").filter(ok()).drop_nulls().n_unique().cast(DataType::UInt64).alias("countries"),
+        // Two-letter codes only: the column also names address classes
+        // (loopback, private, documentation…), which are no country.
+        col("root_country")
+            .filter(ok().and(col("root_country").str().len_bytes().eq(lit(2))))
+            .drop_nulls()
+            .n_unique()
+            .cast(DataType::UInt64)
+            .alias("countries"),
         count(ok().not()).alias("rejected"),
         col("first_seen").filter(ok()).max().cast(DataType::Int64).alias("last"),
     ]

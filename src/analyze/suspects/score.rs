@@ -57,15 +57,14 @@ pub fn score(s: &Suspect, th: &Thresholds) -> Vec<Reason> {
     if let Some(l) = &s.compromise {
         let what = l.new.describe();
         match l.new.class() {
-            2 => add(
-                points::FOREIGN_LOGIN,
-                format!("login from {} ({what}), a country no other account uses", l.place()),
-            ),
+            2 => {
+                add(points::FOREIGN_LOGIN, format!("login from {}: {what}, a country no other account uses", l.place()))
+            }
             // On the account's first day (or first login) a new IP alone is
             // no news; one that starts a burst is.
-            1 => add(points::NEW_LOGIN, format!("login from {} ({what})", l.place())),
+            1 => add(points::NEW_LOGIN, format!("login from {}: {what}", l.place())),
             _ if !l.new.first => {
-                add(points::NEW_LOGIN, format!("login from {} ({what}) that starts the burst", l.place()))
+                add(points::NEW_LOGIN, format!("login from {}: {what}, and the burst starts", l.place()))
             }
             _ => {}
         }
@@ -125,7 +124,7 @@ pub fn score(s: &Suspect, th: &Thresholds) -> Vec<Reason> {
 /// shows why an identity was not flagged.
 fn notes(s: &Suspect, th: &Thresholds, add: &mut dyn FnMut(u32, String)) {
     if let Some(l) = &s.harmless_login {
-        add(0, format!("login from {} ({}), with no abnormal volume after it", l.place(), l.new.describe()));
+        add(0, format!("login from {}: {}, with no abnormal volume after it", l.place(), l.new.describe()));
     }
     if let Some(w) = s.wave.as_ref().filter(|w| w.named < th.min_failures) {
         add(0, format!("{} naming it (fewer than {})", counted(w.named, "failed login"), th.min_failures));
@@ -168,7 +167,7 @@ fn volume_reasons(s: &Suspect, th: &Thresholds, add: &mut dyn FnMut(u32, String)
 }
 
 /// `1 message`, `2 messages`.
-fn counted(n: u64, word: &str) -> String {
+pub fn counted(n: u64, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
     } else {
