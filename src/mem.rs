@@ -3,9 +3,9 @@
 //!
 //! glibc's malloc keeps what the program frees in its arenas for reuse.
 //! After ingest drops the records, and after each polars query drops its
-//! temporaries, that memory is free but still counted against the process:
-//! on 1 GB of log it held `summary` ~60 MB above what it used. Trimming
-//! after each step keeps the peak to what the steps need at once.
+//! temporaries, that memory is free but still counted against the process,
+//! and the peak grows by what earlier steps freed. Trimming after each
+//! step keeps the peak to what the steps need at once.
 
 /// Returns the memory malloc holds free to the system, where the C library
 /// can (glibc); elsewhere, nothing to do.
