@@ -343,7 +343,10 @@ fn prefer_after_wave<T>(found: Vec<T>, time: impl Fn(&T) -> Micros, after_wave: 
 /// account after which its mail from new IPs is a burst (starting within
 /// `horizon`), the likeliest change of its rate when several are.
 /// Any new IP counts here, even on the account's first day: what follows
-/// is the evidence, the novelty alone is not.
+/// is the evidence, the novelty alone is not. The account's first login in
+/// the input has no history to be abnormal against (a busy newsletter
+/// account in a freshly rotated log would be a burst): there, the volume
+/// must also come from several IPs at once.
 fn pick_by_burst<'a>(
     logins: &[&'a Login],
     streams: &Streams,
@@ -356,7 +359,8 @@ fn pick_by_burst<'a>(
         let own: BTreeSet<String> = logins[..i].iter().filter(|x| x.time < l.time).map(|x| x.ip.clone()).collect();
         let Some(b) = streams.after(who, l.time, &own, th.ratio) else { continue };
         let soon = b.first.as_ref().is_some_and(|m| m.time < l.time.saturating_add(th.horizon));
-        if b.abnormal && soon {
+        let spread = !l.new.first || b.ips_at_once >= SPREAD_AT_ONCE;
+        if b.abnormal && soon && spread {
             found.push((l, b));
         }
     }

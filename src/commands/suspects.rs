@@ -35,7 +35,8 @@ Score (a suspect from --threshold 5):
       of its hours, taken from before a long burst), or a burst: from the login on, messages
       (>= 10) or recipients (>= 30) at >= --ratio times the usual rate, the usual rate being
       the larger of its own before the login and a typical account's (the median), over at
-      least 5 minutes
+      least 5 minutes (after the account's first login in the input, only from >= 3
+      IPs at once: there is no history to be abnormal against)
   +2  at least --min-hours abnormal hours (sustained)
   +2  >= --min-ips client IPs since the compromise, or >= 3 sending as it within 15 minutes
   +1  >= 3 countries since the compromise

@@ -251,7 +251,8 @@ impl Streams {
 
     /// The moment a uid's (or a login-less account's) rate changed, when
     /// what came after is a burst: of all the splits between its messages,
-    /// the likeliest change of a Poisson rate.
+    /// the likeliest change of a Poisson rate. A split in the input's first
+    /// [`MIN_SPAN`] has nothing before it to change from.
     pub fn change(&self, who: &Who, ratio: f64) -> Option<Burst> {
         let sent = self.by_who.get(who)?;
         let last = sent.last()?.time;
@@ -265,7 +266,7 @@ impl Streams {
         let times: Vec<Micros> = sent.iter().map(|s| s.time).collect();
         let cut = best_split(&times, self.start, self.end, |i| {
             let (was, now) = ((i as u64, upto[i]), (total.0 - i as u64, total.1 - upto[i]));
-            self.rates(who, times[i], was, now, last, ratio).abnormal
+            times[i] - self.start >= MIN_SPAN && self.rates(who, times[i], was, now, last, ratio).abnormal
         })?;
         let stretch: Vec<&Sent> = sent[cut..].iter().collect();
         Some(self.measure(who, sent[cut].time, &sent[..cut], &stretch, ratio))
