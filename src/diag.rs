@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 pub enum Skip {
     /// No syslog envelope (timestamp, host, tag): junk, or another format.
     NotSyslog,
-    /// Longer than `ingest::MAX_LINE`.
+    /// Longer than `source::framing::MAX_LINE`.
     TooLong,
     /// Contains NUL bytes (a crash leaves runs of them in a log).
     Binary,
@@ -83,7 +83,7 @@ impl Diagnostics {
         self.note(file, line, why.as_str(), &format!("{}: \"{excerpt}\"", why.as_str()));
     }
 
-    /// A line of `len` bytes, longer than `ingest::MAX_LINE`: skipped.
+    /// A line of `len` bytes, longer than `source::framing::MAX_LINE`: skipped.
     pub fn too_long(&mut self, file: usize, line: u64, len: u64) {
         let why = Skip::TooLong;
         if let Some(f) = self.files.get_mut(file) {

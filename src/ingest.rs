@@ -25,9 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-/// Lines longer than this are skipped: Postfix never writes one (syslog
-/// daemons cut at 8 KiB by default); a longer one is corruption or attack.
-pub const MAX_LINE: usize = 64 << 10;
+pub use crate::source::framing::{for_each_line, MAX_LINE};
 
 #[derive(Clone, Debug)]
 pub struct IngestOptions {
@@ -225,7 +223,8 @@ impl Run {
             // whole, it is parsed here, its lines' contexts going by name.
             Chunk::Data { file, bytes } => {
                 let chunk = Arc::new(bytes);
-                Parsed::batches(&chunk, 0..chunk.len(), &mut Contexts::none(), |p| {
+                let format = crate::envelope::Format::sniff(&chunk);
+                Parsed::batches(&chunk, 0..chunk.len(), format, &mut Contexts::none(), |p| {
                     self.parsed(file, &p);
                     true
                 });
@@ -370,38 +369,6 @@ impl Run {
     }
 }
 
-/// Calls `f` on each line of a chunk, without its `\n` (and `\r`). A chunk
-/// that ends without a newline ends with a line too.
-///
-/// Newlines are found 64 bytes at a time, as a mask with a bit per newline.
-/// A log line is ~150 bytes: a search call per line paid its setup on every
-/// line, and was a tenth of the parse thread's time.
-pub fn for_each_line<'a>(bytes: &'a [u8], mut f: impl FnMut(&'a [u8])) {
-    let mut start = 0;
-    let mut base = 0;
-    while let Some(block) = bytes.get(base..base + 64) {
-        let [mut newlines] = crate::bytemask::masks(block, [b'\n']);
-        while newlines != 0 {
-            let nl = base + newlines.trailing_zeros() as usize;
-            f(trim_cr(&bytes[start..nl]));
-            start = nl + 1;
-            newlines &= newlines - 1;
-        }
-        base += 64;
-    }
-    for nl in memchr::memchr_iter(b'\n', &bytes[base..]) {
-        f(trim_cr(&bytes[start..base + nl]));
-        start = base + nl + 1;
-    }
-    if start < bytes.len() {
-        f(trim_cr(&bytes[start..]));
-    }
-}
-
-fn trim_cr(l: &[u8]) -> &[u8] {
-    l.strip_suffix(b"\r").unwrap_or(l)
-}
-
 fn now() -> Micros {
     system_to_micros(SystemTime::now())
 }
@@ -447,39 +414,60 @@ mod tests {
         assert_eq!(summary(&inline), summary(&threaded));
     }
 
-    /// Lines found 64 bytes at a time are the lines a plain search finds,
-    /// at every length and alignment, CRs and empty lines included.
+    /// The seam of the envelope: the same log in another format (the
+    /// test-only tab-separated one, sniffed from its first bytes, with no
+    /// context key) gives the same records, through the same correlation.
     #[test]
-    fn lines_split_like_a_plain_search() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
-        for len in (0..300).chain([1000, 4096, 70_000]) {
-            let bytes: Vec<u8> = (0..len)
-                .map(|_| match next() % 40 {
-                    0..=2 => b'\n',
-                    3 => b'\r',
-                    n => b'a' + n as u8,
-                })
-                .collect();
-            let mut seen = Vec::new();
-            for_each_line(&bytes, |l| seen.push(l));
-            let mut want: Vec<&[u8]> = bytes.split(|&c| c == b'\n').map(trim_cr).collect();
-            if bytes.last().is_none_or(|&c| c == b'\n') {
-                want.pop();
+    fn a_second_envelope_format_plugs_in() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let tmp = tempfile::tempdir().unwrap();
+        let names = ["content_filter_reinjection.log", "auth_failures.log", "submission_instances.log"];
+        let mut tab_paths = Vec::new();
+        for name in names {
+            let text = std::fs::read_to_string(dir.join(name)).unwrap();
+            let mut out = String::new();
+            for line in text.lines() {
+                let env = crate::syslog::parse(line).unwrap();
+                let time = match env.stamp {
+                    Stamp::Exact(t) => t,
+                    Stamp::Local { month, day, secs } => {
+                        civil_to_micros(2026, month, day, 0, 0, 0) + secs as i64 * MICROS_PER_SEC
+                    }
+                };
+                let tag = match env.instance {
+                    "" => env.daemon.to_string(),
+                    i => format!("{i}/{}", env.daemon),
+                };
+                out.push_str(&format!("{time}\t{}\t{tag}[{}]\t{}\n", env.host, env.pid, env.payload));
             }
-            assert_eq!(seen, want, "{len} bytes");
+            let path = tmp.path().join(name);
+            std::fs::write(&path, out).unwrap();
+            tab_paths.push(path);
         }
-    }
-
-    #[test]
-    fn lines_split_with_or_without_final_newline() {
-        let mut seen = Vec::new();
-        for_each_line(b"a\r\nb\n\nc", |l| seen.push(l.to_vec()));
-        assert_eq!(seen, [b"a".to_vec(), b"b".to_vec(), b"".to_vec(), b"c".to_vec()]);
+        let opts = |paths: Vec<PathBuf>| IngestOptions {
+            paths,
+            exact: true,
+            year: Some(2026),
+            log_zone: Zone::parse("UTC").unwrap(),
+            keep_lines: true,
+            ..IngestOptions::default()
+        };
+        let syslog = ingest(&opts(names.iter().map(|n| dir.join(n)).collect())).unwrap();
+        let tab = ingest(&opts(tab_paths)).unwrap();
+        let summary = |ds: &Dataset| {
+            let r = &ds.records;
+            let s = |sym| r.str(sym).to_string();
+            let messages: Vec<_> = r
+                .messages
+                .iter()
+                .map(|m| (m.queue_id, m.first_seen, m.state, m.parent, s(m.sasl_username), s(m.client_ip), s(m.instance)))
+                .collect();
+            let deliveries: Vec<_> = r.deliveries.iter().map(|d| (d.message, s(d.to), d.filter_hop, d.line)).collect();
+            let auth: Vec<_> = r.auth.iter().map(|a| (a.time, s(a.client_ip), s(a.username), a.success)).collect();
+            let sessions: Vec<_> = r.sessions.iter().map(|x| (s(x.instance), x.pid, x.start, x.end)).collect();
+            (messages, deliveries, auth, sessions, r.rejects.len(), ds.diag.postfix_lines, ds.diag.skipped_total())
+        };
+        assert!(!syslog.records.messages.is_empty() && !syslog.records.auth.is_empty());
+        assert_eq!(summary(&tab), summary(&syslog));
     }
 }

@@ -24,6 +24,7 @@ pub mod commands;
 pub mod correlate;
 pub mod diag;
 pub mod enrich;
+pub mod envelope;
 pub mod event;
 pub mod frame;
 pub mod ingest;
