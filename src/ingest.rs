@@ -12,14 +12,13 @@ mod parse;
 mod share;
 
 use crate::correlate::{Correlator, LineCtx, LineRef, Records};
-use crate::diag::{Diagnostics, FileReport, Skip};
+use crate::diag::{DiagKind, Diagnostics, FileReport, Handle, Progress, Skip};
 use crate::event::Event;
 use crate::source::{self, Chunk, Input};
 use crate::syslog::{Stamp, YearTracker};
 use crate::time::{civil_to_micros, local_date, LocalToUtc, Micros, Zone, MICROS_PER_SEC};
 use parse::{Contexts, Kind, Line, Parsed, PostfixLine};
 use share::{Feed, Stage};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -42,9 +41,9 @@ pub struct IngestOptions {
     /// delays, DSNs, remote servers' responses) and closed sessions; the
     /// frames the analyses use have no room for them.
     pub keep_details: bool,
-    /// Show a progress bar if stderr is a terminal.
+    /// Report progress (bytes read, the file being read).
     pub progress: bool,
-    /// Show the first skipped lines of each kind on stderr.
+    /// Report the first skipped lines of each kind as they come.
     pub verbose: bool,
 }
 
@@ -75,6 +74,8 @@ pub struct Dataset {
     /// Standard input cannot be read twice: with `keep_lines`, its lines are
     /// kept here (index = line number − 1) for quoting.
     pub stdin_lines: Vec<Box<str>>,
+    /// Who hears of the run: the later stages (frames) report here too.
+    pub observer: Handle,
 }
 
 impl Dataset {
@@ -89,17 +90,24 @@ pub enum IngestError {
     NoInput(String),
 }
 
+/// Reads the input into records, telling nobody how it goes.
 pub fn ingest(opts: &IngestOptions) -> Result<Dataset, IngestError> {
-    ingest_with(opts, share::spawn)
+    ingest_observed(opts, &Handle::default())
+}
+
+/// Reads the input into records, reporting diagnostics and progress to
+/// `observer`.
+pub fn ingest_observed(opts: &IngestOptions, observer: &Handle) -> Result<Dataset, IngestError> {
+    ingest_with(opts, observer, share::spawn)
 }
 
 /// How the parse thread is started: [`share::spawn`], or in tests a stand-in.
 type SpawnParse = fn(Vec<Input>, Arc<AtomicU64>) -> std::io::Result<std::sync::mpsc::Receiver<Stage>>;
 
-fn ingest_with(opts: &IngestOptions, spawn: SpawnParse) -> Result<Dataset, IngestError> {
+fn ingest_with(opts: &IngestOptions, observer: &Handle, spawn: SpawnParse) -> Result<Dataset, IngestError> {
     let (inputs, problems) = source::resolve(&opts.paths, opts.exact);
     for p in &problems {
-        eprintln!("postsleuth: {}: {}", crate::text::cell(&p.path, 200), p.message);
+        observer.about_file(&p.path, DiagKind::PathProblem, &p.message);
     }
     if inputs.is_empty() {
         let why = problems
@@ -114,14 +122,16 @@ fn ingest_with(opts: &IngestOptions, spawn: SpawnParse) -> Result<Dataset, Inges
         .map(|i| FileReport { name: i.display(), stdin: *i == Input::Stdin, ..FileReport::default() })
         .collect();
     let counter = Arc::new(AtomicU64::new(0));
-    let bar = progress_bar(opts.progress, &inputs);
-    let mut run = Run::new(opts, diag);
+    if opts.progress {
+        observer.progress(Progress::Reading { total: size_on_disk(&inputs) });
+    }
+    let mut run = Run::new(opts, diag, observer.clone());
     let mut correlate = |stage: Stage| {
-        if let Some(bar) = &bar {
-            bar.set_position(counter.load(Ordering::Relaxed));
+        if opts.progress {
+            observer.progress(Progress::Read(counter.load(Ordering::Relaxed)));
         }
         match stage {
-            Stage::Chunk(chunk) => run.chunk(chunk, &inputs, bar.as_ref()),
+            Stage::Chunk(chunk) => run.chunk(chunk, &inputs, opts.progress),
             Stage::Job(job) => job.parsed().into_iter().flatten().for_each(|p| run.parsed(job.file, p)),
         }
     };
@@ -139,9 +149,6 @@ fn ingest_with(opts: &IngestOptions, spawn: SpawnParse) -> Result<Dataset, Inges
             true
         }),
     }
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
     // Every input failed before its first line (binary, unreadable): there
     // is nothing to analyse, which is an error like a missing path, not a
     // partial result.
@@ -153,30 +160,22 @@ fn ingest_with(opts: &IngestOptions, spawn: SpawnParse) -> Result<Dataset, Inges
     Ok(run.finish(inputs))
 }
 
-fn progress_bar(wanted: bool, inputs: &[Input]) -> Option<indicatif::ProgressBar> {
-    if !wanted || !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let total: u64 = inputs
+/// The inputs' size on disk, for a progress display.
+fn size_on_disk(inputs: &[Input]) -> u64 {
+    inputs
         .iter()
         .filter_map(|i| match i {
             Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
             Input::Stdin => None,
         })
-        .sum();
-    let bar = indicatif::ProgressBar::new(total);
-    let style = indicatif::ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    bar.set_style(style);
-    Some(bar)
+        .sum()
 }
 
 /// State of one ingest run while lines stream through.
 struct Run {
     correlator: Correlator,
     diag: Diagnostics,
+    observer: Handle,
     zone: LocalToUtc,
     log_zone: Zone,
     forced_year: Option<i32>,
@@ -190,11 +189,12 @@ struct Run {
 }
 
 impl Run {
-    fn new(opts: &IngestOptions, diag: Diagnostics) -> Self {
+    fn new(opts: &IngestOptions, diag: Diagnostics, observer: Handle) -> Self {
         let today = local_date(&opts.log_zone, now());
         Run {
             correlator: Correlator::new(opts.keep_lines, opts.keep_details),
             diag,
+            observer,
             zone: LocalToUtc::new(opts.log_zone.clone()),
             log_zone: opts.log_zone.clone(),
             forced_year: opts.year,
@@ -208,15 +208,15 @@ impl Run {
         }
     }
 
-    fn chunk(&mut self, chunk: Chunk, inputs: &[Input], bar: Option<&indicatif::ProgressBar>) {
+    fn chunk(&mut self, chunk: Chunk, inputs: &[Input], progress: bool) {
         match chunk {
             Chunk::Opened { file, meta } => {
                 self.start_file(file, meta.mtime, inputs);
                 if let Some(f) = self.diag.files.get_mut(file as usize) {
                     f.compression = meta.compression;
                 }
-                if let Some(bar) = bar {
-                    bar.set_message(crate::text::cell(&inputs[file as usize].display(), 40));
+                if let (true, Some(input)) = (progress, inputs.get(file as usize)) {
+                    self.observer.progress(Progress::File(&input.display()));
                 }
             }
             // Data comes in pieces ([`share`]); should a chunk reach here
@@ -237,11 +237,11 @@ impl Run {
                     // Keeps `stdin_lines[line - 1]` the text of `line`.
                     self.stdin_lines.push("".into());
                 }
-                self.diag.too_long(file as usize, self.line, len);
+                self.diag.too_long(file as usize, self.line, len, &self.observer);
             }
             Chunk::End { file, error } => {
                 if let Some(e) = error {
-                    self.diag.file_error(file as usize, e);
+                    self.diag.file_error(file as usize, e, &self.observer);
                 }
             }
         }
@@ -302,11 +302,11 @@ impl Run {
         let (file, line) = (self.file as usize, self.line);
         match &l.kind {
             Kind::Empty => {}
-            Kind::TooLong => self.diag.too_long(file, line, l.raw.len() as u64),
-            Kind::Binary => self.diag.skip(file, line, Skip::Binary, l.raw),
+            Kind::TooLong => self.diag.too_long(file, line, l.raw.len() as u64, &self.observer),
+            Kind::Binary => self.diag.skip(file, line, Skip::Binary, l.raw, &self.observer),
             Kind::NotSyslog { repaired } => {
                 self.repaired(*repaired);
-                self.diag.skip(file, line, Skip::NotSyslog, l.raw);
+                self.diag.skip(file, line, Skip::NotSyslog, l.raw, &self.observer);
             }
             Kind::Other { repaired, stamp } => {
                 self.repaired(*repaired);
@@ -331,7 +331,7 @@ impl Run {
 
     fn repaired(&mut self, repaired: bool) {
         if repaired {
-            self.diag.repaired(self.file as usize, self.line);
+            self.diag.repaired(self.file as usize, self.line, &self.observer);
         }
     }
 
@@ -365,6 +365,7 @@ impl Run {
             orphan_lines,
             span: self.span,
             stdin_lines: self.stdin_lines,
+            observer: self.observer,
         }
     }
 }
@@ -403,7 +404,7 @@ mod tests {
             verbose: false,
         };
         let refused: SpawnParse = |_, _| Err(std::io::Error::other("refused"));
-        let (threaded, inline) = (ingest(&opts).unwrap(), ingest_with(&opts, refused).unwrap());
+        let (threaded, inline) = (ingest(&opts).unwrap(), ingest_with(&opts, &Handle::default(), refused).unwrap());
         let summary = |ds: &Dataset| {
             let r = &ds.records;
             let lines: Vec<u64> = ds.diag.files.iter().map(|f| f.lines).collect();
@@ -460,7 +461,9 @@ mod tests {
             let messages: Vec<_> = r
                 .messages
                 .iter()
-                .map(|m| (m.queue_id, m.first_seen, m.state, m.parent, s(m.sasl_username), s(m.client_ip), s(m.instance)))
+                .map(|m| {
+                    (m.queue_id, m.first_seen, m.state, m.parent, s(m.sasl_username), s(m.client_ip), s(m.instance))
+                })
                 .collect();
             let deliveries: Vec<_> = r.deliveries.iter().map(|d| (d.message, s(d.to), d.filter_hop, d.line)).collect();
             let auth: Vec<_> = r.auth.iter().map(|a| (a.time, s(a.client_ip), s(a.username), a.success)).collect();

@@ -14,8 +14,8 @@ pub use intern::{Interner, Sym};
 pub use records::*;
 pub use sink::{Ledger, Sink};
 
-use crate::event::{Event, PostsuperAction};
 use crate::envelope::Envelope;
+use crate::event::{Event, PostsuperAction};
 use crate::time::Micros;
 use std::collections::HashMap;
 

@@ -3,7 +3,9 @@
 //! and never knows who consumes them. [`Records`] collects them for the
 //! batch commands; a live watcher or a test counts or forwards them.
 
-use super::{AuthAttempt, Delivery, DeliveryDetail, Interner, Message, MessageDetail, Records, Reject, ScreenEvent, Session};
+use super::{
+    AuthAttempt, Delivery, DeliveryDetail, Interner, Message, MessageDetail, Records, Reject, ScreenEvent, Session,
+};
 
 /// A consumer of finished records. Correlation is generic over it, so the
 /// collecting path costs what a `push` costs.

@@ -7,10 +7,10 @@
 //! chunk's bytes and the lines that point into them, and hands the lines
 //! out only for as long as it lives.
 
-use crate::source::framing::MAX_LINE;
 use crate::correlate::{MAX_CONTEXTS, NO_CONTEXT};
-use crate::event::{self, Event};
 use crate::envelope::{Envelope, Format, Split, Stamp};
+use crate::event::{self, Event};
+use crate::source::framing::MAX_LINE;
 use crate::source::Block;
 use std::ops::Range;
 use std::sync::Arc;
@@ -237,7 +237,12 @@ fn classify_clean<'a, F: Split>(text: &'a str, contexts: &mut Contexts, out: &mu
 
 /// Parses one line into `out`. Invalid UTF-8 is repaired into a string in
 /// `repaired`, which the kind may borrow from for as long as the string lives.
-fn classify<F: Split>(raw: &'static [u8], repaired: &mut Vec<String>, contexts: &mut Contexts, out: &mut Kind<'static>) {
+fn classify<F: Split>(
+    raw: &'static [u8],
+    repaired: &mut Vec<String>,
+    contexts: &mut Contexts,
+    out: &mut Kind<'static>,
+) {
     if raw.is_empty() {
         *out = Kind::Empty;
         return;
