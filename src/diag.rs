@@ -68,7 +68,9 @@ pub enum Progress<'a> {
     Read(u64),
     /// Reading file `name` now.
     File(&'a str),
-    /// Reading is over; the run is at this step.
+    /// Reading is over.
+    ReadingDone,
+    /// The run is at this step.
     Stage(Stage),
     /// The run is over: nothing more will be reported.
     Done,

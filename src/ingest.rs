@@ -149,6 +149,9 @@ fn ingest_with(opts: &IngestOptions, observer: &Handle, spawn: SpawnParse) -> Re
             true
         }),
     }
+    if opts.progress {
+        observer.progress(Progress::ReadingDone);
+    }
     // Every input failed before its first line (binary, unreadable): there
     // is nothing to analyse, which is an error like a missing path, not a
     // partial result.

@@ -87,17 +87,22 @@ impl Observer for Console {
                     b.set_message(cell(name, 40));
                 }
             }
+            Progress::ReadingDone => {
+                if let Some(b) = bar.take() {
+                    b.finish_and_clear();
+                }
+            }
             Progress::Stage(stage) => {
-                let b = bar.get_or_insert_with(ProgressBar::new_spinner);
-                if b.length().is_some() {
+                let b = bar.get_or_insert_with(|| {
+                    let b = ProgressBar::new_spinner();
                     let style = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
                         .unwrap_or_else(|_| ProgressStyle::default_spinner());
                     b.set_style(style);
-                    b.unset_length();
                     // The work runs on this thread: a ticker keeps the
                     // spinner and the clock moving meanwhile.
                     b.enable_steady_tick(Duration::from_millis(120));
-                }
+                    b
+                });
                 b.set_message(stage.as_str());
             }
             Progress::Done => {

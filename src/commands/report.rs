@@ -38,7 +38,7 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Outcome> {
     let files = render(&report, &meta)?;
     let dir = publish(&a.out, &period.label, &files)?;
     if !a.input.quiet && std::io::stderr().is_terminal() {
-        eprintln!("postsleuth: wrote {}", crate::text::printable(&dir.display().to_string()));
+        super::console::say(&format!("postsleuth: wrote {}", crate::text::printable(&dir.display().to_string())));
     }
     finish(std::io::sink(), ds)
 }
