@@ -8,8 +8,8 @@
 
 mod common;
 
-use common::{fixture, path_str, run_ok};
 use serde_json::Value;
+use common::{fixture, path_str, run_ok};
 
 fn truth() -> Value {
     let text = std::fs::read_to_string(fixture("real_incident/truth.json")).expect("truth.json");

@@ -276,8 +276,7 @@ impl Streams {
     pub fn likeliest(&self, who: &Who, candidates: &[Micros]) -> Option<usize> {
         let sent = self.by_who.get(who)?;
         let n = sent.len();
-        let score =
-            |t: Micros| change_likelihood(sent.partition_point(|s| s.time < t), n, t - self.start, self.end - t);
+        let score = |t: Micros| change_likelihood(sent.partition_point(|s| s.time < t), n, t - self.start, self.end - t);
         (0..candidates.len()).max_by(|&a, &b| score(candidates[a]).total_cmp(&score(candidates[b])).then(b.cmp(&a)))
     }
 }
