@@ -1,18 +1,131 @@
 //! What went wrong with the input, kept per file: skipped lines by reason,
 //! files that could not be read, Postfix lines no rule recognised. The first
-//! few problems of each kind are shown as they happen (file:line), the rest
-//! are counted and summed up at the end.
+//! few problems of each kind are reported as they happen (file:line), the
+//! rest are counted and summed up at the end.
+//!
+//! The library prints nothing: it reports [`Diagnostic`]s and [`Progress`]
+//! to a [`Handle`] its caller owns (the commands' one prints them on
+//! stderr; a test or a live watcher keeps them).
 
 use crate::source::PathProblem;
 use crate::text::cell;
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What a [`Diagnostic`] is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiagKind {
+    /// A path that names nothing readable.
+    PathProblem,
+    /// A file that could not be read, or ended early.
+    FileError,
+    /// A line that was not analysed.
+    Skipped(Skip),
+    /// A line with invalid UTF-8, analysed with the bad bytes replaced.
+    RepairedUtf8,
+    /// A file without a line.
+    Empty,
+    /// A file's skipped lines, counted at the end.
+    SkippedSummary,
+}
+
+/// One thing the run has to say about its input.
+#[derive(Clone, Copy, Debug)]
+pub struct Diagnostic<'a> {
+    /// The file (or path) as named on input, unescaped.
+    pub file: &'a str,
+    /// The 1-based line, when about one line.
+    pub line: Option<u64>,
+    pub kind: DiagKind,
+    pub message: &'a str,
+}
+
+/// A step of the run after the reading, for a progress display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    BuildingFrames,
+    Analysing,
+    Writing,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::BuildingFrames => "building frames",
+            Stage::Analysing => "analysing",
+            Stage::Writing => "writing",
+        }
+    }
+}
+
+/// How far the run is.
+#[derive(Clone, Copy, Debug)]
+pub enum Progress<'a> {
+    /// Reading starts: `total` bytes on disk (files only; standard input
+    /// has no size).
+    Reading { total: u64 },
+    /// Bytes read so far.
+    Read(u64),
+    /// Reading file `name` now.
+    File(&'a str),
+    /// Reading is over.
+    ReadingDone,
+    /// The run is at this step.
+    Stage(Stage),
+    /// The run is over: nothing more will be reported.
+    Done,
+}
+
+/// Whoever runs the library and wants to hear from it.
+pub trait Observer: Send + Sync {
+    fn diagnostic(&self, d: &Diagnostic);
+    fn progress(&self, p: Progress);
+}
+
+/// The caller's [`Observer`], shared by the stages of one run; the default
+/// one hears nothing.
+#[derive(Clone, Default)]
+pub struct Handle(Option<Arc<dyn Observer>>);
+
+impl Handle {
+    pub fn new(observer: Arc<dyn Observer>) -> Self {
+        Handle(Some(observer))
+    }
+
+    pub fn diagnostic(&self, d: &Diagnostic) {
+        if let Some(o) = &self.0 {
+            o.diagnostic(d);
+        }
+    }
+
+    pub fn progress(&self, p: Progress) {
+        if let Some(o) = &self.0 {
+            o.progress(p);
+        }
+    }
+
+    pub fn stage(&self, stage: Stage) {
+        self.progress(Progress::Stage(stage));
+    }
+
+    /// Reports a problem with `file` as a whole.
+    pub fn about_file(&self, file: &str, kind: DiagKind, message: &str) {
+        self.diagnostic(&Diagnostic { file, line: None, kind, message });
+    }
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Handle(observed)" } else { "Handle(quiet)" })
+    }
+}
 
 /// Why a line was not analysed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Skip {
     /// No syslog envelope (timestamp, host, tag): junk, or another format.
     NotSyslog,
-    /// Longer than `ingest::MAX_LINE`.
+    /// Longer than `source::framing::MAX_LINE`.
     TooLong,
     /// Contains NUL bytes (a crash leaves runs of them in a log).
     Binary,
@@ -74,29 +187,29 @@ impl Diagnostics {
         Diagnostics { verbose, ..Diagnostics::default() }
     }
 
-    pub fn skip(&mut self, file: usize, line: u64, why: Skip, text: &[u8]) {
+    pub fn skip(&mut self, file: usize, line: u64, why: Skip, text: &[u8], to: &Handle) {
         if let Some(f) = self.files.get_mut(file) {
             *f.skipped.entry(why).or_default() += 1;
         }
         // `cell` has escaped what needs it; `{:?}` would escape the escapes.
         let excerpt = cell(&String::from_utf8_lossy(&text[..text.len().min(120)]), 60);
-        self.note(file, line, why.as_str(), &format!("{}: \"{excerpt}\"", why.as_str()));
+        self.note(file, line, DiagKind::Skipped(why), &format!("{}: \"{excerpt}\"", why.as_str()), to);
     }
 
-    /// A line of `len` bytes, longer than `ingest::MAX_LINE`: skipped.
-    pub fn too_long(&mut self, file: usize, line: u64, len: u64) {
+    /// A line of `len` bytes, longer than `source::framing::MAX_LINE`: skipped.
+    pub fn too_long(&mut self, file: usize, line: u64, len: u64, to: &Handle) {
         let why = Skip::TooLong;
         if let Some(f) = self.files.get_mut(file) {
             *f.skipped.entry(why).or_default() += 1;
         }
-        self.note(file, line, why.as_str(), &format!("{} ({len} bytes)", why.as_str()));
+        self.note(file, line, DiagKind::Skipped(why), &format!("{} ({len} bytes)", why.as_str()), to);
     }
 
-    pub fn repaired(&mut self, file: usize, line: u64) {
+    pub fn repaired(&mut self, file: usize, line: u64, to: &Handle) {
         if let Some(f) = self.files.get_mut(file) {
             f.repaired_utf8 += 1;
         }
-        self.note(file, line, "utf8", "invalid UTF-8, analysed with the bad bytes replaced");
+        self.note(file, line, DiagKind::RepairedUtf8, "invalid UTF-8, analysed with the bad bytes replaced", to);
     }
 
     pub fn unrecognised(&mut self, daemon: &str, payload: &str) {
@@ -104,23 +217,23 @@ impl Diagnostics {
         e.0 += 1;
     }
 
-    /// A file-level problem: always shown.
-    pub fn file_error(&mut self, file: usize, message: String) {
+    /// A file-level problem: always reported.
+    pub fn file_error(&mut self, file: usize, message: String, to: &Handle) {
         if let Some(f) = self.files.get_mut(file) {
-            eprintln!("postsleuth: {}: {message}", cell(&f.name, 200));
+            to.about_file(&f.name, DiagKind::FileError, &message);
             f.error = Some(message);
         }
     }
 
-    fn note(&mut self, file: usize, line: u64, kind: &'static str, message: &str) {
+    fn note(&mut self, file: usize, line: u64, kind: DiagKind, message: &str, to: &Handle) {
         if !self.verbose {
             return;
         }
-        let n = self.shown.entry((file, kind)).or_default();
+        let n = self.shown.entry((file, kind_name(kind))).or_default();
         *n += 1;
         if *n <= SHOW_PER_KIND {
             let name = self.files.get(file).map_or("?", |f| f.name.as_str());
-            eprintln!("postsleuth: {}:{line}: {message}", cell(name, 200));
+            to.diagnostic(&Diagnostic { file: name, line: Some(line), kind, message });
         }
     }
 
@@ -133,8 +246,8 @@ impl Diagnostics {
         !self.path_problems.is_empty() || self.files.iter().any(|f| f.error.is_some())
     }
 
-    /// The closing lines on stderr: empty files, skipped counts per file.
-    pub fn print_summary(&self) {
+    /// The closing diagnostics: empty files, skipped counts per file.
+    pub fn report_summary(&self, to: &Handle) {
         for f in &self.files {
             if f.lines == 0 && f.error.is_none() {
                 // A log rotated a moment ago is empty: its lines are in the
@@ -145,7 +258,7 @@ impl Diagnostics {
                 } else {
                     " (a log just rotated has its lines in the next file: mail.log.1 for mail.log)"
                 };
-                eprintln!("postsleuth: {}: empty, nothing to analyse{hint}", cell(&f.name, 200));
+                to.about_file(&f.name, DiagKind::Empty, &format!("empty, nothing to analyse{hint}"));
                 continue;
             }
             let total = f.skipped_total();
@@ -156,12 +269,21 @@ impl Diagnostics {
             if f.repaired_utf8 > 0 {
                 parts.push(format!("{} with invalid UTF-8 repaired", f.repaired_utf8));
             }
-            eprintln!(
-                "postsleuth: {}: skipped {total} of {} lines ({})",
-                cell(&f.name, 200),
-                f.lines,
-                parts.join(", ")
-            );
+            let message = format!("skipped {total} of {} lines ({})", f.lines, parts.join(", "));
+            to.about_file(&f.name, DiagKind::SkippedSummary, &message);
         }
+    }
+}
+
+/// Kinds are counted apart for [`SHOW_PER_KIND`] by this name; a line too
+/// long and a line of junk are apart, as they always were.
+fn kind_name(kind: DiagKind) -> &'static str {
+    match kind {
+        DiagKind::Skipped(why) => why.as_str(),
+        DiagKind::RepairedUtf8 => "utf8",
+        DiagKind::PathProblem => "path",
+        DiagKind::FileError => "file",
+        DiagKind::Empty => "empty",
+        DiagKind::SkippedSummary => "summary",
     }
 }

@@ -12,22 +12,19 @@ mod parse;
 mod share;
 
 use crate::correlate::{Correlator, LineCtx, LineRef, Records};
-use crate::diag::{Diagnostics, FileReport, Skip};
+use crate::diag::{DiagKind, Diagnostics, FileReport, Handle, Progress, Skip};
 use crate::event::Event;
 use crate::source::{self, Chunk, Input};
 use crate::syslog::{Stamp, YearTracker};
 use crate::time::{civil_to_micros, local_date, LocalToUtc, Micros, Zone, MICROS_PER_SEC};
 use parse::{Contexts, Kind, Line, Parsed, PostfixLine};
 use share::{Feed, Stage};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-/// Lines longer than this are skipped: Postfix never writes one (syslog
-/// daemons cut at 8 KiB by default); a longer one is corruption or attack.
-pub const MAX_LINE: usize = 64 << 10;
+pub use crate::source::framing::{for_each_line, MAX_LINE};
 
 #[derive(Clone, Debug)]
 pub struct IngestOptions {
@@ -44,9 +41,9 @@ pub struct IngestOptions {
     /// delays, DSNs, remote servers' responses) and closed sessions; the
     /// frames the analyses use have no room for them.
     pub keep_details: bool,
-    /// Show a progress bar if stderr is a terminal.
+    /// Report progress (bytes read, the file being read).
     pub progress: bool,
-    /// Show the first skipped lines of each kind on stderr.
+    /// Report the first skipped lines of each kind as they come.
     pub verbose: bool,
 }
 
@@ -77,6 +74,8 @@ pub struct Dataset {
     /// Standard input cannot be read twice: with `keep_lines`, its lines are
     /// kept here (index = line number − 1) for quoting.
     pub stdin_lines: Vec<Box<str>>,
+    /// Who hears of the run: the later stages (frames) report here too.
+    pub observer: Handle,
 }
 
 impl Dataset {
@@ -91,17 +90,24 @@ pub enum IngestError {
     NoInput(String),
 }
 
+/// Reads the input into records, telling nobody how it goes.
 pub fn ingest(opts: &IngestOptions) -> Result<Dataset, IngestError> {
-    ingest_with(opts, share::spawn)
+    ingest_observed(opts, &Handle::default())
+}
+
+/// Reads the input into records, reporting diagnostics and progress to
+/// `observer`.
+pub fn ingest_observed(opts: &IngestOptions, observer: &Handle) -> Result<Dataset, IngestError> {
+    ingest_with(opts, observer, share::spawn)
 }
 
 /// How the parse thread is started: [`share::spawn`], or in tests a stand-in.
 type SpawnParse = fn(Vec<Input>, Arc<AtomicU64>) -> std::io::Result<std::sync::mpsc::Receiver<Stage>>;
 
-fn ingest_with(opts: &IngestOptions, spawn: SpawnParse) -> Result<Dataset, IngestError> {
+fn ingest_with(opts: &IngestOptions, observer: &Handle, spawn: SpawnParse) -> Result<Dataset, IngestError> {
     let (inputs, problems) = source::resolve(&opts.paths, opts.exact);
     for p in &problems {
-        eprintln!("postsleuth: {}: {}", crate::text::cell(&p.path, 200), p.message);
+        observer.about_file(&p.path, DiagKind::PathProblem, &p.message);
     }
     if inputs.is_empty() {
         let why = problems
@@ -116,14 +122,16 @@ fn ingest_with(opts: &IngestOptions, spawn: SpawnParse) -> Result<Dataset, Inges
         .map(|i| FileReport { name: i.display(), stdin: *i == Input::Stdin, ..FileReport::default() })
         .collect();
     let counter = Arc::new(AtomicU64::new(0));
-    let bar = progress_bar(opts.progress, &inputs);
-    let mut run = Run::new(opts, diag);
+    if opts.progress {
+        observer.progress(Progress::Reading { total: size_on_disk(&inputs) });
+    }
+    let mut run = Run::new(opts, diag, observer.clone());
     let mut correlate = |stage: Stage| {
-        if let Some(bar) = &bar {
-            bar.set_position(counter.load(Ordering::Relaxed));
+        if opts.progress {
+            observer.progress(Progress::Read(counter.load(Ordering::Relaxed)));
         }
         match stage {
-            Stage::Chunk(chunk) => run.chunk(chunk, &inputs, bar.as_ref()),
+            Stage::Chunk(chunk) => run.chunk(chunk, &inputs, opts.progress),
             Stage::Job(job) => job.parsed().into_iter().flatten().for_each(|p| run.parsed(job.file, p)),
         }
     };
@@ -141,8 +149,8 @@ fn ingest_with(opts: &IngestOptions, spawn: SpawnParse) -> Result<Dataset, Inges
             true
         }),
     }
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
+    if opts.progress {
+        observer.progress(Progress::ReadingDone);
     }
     // Every input failed before its first line (binary, unreadable): there
     // is nothing to analyse, which is an error like a missing path, not a
@@ -155,30 +163,22 @@ fn ingest_with(opts: &IngestOptions, spawn: SpawnParse) -> Result<Dataset, Inges
     Ok(run.finish(inputs))
 }
 
-fn progress_bar(wanted: bool, inputs: &[Input]) -> Option<indicatif::ProgressBar> {
-    if !wanted || !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let total: u64 = inputs
+/// The inputs' size on disk, for a progress display.
+fn size_on_disk(inputs: &[Input]) -> u64 {
+    inputs
         .iter()
         .filter_map(|i| match i {
             Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
             Input::Stdin => None,
         })
-        .sum();
-    let bar = indicatif::ProgressBar::new(total);
-    let style = indicatif::ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    bar.set_style(style);
-    Some(bar)
+        .sum()
 }
 
 /// State of one ingest run while lines stream through.
 struct Run {
     correlator: Correlator,
     diag: Diagnostics,
+    observer: Handle,
     zone: LocalToUtc,
     log_zone: Zone,
     forced_year: Option<i32>,
@@ -192,11 +192,12 @@ struct Run {
 }
 
 impl Run {
-    fn new(opts: &IngestOptions, diag: Diagnostics) -> Self {
+    fn new(opts: &IngestOptions, diag: Diagnostics, observer: Handle) -> Self {
         let today = local_date(&opts.log_zone, now());
         Run {
             correlator: Correlator::new(opts.keep_lines, opts.keep_details),
             diag,
+            observer,
             zone: LocalToUtc::new(opts.log_zone.clone()),
             log_zone: opts.log_zone.clone(),
             forced_year: opts.year,
@@ -210,22 +211,23 @@ impl Run {
         }
     }
 
-    fn chunk(&mut self, chunk: Chunk, inputs: &[Input], bar: Option<&indicatif::ProgressBar>) {
+    fn chunk(&mut self, chunk: Chunk, inputs: &[Input], progress: bool) {
         match chunk {
             Chunk::Opened { file, meta } => {
                 self.start_file(file, meta.mtime, inputs);
                 if let Some(f) = self.diag.files.get_mut(file as usize) {
                     f.compression = meta.compression;
                 }
-                if let Some(bar) = bar {
-                    bar.set_message(crate::text::cell(&inputs[file as usize].display(), 40));
+                if let (true, Some(input)) = (progress, inputs.get(file as usize)) {
+                    self.observer.progress(Progress::File(&input.display()));
                 }
             }
             // Data comes in pieces ([`share`]); should a chunk reach here
             // whole, it is parsed here, its lines' contexts going by name.
             Chunk::Data { file, bytes } => {
                 let chunk = Arc::new(bytes);
-                Parsed::batches(&chunk, 0..chunk.len(), &mut Contexts::none(), |p| {
+                let format = crate::envelope::Format::sniff(&chunk);
+                Parsed::batches(&chunk, 0..chunk.len(), format, &mut Contexts::none(), |p| {
                     self.parsed(file, &p);
                     true
                 });
@@ -238,11 +240,11 @@ impl Run {
                     // Keeps `stdin_lines[line - 1]` the text of `line`.
                     self.stdin_lines.push("".into());
                 }
-                self.diag.too_long(file as usize, self.line, len);
+                self.diag.too_long(file as usize, self.line, len, &self.observer);
             }
             Chunk::End { file, error } => {
                 if let Some(e) = error {
-                    self.diag.file_error(file as usize, e);
+                    self.diag.file_error(file as usize, e, &self.observer);
                 }
             }
         }
@@ -303,11 +305,11 @@ impl Run {
         let (file, line) = (self.file as usize, self.line);
         match &l.kind {
             Kind::Empty => {}
-            Kind::TooLong => self.diag.too_long(file, line, l.raw.len() as u64),
-            Kind::Binary => self.diag.skip(file, line, Skip::Binary, l.raw),
+            Kind::TooLong => self.diag.too_long(file, line, l.raw.len() as u64, &self.observer),
+            Kind::Binary => self.diag.skip(file, line, Skip::Binary, l.raw, &self.observer),
             Kind::NotSyslog { repaired } => {
                 self.repaired(*repaired);
-                self.diag.skip(file, line, Skip::NotSyslog, l.raw);
+                self.diag.skip(file, line, Skip::NotSyslog, l.raw, &self.observer);
             }
             Kind::Other { repaired, stamp } => {
                 self.repaired(*repaired);
@@ -332,7 +334,7 @@ impl Run {
 
     fn repaired(&mut self, repaired: bool) {
         if repaired {
-            self.diag.repaired(self.file as usize, self.line);
+            self.diag.repaired(self.file as usize, self.line, &self.observer);
         }
     }
 
@@ -366,40 +368,9 @@ impl Run {
             orphan_lines,
             span: self.span,
             stdin_lines: self.stdin_lines,
+            observer: self.observer,
         }
     }
-}
-
-/// Calls `f` on each line of a chunk, without its `\n` (and `\r`). A chunk
-/// that ends without a newline ends with a line too.
-///
-/// Newlines are found 64 bytes at a time, as a mask with a bit per newline.
-/// A log line is ~150 bytes: a search call per line paid its setup on every
-/// line, and was a tenth of the parse thread's time.
-pub fn for_each_line<'a>(bytes: &'a [u8], mut f: impl FnMut(&'a [u8])) {
-    let mut start = 0;
-    let mut base = 0;
-    while let Some(block) = bytes.get(base..base + 64) {
-        let [mut newlines] = crate::bytemask::masks(block, [b'\n']);
-        while newlines != 0 {
-            let nl = base + newlines.trailing_zeros() as usize;
-            f(trim_cr(&bytes[start..nl]));
-            start = nl + 1;
-            newlines &= newlines - 1;
-        }
-        base += 64;
-    }
-    for nl in memchr::memchr_iter(b'\n', &bytes[base..]) {
-        f(trim_cr(&bytes[start..base + nl]));
-        start = base + nl + 1;
-    }
-    if start < bytes.len() {
-        f(trim_cr(&bytes[start..]));
-    }
-}
-
-fn trim_cr(l: &[u8]) -> &[u8] {
-    l.strip_suffix(b"\r").unwrap_or(l)
 }
 
 fn now() -> Micros {
@@ -436,7 +407,7 @@ mod tests {
             verbose: false,
         };
         let refused: SpawnParse = |_, _| Err(std::io::Error::other("refused"));
-        let (threaded, inline) = (ingest(&opts).unwrap(), ingest_with(&opts, refused).unwrap());
+        let (threaded, inline) = (ingest(&opts).unwrap(), ingest_with(&opts, &Handle::default(), refused).unwrap());
         let summary = |ds: &Dataset| {
             let r = &ds.records;
             let lines: Vec<u64> = ds.diag.files.iter().map(|f| f.lines).collect();
@@ -447,39 +418,62 @@ mod tests {
         assert_eq!(summary(&inline), summary(&threaded));
     }
 
-    /// Lines found 64 bytes at a time are the lines a plain search finds,
-    /// at every length and alignment, CRs and empty lines included.
+    /// The seam of the envelope: the same log in another format (the
+    /// test-only tab-separated one, sniffed from its first bytes, with no
+    /// context key) gives the same records, through the same correlation.
     #[test]
-    fn lines_split_like_a_plain_search() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
+    fn a_second_envelope_format_plugs_in() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let tmp = tempfile::tempdir().unwrap();
+        let names = ["content_filter_reinjection.log", "auth_failures.log", "submission_instances.log"];
+        let mut tab_paths = Vec::new();
+        for name in names {
+            let text = std::fs::read_to_string(dir.join(name)).unwrap();
+            let mut out = String::new();
+            for line in text.lines() {
+                let env = crate::syslog::parse(line).unwrap();
+                let time = match env.stamp {
+                    Stamp::Exact(t) => t,
+                    Stamp::Local { month, day, secs } => {
+                        civil_to_micros(2026, month, day, 0, 0, 0) + secs as i64 * MICROS_PER_SEC
+                    }
+                };
+                let tag = match env.instance {
+                    "" => env.daemon.to_string(),
+                    i => format!("{i}/{}", env.daemon),
+                };
+                out.push_str(&format!("{time}\t{}\t{tag}[{}]\t{}\n", env.host, env.pid, env.payload));
+            }
+            let path = tmp.path().join(name);
+            std::fs::write(&path, out).unwrap();
+            tab_paths.push(path);
+        }
+        let opts = |paths: Vec<PathBuf>| IngestOptions {
+            paths,
+            exact: true,
+            year: Some(2026),
+            log_zone: Zone::parse("UTC").unwrap(),
+            keep_lines: true,
+            ..IngestOptions::default()
         };
-        for len in (0..300).chain([1000, 4096, 70_000]) {
-            let bytes: Vec<u8> = (0..len)
-                .map(|_| match next() % 40 {
-                    0..=2 => b'\n',
-                    3 => b'\r',
-                    n => b'a' + n as u8,
+        let syslog = ingest(&opts(names.iter().map(|n| dir.join(n)).collect())).unwrap();
+        let tab = ingest(&opts(tab_paths)).unwrap();
+        let summary = |ds: &Dataset| {
+            let r = &ds.records;
+            let s = |sym| r.str(sym).to_string();
+            let messages: Vec<_> = r
+                .messages
+                .iter()
+                .map(|m| {
+                    (m.queue_id, m.first_seen, m.state, m.parent, s(m.sasl_username), s(m.client_ip), s(m.instance))
                 })
                 .collect();
-            let mut seen = Vec::new();
-            for_each_line(&bytes, |l| seen.push(l));
-            let mut want: Vec<&[u8]> = bytes.split(|&c| c == b'\n').map(trim_cr).collect();
-            if bytes.last().is_none_or(|&c| c == b'\n') {
-                want.pop();
-            }
-            assert_eq!(seen, want, "{len} bytes");
-        }
-    }
-
-    #[test]
-    fn lines_split_with_or_without_final_newline() {
-        let mut seen = Vec::new();
-        for_each_line(b"a\r\nb\n\nc", |l| seen.push(l.to_vec()));
-        assert_eq!(seen, [b"a".to_vec(), b"b".to_vec(), b"".to_vec(), b"c".to_vec()]);
+            let deliveries: Vec<_> = r.deliveries.iter().map(|d| (d.message, s(d.to), d.filter_hop, d.line)).collect();
+            let auth: Vec<_> = r.auth.iter().map(|a| (a.time, s(a.client_ip), s(a.username), a.success)).collect();
+            let sessions: Vec<_> = r.sessions.iter().map(|x| (s(x.instance), x.pid, x.start, x.end)).collect();
+            (messages, deliveries, auth, sessions, r.rejects.len(), ds.diag.postfix_lines, ds.diag.skipped_total())
+        };
+        assert!(!syslog.records.messages.is_empty() && !syslog.records.auth.is_empty());
+        assert_eq!(summary(&tab), summary(&syslog));
     }
 }

@@ -3,19 +3,22 @@
 //! The data flow, one module per stage (each depends only on those above):
 //!
 //! ```text
-//! source     find the rotated set, open plain/gzip by magic bytes, stream lines
-//! syslog     the envelope: timestamp, host, program tag, pid
+//! source     find the rotated set, open plain/gzip by magic bytes, frame lines
+//! envelope   each line's time, host, instance, daemon, pid: one format per
+//!            input, sniffed (syslog: RFC 3164/3339, in `syslog`)
 //! event      the Postfix payload → one typed Event
-//! correlate  Events → Message, Delivery, AuthAttempt, Reject, Session records
+//! correlate  Events → Message, Delivery, AuthAttempt, Reject, Session records,
+//!            handed to a sink (`Records` collects them)
 //! frame      records → polars DataFrames (the one place that knows the schema)
 //! analyze    lazy polars queries: rankings, time series
 //! render     terminal tables, JSON, CSV, Markdown
 //! ```
 //!
 //! [`ingest`] wires source → correlate; `commands` wire the rest per
-//! subcommand. Helpers any stage may use: `bytemask` (where bytes are in a
-//! 64-byte block), `mem` (memory hints), `parallel` (jobs on all cores),
-//! `timings` (`POSTSLEUTH_TIMINGS=1`).
+//! subcommand. The library prints nothing: diagnostics and progress go to
+//! the caller's [`diag::Handle`]. Helpers any stage may use: `bytemask`
+//! (where bytes are in a 64-byte block), `mem` (memory hints), `parallel`
+//! (jobs on all cores).
 
 pub mod analyze;
 pub mod bytemask;
@@ -24,6 +27,7 @@ pub mod commands;
 pub mod correlate;
 pub mod diag;
 pub mod enrich;
+pub mod envelope;
 pub mod event;
 pub mod frame;
 pub mod ingest;
@@ -35,5 +39,7 @@ pub mod source;
 pub mod syslog;
 pub mod text;
 pub mod time;
-pub mod timings;
 pub mod window;
+
+/// Where a run's time goes (`POSTSLEUTH_TIMINGS=1`): the commands' to report.
+pub use commands::timings;

@@ -187,6 +187,7 @@ fn build_and_render(c: Correlator) -> usize {
         orphan_lines: 0,
         span: None,
         stdin_lines: Vec::new(),
+        observer: Default::default(),
     };
     let frames = [
         postsleuth::frame::messages(&ds, postsleuth::frame::Detail::All),

@@ -3,7 +3,7 @@
 //! (parse + correlate as the analyses run them, without the texts only
 //! `trace` and `export` keep).
 
-use super::{display_zone, finish, load_for_frames, stdout, Outcome};
+use super::{display_zone, finish, load, stdout, Load, Outcome};
 use crate::cli::{InputArgs, OutputArgs};
 use clap::Args;
 use polars::prelude::*;
@@ -20,7 +20,7 @@ pub struct CheckArgs {
 pub fn run(a: &CheckArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;
     let started = Instant::now();
-    let ds = load_for_frames(&a.input, false)?;
+    let ds = load(&a.input, Load::FRAMES)?;
     let secs = started.elapsed().as_secs_f64();
     let d = &ds.diag;
     let r = &ds.records;

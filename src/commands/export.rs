@@ -1,6 +1,6 @@
 //! `postsleuth export --table T`: correlated records as rows.
 
-use super::{display_zone, finish, load, stdout, window, Outcome};
+use super::{display_zone, finish, load, stdout, window, Load, Outcome};
 use crate::analyze::in_window;
 use crate::cli::{InputArgs, OutputArgs};
 use crate::frame;
@@ -31,7 +31,7 @@ pub struct ExportArgs {
 pub fn run(a: &ExportArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;
     let window = window(&a.input, &zone)?;
-    let ds = load(&a.input, false)?;
+    let ds = load(&a.input, Load::DETAILS)?;
     let df = match a.table {
         Table::Messages => in_window(frame::messages(&ds, frame::Detail::All)?, "first_seen", &window)?,
         Table::Deliveries => in_window(frame::deliveries(&ds, frame::Detail::All)?, "time", &window)?,

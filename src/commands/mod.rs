@@ -1,6 +1,7 @@
 //! One file per subcommand; each wires stages together for one question.
 
 pub mod check;
+pub mod console;
 pub mod export;
 pub mod geo;
 pub mod quote;
@@ -9,15 +10,16 @@ pub mod simulate;
 pub mod summary;
 pub mod suspects;
 pub mod timeline;
+pub mod timings;
 pub mod top;
 pub mod trace;
 
 use crate::analyze::Frames;
 use crate::cli::{InputArgs, OutputArgs};
-use crate::ingest::{ingest, Dataset, IngestOptions};
+use crate::ingest::{ingest_observed, Dataset, IngestOptions};
 use crate::time::Zone;
 use crate::window::Window;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 
 /// A request that cannot be carried out as asked (exit code 2, like a
 /// command-line syntax error): a bad time, zone, or key/metric pair.
@@ -33,33 +35,44 @@ pub enum Outcome {
     Partial,
 }
 
-/// Reads the logs the user named.
-pub fn load(input: &InputArgs, keep_lines: bool) -> anyhow::Result<Dataset> {
-    load_with(input, keep_lines, true)
+/// What a command keeps of its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Load {
+    /// Every message's line numbers (for `trace`, and for quoting standard
+    /// input, which cannot be read twice).
+    pub lines: bool,
+    /// What only `trace` and `export` show (message-ids, relays, delays,
+    /// DSNs, responses) and closed sessions; the frames the analyses build
+    /// have no room for them.
+    pub details: bool,
 }
 
-/// [`load`] for the analyses (and `check`): what only `trace` and `export`
-/// show, and closed sessions, are left out (`keep_details`).
-pub fn load_for_frames(input: &InputArgs, keep_lines: bool) -> anyhow::Result<Dataset> {
-    load_with(input, keep_lines, false)
+impl Load {
+    /// The records whole, as `export` writes them.
+    pub const DETAILS: Load = Load { lines: false, details: true };
+    /// What the analyses (and `check`) read.
+    pub const FRAMES: Load = Load { lines: false, details: false };
 }
 
-fn load_with(input: &InputArgs, keep_lines: bool, keep_details: bool) -> anyhow::Result<Dataset> {
+/// Reads the logs the user named, keeping `what`; diagnostics and progress
+/// go to the console, which the dataset carries on to the later stages.
+pub fn load(input: &InputArgs, what: Load) -> anyhow::Result<Dataset> {
     let log_zone = Zone::parse(&input.log_tz).map_err(|e| UsageError(format!("--log-tz: {e}")))?;
     let opts = IngestOptions {
         paths: input.paths.clone(),
         exact: input.exact,
         year: input.year,
         log_zone,
-        keep_lines,
-        keep_details,
+        keep_lines: what.lines,
+        keep_details: what.details,
         progress: !input.quiet,
         verbose: !input.quiet,
     };
-    let ds = ingest(&opts)?;
+    let console = console::Console::handle(!input.quiet);
+    let ds = ingest_observed(&opts, &console)?;
     crate::timings::step("ingest");
     if !input.quiet {
-        ds.diag.print_summary();
+        ds.diag.report_summary(&console);
     }
     Ok(ds)
 }
@@ -75,7 +88,7 @@ pub fn window(input: &InputArgs, zone: &Zone) -> anyhow::Result<Window> {
 pub fn load_frames(input: &InputArgs, zone: &Zone, quote_stdin: bool) -> anyhow::Result<(Dataset, Frames)> {
     let window = window(input, zone)?;
     let geo = geo(input)?;
-    let mut ds = load_for_frames(input, quote_stdin && input.reads_stdin())?;
+    let mut ds = load(input, Load { lines: quote_stdin && input.reads_stdin(), ..Load::FRAMES })?;
     let frames = Frames::build(&mut ds, &window, &geo)?;
     Ok((ds, frames))
 }
@@ -101,6 +114,7 @@ pub fn outcome(ds: &Dataset) -> Outcome {
 /// Buffered stdout; the caller must flush (errors, e.g. a closed pipe,
 /// surface there).
 pub fn stdout() -> BufWriter<std::io::StdoutLock<'static>> {
+    console::writing(std::io::stdout().is_terminal());
     BufWriter::with_capacity(64 << 10, std::io::stdout().lock())
 }
 
@@ -110,6 +124,7 @@ pub fn stdout() -> BufWriter<std::io::StdoutLock<'static>> {
 /// tenth of the run, and the process is about to exit anyway.
 pub fn finish(mut out: impl Write, ds: Dataset) -> anyhow::Result<Outcome> {
     out.flush()?;
+    ds.observer.progress(crate::diag::Progress::Done);
     crate::timings::step("output");
     let outcome = outcome(&ds);
     std::mem::forget(ds);

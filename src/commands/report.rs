@@ -4,7 +4,7 @@
 //! Silent on success (cron mails any output); problems go to stderr with
 //! the usual exit codes. The folder appears whole or not at all.
 
-use super::{finish, geo, load_for_frames, window, Outcome, UsageError};
+use super::{finish, geo, load, window, Load, Outcome, UsageError};
 use crate::analyze::report::ReportPeriod;
 use crate::analyze::report::{build, choose_period, Evidence, Limits, Period};
 use crate::analyze::Frames;
@@ -78,7 +78,7 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Outcome> {
     let now = chrono::Utc::now().timestamp_micros();
     let period = choose_period(a.period, bounds.since, bounds.until, &zone, now).map_err(UsageError)?;
     let geo = geo(&a.input)?;
-    let mut ds = load_for_frames(&a.input, a.input.reads_stdin())?;
+    let mut ds = load(&a.input, Load { lines: a.input.reads_stdin(), ..Load::FRAMES })?;
     ensure_covered(&ds, &period, &zone)?;
     // Up to the period's end: suspects learn from the history before it,
     // and nothing after it changes a report once written.
@@ -93,7 +93,7 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Outcome> {
     let files = render(&report, &meta)?;
     let dir = publish(&a.out, &period.label, &files)?;
     if !a.input.quiet && std::io::stderr().is_terminal() {
-        eprintln!("postsleuth: wrote {}", crate::text::printable(&dir.display().to_string()));
+        super::console::say(&format!("postsleuth: wrote {}", crate::text::printable(&dir.display().to_string())));
     }
     finish(std::io::sink(), ds)
 }

@@ -1,7 +1,7 @@
 //! `postsleuth summary` (the default): one screen of totals, the time span,
 //! the input and its problems, and the top senders by every identity.
 
-use super::{display_zone, finish, geo, load_for_frames, stdout, window, Outcome};
+use super::{display_zone, finish, geo, load, stdout, window, Load, Outcome};
 use crate::analyze::top::{Key, Metric};
 use crate::analyze::{self, Frames, Totals};
 use crate::cli::{InputArgs, OutputArgs};
@@ -52,7 +52,7 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let window = window(&a.input, &zone)?;
     let geo = geo(&a.input)?;
     geo.warm_up_countries();
-    let mut ds = load_for_frames(&a.input, false)?;
+    let mut ds = load(&a.input, Load::FRAMES)?;
     let mut frames = Frames::build_ungeolocated(&mut ds, &window, Detail::Summary)?;
     // The totals need no geolocation: they are counted on a second core
     // while this one geolocates (both a few tenths of a second on a big log).

@@ -99,7 +99,10 @@ pub fn run(a: &SuspectsArgs) -> anyhow::Result<Outcome> {
     let all = sus::suspects(&frames, &th)?;
     let chosen = choose(&all, &a.suspects, a.all, &th);
     for name in unknown(&all, &a.suspects) {
-        eprintln!("postsleuth: --suspect {:?}: no successful login or message of it in the input", printable(name));
+        super::console::say(&format!(
+            "postsleuth: --suspect {:?}: no successful login or message of it in the input",
+            printable(name)
+        ));
     }
     let mut out = stdout();
     match a.emit {
@@ -151,7 +154,7 @@ fn emit(
 ) -> anyhow::Result<()> {
     let note = |m: String| {
         if !quiet {
-            eprintln!("postsleuth: {m}");
+            super::console::say(&format!("postsleuth: {m}"));
         }
     };
     if chosen.is_empty() {

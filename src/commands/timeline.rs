@@ -69,7 +69,7 @@ pub fn run(a: &TimelineArgs) -> anyhow::Result<Outcome> {
     let clock = Clock::new(every, zone.clone(), ds.span.map_or(0, |(first, _)| first));
     let df = timeline(&frames, &target, &clock, &marks)?;
     if df.height() == 0 && !a.input.quiet {
-        eprintln!("postsleuth: nothing found for {:?}", printable(&a.target));
+        super::console::say(&format!("postsleuth: nothing found for {:?}", printable(&a.target)));
     }
     let mut out = stdout();
     crate::render::write_frame(&df, a.output.format, &zone, &mut out)?;

@@ -2,7 +2,7 @@
 //! lines with file:line, following re-injection and notification links. The
 //! log-based replacement for `postcat -q ID | grep …`.
 
-use super::{display_zone, finish, load, stdout, window, Outcome, UsageError};
+use super::{display_zone, finish, load, stdout, window, Load, Outcome, UsageError};
 use crate::cli::{InputArgs, OutputArgs};
 use crate::correlate::{DeliveryDetail, LineRef, Message, Records, Sym};
 use crate::ingest::Dataset;
@@ -48,7 +48,7 @@ pub fn run(a: &TraceArgs) -> anyhow::Result<Outcome> {
     }
     let zone = display_zone(&a.output)?;
     let window = window(&a.input, &zone)?;
-    let ds = load(&a.input, true)?;
+    let ds = load(&a.input, Load { lines: true, details: true })?;
     let mut flows = flows(&ds.records, &a.query);
     flows.retain(|f| f.iter().any(|&id| window.contains(ds.records.messages[id as usize].first_seen)));
     let wanted: BTreeSet<LineRef> = flows.iter().flat_map(|f| flow_lines(&ds.records, f)).collect();

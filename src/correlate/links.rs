@@ -6,7 +6,7 @@
 use super::{Correlator, Delivery, DeliveryDetail, DeliveryStatus, LineCtx, Link, MsgKey, QueueId};
 use crate::event;
 
-impl Correlator {
+impl<S: super::Sink> Correlator<S> {
     pub(super) fn delivery(&mut self, cx: &LineCtx, d: &event::Delivery) {
         let status = d.outcome;
         let Some(msg) = self.with_message(cx, d.queue_id, true, |m, _| {
@@ -21,7 +21,7 @@ impl Correlator {
         }) else {
             return;
         };
-        let s = &mut self.records.strings;
+        let s = &mut self.strings;
         let row = Delivery {
             message: msg,
             time: cx.time,
@@ -31,7 +31,7 @@ impl Correlator {
             filter_hop: false,
             line: cx.line,
         };
-        self.records.deliveries.push(row);
+        self.deliveries.push(row);
         if self.keep_details {
             let detail = DeliveryDetail {
                 daemon: self.cur.daemon,
@@ -42,16 +42,16 @@ impl Correlator {
                 dsn: s.intern(d.field("dsn")),
                 response: d.response.into(),
             };
-            self.records.delivery_details.push(detail);
+            self.delivery_details.push(detail);
         }
         if status != DeliveryStatus::Sent {
             return;
         }
-        let row = self.records.deliveries.len() - 1;
+        let row = self.deliveries.len() - 1;
         if let Some(new_id) = d.forwarded_as {
             // local(8) resubmitted it for a .forward or alias: a new queue
             // file, the same message.
-            self.records.deliveries[row].filter_hop = true;
+            self.deliveries[row].filter_hop = true;
             self.link_forward(msg, new_id, Link::Reinjected);
             return;
         }
@@ -60,11 +60,11 @@ impl Correlator {
             self.recent_handoffs.push((msg, q), row);
         }
         if is_loopback_relay(d.relay) {
-            self.records.deliveries[row].filter_hop = true;
+            self.deliveries[row].filter_hop = true;
             self.link_forward(msg, new_id, Link::Reinjected);
         } else if self.continues(new_id, msg) {
             // A filter on another host, linked by `orig_queue_id=` already.
-            self.records.deliveries[row].filter_hop = true;
+            self.deliveries[row].filter_hop = true;
         }
     }
 
@@ -73,7 +73,7 @@ impl Correlator {
     fn continues(&mut self, queue_id: &str, parent: u32) -> bool {
         let Some(key) = self.key(queue_id) else { return false };
         self.find_since(key, parent)
-            .is_some_and(|id| self.records.messages[id as usize].parent == Some((parent, Link::Reinjected)))
+            .is_some_and(|id| self.messages[id as usize].parent == Some((parent, Link::Reinjected)))
     }
 
     /// The message `key` in flight, or else the latest finished one that
@@ -93,7 +93,7 @@ impl Correlator {
         let Some(q) = QueueId::new(queue_id) else { return };
         let rows: Vec<usize> = self.recent_handoffs.all(&(parent, q)).into_iter().copied().collect();
         for row in rows {
-            if let Some(d) = self.records.deliveries.get_mut(row) {
+            if let Some(d) = self.deliveries.get_mut(row) {
                 d.filter_hop = true;
             }
         }
@@ -120,7 +120,7 @@ impl Correlator {
     }
 
     pub(super) fn set_parent(&mut self, child: u32, (parent, link): (u32, Link)) {
-        let m = &mut self.records.messages[child as usize];
+        let m = &mut self.messages[child as usize];
         if m.parent.is_some() {
             return;
         }

@@ -8,12 +8,14 @@ mod links;
 mod recent;
 pub mod records;
 mod sessions;
+pub mod sink;
 
 pub use intern::{Interner, Sym};
 pub use records::*;
+pub use sink::{Ledger, Sink};
 
+use crate::envelope::Envelope;
 use crate::event::{Event, PostsuperAction};
-use crate::syslog::Envelope;
 use crate::time::Micros;
 use std::collections::HashMap;
 
@@ -50,7 +52,8 @@ pub const NO_CONTEXT: u32 = u32::MAX;
 /// name.
 pub const MAX_CONTEXTS: usize = 4096;
 
-/// Everything correlation produced.
+/// Everything correlation produced, collected: the [`Sink`] of the batch
+/// commands.
 #[derive(Default)]
 pub struct Records {
     pub strings: Interner,
@@ -67,9 +70,17 @@ pub struct Records {
     /// Sessions seen, kept or not.
     pub session_count: u64,
     pub screen: Vec<ScreenEvent>,
+    /// Keep closed sessions, not only those open at the end.
+    keep_closed_sessions: bool,
 }
 
 impl Records {
+    /// Empty, to collect a run's records; closed sessions only if
+    /// `keep_closed_sessions`.
+    pub fn collecting(keep_closed_sessions: bool) -> Self {
+        Records { keep_closed_sessions, ..Records::default() }
+    }
+
     pub fn str(&self, s: Sym) -> &str {
         self.strings.get(s)
     }
@@ -132,9 +143,19 @@ struct CtxSyms {
     daemon: Sym,
 }
 
-#[derive(Default)]
-pub struct Correlator {
-    pub records: Records,
+/// Correlation's state: messages still in the queue, open sessions, what
+/// links look back at; finished records go to the sink `S`.
+pub struct Correlator<S: Sink = Records> {
+    sink: S,
+    strings: Interner,
+    messages: Vec<Message>,
+    message_details: Vec<MessageDetail>,
+    deliveries: Vec<Delivery>,
+    delivery_details: Vec<DeliveryDetail>,
+    /// Open sessions, each with its number, in slots reused once closed.
+    sessions: Vec<(u32, Session)>,
+    /// Sessions started so far: the next one's number.
+    session_count: u32,
     active: Map<MsgKey, u32>,
     open_sessions: Map<(Sym, Sym, u32), u32>,
     /// `queued as B` or a notification seen before B's own first line.
@@ -148,7 +169,7 @@ pub struct Correlator {
     /// and closed sessions. The analyses never read them, and on a big log
     /// they were more than half of the records' memory.
     keep_details: bool,
-    /// Slots in `records.sessions` of closed sessions that are not kept.
+    /// Slots in `sessions` of closed sessions.
     free_sessions: Vec<u32>,
     /// The last sent deliveries answered `queued as ID`, by (message, ID):
     /// their rows, for a continuation that names its origin later
@@ -165,12 +186,39 @@ pub struct Correlator {
     pub orphan_lines: u64,
 }
 
-impl Correlator {
-    /// `keep_lines`: remember every line of every message (for `trace`);
-    /// `keep_details`: the detail records and closed sessions (for `trace`
-    /// and `export`).
+impl Correlator<Records> {
+    /// Correlation into [`Records`]. `keep_lines`: remember every line of
+    /// every message (for `trace`); `keep_details`: the detail records and
+    /// closed sessions (for `trace` and `export`).
     pub fn new(keep_lines: bool, keep_details: bool) -> Self {
-        Correlator { keep_lines, keep_details, ..Correlator::default() }
+        Correlator::with_sink(Records::collecting(keep_details), keep_lines, keep_details)
+    }
+}
+
+impl<S: Sink> Correlator<S> {
+    /// Correlation into `sink`; the options as for [`Correlator::new`].
+    pub fn with_sink(sink: S, keep_lines: bool, keep_details: bool) -> Self {
+        Correlator {
+            sink,
+            strings: Interner::default(),
+            messages: Vec::new(),
+            message_details: Vec::new(),
+            deliveries: Vec::new(),
+            delivery_details: Vec::new(),
+            sessions: Vec::new(),
+            session_count: 0,
+            active: Map::default(),
+            open_sessions: Map::default(),
+            pending_links: Map::default(),
+            finished: Default::default(),
+            keep_lines,
+            keep_details,
+            free_sessions: Vec::new(),
+            recent_handoffs: Default::default(),
+            cur: CtxSyms::default(),
+            contexts: Vec::new(),
+            orphan_lines: 0,
+        }
     }
 
     /// Correlates one event. By reference: an event is a few hundred bytes,
@@ -193,7 +241,7 @@ impl Correlator {
             }
             Event::CleanupAction { queue_id, action, detail } => self.cleanup_action(cx, queue_id, *action, detail),
             Event::QueueActive { queue_id, sender, size, nrcpt } => {
-                let s = self.records.strings.intern(sender);
+                let s = self.strings.intern(sender);
                 self.with_message(cx, queue_id, true, |m, _| {
                     m.sender = Some(s);
                     m.size = Some(*size);
@@ -217,7 +265,7 @@ impl Correlator {
     /// look up and that are rarely in the cache: addresses, client names
     /// and IPs, accounts. A hint: feeding works the same without it.
     pub fn prefetch(&self, ev: &Event) {
-        let s = &self.records.strings;
+        let s = &self.strings;
         let client = |c: &crate::event::Client| {
             s.prefetch(c.name);
             s.prefetch(c.ip);
@@ -242,15 +290,29 @@ impl Correlator {
         }
     }
 
-    /// Ends the input: messages still in flight are `queued`, sessions open.
-    pub fn finish(mut self) -> Records {
+    /// Ends the input: messages still in flight are `queued`, sessions open;
+    /// all goes to the sink, which is returned.
+    pub fn finish(mut self) -> S {
         let mut open: Vec<u32> = self.active.drain().map(|(_, id)| id).collect();
         open.sort_unstable();
         for id in open {
-            let m = &mut self.records.messages[id as usize];
+            let m = &mut self.messages[id as usize];
             m.state = m.compute_state();
         }
-        self.records
+        let mut open: Vec<u32> = self.open_sessions.drain().map(|(_, slot)| slot).collect();
+        open.sort_unstable_by_key(|&slot| self.sessions[slot as usize].0);
+        for slot in open {
+            let (number, session) = std::mem::take(&mut self.sessions[slot as usize]);
+            self.sink.session(number, session, true, &self.strings);
+        }
+        self.sink.finish(Ledger {
+            strings: self.strings,
+            messages: self.messages,
+            message_details: self.message_details,
+            deliveries: self.deliveries,
+            delivery_details: self.delivery_details,
+        });
+        self.sink
     }
 
     fn set_context(&mut self, cx: &LineCtx) {
@@ -259,7 +321,7 @@ impl Correlator {
             self.cur = *known;
             return;
         }
-        let s = &mut self.records.strings;
+        let s = &mut self.strings;
         self.cur = CtxSyms { host: s.intern(cx.host), instance: s.intern(cx.instance), daemon: s.intern(cx.daemon) };
         if number < MAX_CONTEXTS {
             if self.contexts.len() <= number {
@@ -297,13 +359,13 @@ impl Correlator {
                 d.lines.push(cx.line);
             }
         }
-        let m = &mut self.records.messages[id as usize];
+        let m = &mut self.messages[id as usize];
         m.last_seen = cx.time;
-        Some(f(m, &mut self.records.strings))
+        Some(f(m, &mut self.strings))
     }
 
     fn message_detail_mut(&mut self, id: u32) -> Option<&mut MessageDetail> {
-        self.records.message_details.get_mut(id as usize)
+        self.message_details.get_mut(id as usize)
     }
 
     /// Adds `line` to message `id`'s lines, unless it is the last one there.
@@ -319,8 +381,8 @@ impl Correlator {
     }
 
     fn new_message(&mut self, cx: &LineCtx, key: MsgKey) -> u32 {
-        let id = self.records.messages.len() as u32;
-        self.records.messages.push(Message {
+        let id = self.messages.len() as u32;
+        self.messages.push(Message {
             id,
             host: key.0,
             queue_id: key.1,
@@ -330,7 +392,7 @@ impl Correlator {
             ..Message::default()
         });
         if self.keep_details || self.keep_lines {
-            self.records.message_details.push(MessageDetail::default());
+            self.message_details.push(MessageDetail::default());
         }
         self.active.insert(key, id);
         if let Some(link) = self.pending_links.remove(&key) {
@@ -345,7 +407,7 @@ impl Correlator {
     fn start_message(&mut self, cx: &LineCtx, queue_id: &str) -> Option<u32> {
         let key = self.key(queue_id)?;
         if let Some(&old) = self.active.get(&key) {
-            let m = &self.records.messages[old as usize];
+            let m = &self.messages[old as usize];
             if m.origin == Origin::Unknown && m.sent + m.deferred + m.bounced == 0 {
                 return Some(old);
             }
@@ -356,7 +418,7 @@ impl Correlator {
 
     fn finish_message(&mut self, key: MsgKey) {
         if let Some(id) = self.active.remove(&key) {
-            let m = &mut self.records.messages[id as usize];
+            let m = &mut self.messages[id as usize];
             m.state = m.compute_state();
             self.finished.push(key, id);
         }
@@ -364,9 +426,9 @@ impl Correlator {
 
     fn pickup(&mut self, cx: &LineCtx, queue_id: &str, uid: u32, sender: &str) {
         let Some(id) = self.start_message(cx, queue_id) else { return };
-        let sender = self.records.strings.intern(sender);
+        let sender = self.strings.intern(sender);
         let instance = self.cur.instance;
-        let m = &mut self.records.messages[id as usize];
+        let m = &mut self.messages[id as usize];
         m.origin = Origin::Pickup;
         m.uid = Some(uid);
         m.sender = Some(sender);
@@ -426,7 +488,7 @@ impl Correlator {
         if !self.keep_details {
             return;
         }
-        let s = &mut self.records.strings;
+        let s = &mut self.strings;
         let ev = ScreenEvent {
             time: cx.time,
             host: self.cur.host,
@@ -435,7 +497,7 @@ impl Correlator {
             ip: s.intern(ip),
             line: cx.line,
         };
-        self.records.screen.push(ev);
+        self.sink.screen(ev, &self.strings);
     }
 }
 

@@ -4,7 +4,7 @@
 use super::{AuthAttempt, Correlator, LineCtx, Link, Origin, QueueId, Reject, Session, Sym};
 use crate::event::{self, CleanupVerdict, Client, ClientLine};
 
-impl Correlator {
+impl<S: super::Sink> Correlator<S> {
     fn session_key(&mut self, cx: &LineCtx) -> (Sym, Sym, u32) {
         (self.cur.host, self.cur.instance, cx.pid)
     }
@@ -41,7 +41,7 @@ impl Correlator {
     /// (a connect and a disconnect for most messages, and more for spam).
     fn session_text(&mut self, text: &str) -> Sym {
         if self.keep_details {
-            self.records.strings.intern(text)
+            self.strings.intern(text)
         } else {
             Sym::NONE
         }
@@ -51,27 +51,28 @@ impl Correlator {
         (self.session_text(client.name), self.session_text(client.ip))
     }
 
-    /// A slot for a new session: a closed one's when those are not kept.
+    /// A slot for a new session, numbered: a closed one's slot if any.
     fn store_session(&mut self, session: Session) -> u32 {
-        self.records.session_count += 1;
+        let number = self.session_count;
+        self.session_count += 1;
         match self.free_sessions.pop() {
-            Some(id) => {
-                self.records.sessions[id as usize] = session;
-                id
+            Some(slot) => {
+                self.sessions[slot as usize] = (number, session);
+                slot
             }
             None => {
-                self.records.sessions.push(session);
-                self.records.sessions.len() as u32 - 1
+                self.sessions.push((number, session));
+                self.sessions.len() as u32 - 1
             }
         }
     }
 
-    /// Session `id` is over: its slot may be reused unless closed sessions
-    /// are kept.
-    fn closed_session(&mut self, id: u32) {
-        if !self.keep_details {
-            self.free_sessions.push(id);
-        }
+    /// The session in `slot` is over: it goes to the sink, its slot to the
+    /// next one.
+    fn closed_session(&mut self, slot: u32) {
+        let (number, session) = std::mem::take(&mut self.sessions[slot as usize]);
+        self.sink.session(number, session, false, &self.strings);
+        self.free_sessions.push(slot);
     }
 
     pub(super) fn disconnect(&mut self, cx: &LineCtx, client: Client, stats: &str, auth_failed: u32) {
@@ -87,7 +88,7 @@ impl Correlator {
             }
         };
         let stats = self.session_text(stats);
-        let s = &mut self.records.sessions[id as usize];
+        let s = &mut self.sessions[id as usize].1;
         s.end = Some(cx.time);
         s.end_line = Some(cx.line);
         s.stats = stats;
@@ -101,24 +102,24 @@ impl Correlator {
             return;
         }
         let Some(id) = self.open_session(cx) else { return };
-        let abort = self.records.strings.intern(&format!("{reason} after {after}"));
-        self.records.sessions[id as usize].abort = abort;
+        let abort = self.strings.intern(&format!("{reason} after {after}"));
+        self.sessions[id as usize].1.abort = abort;
     }
 
     pub(super) fn client_line(&mut self, cx: &LineCtx, l: &ClientLine) {
         let session = self.open_session(cx);
         let Some(id) = self.start_message(cx, l.queue_id) else { return };
-        let s = &mut self.records.strings;
+        let s = &mut self.strings;
         let (name, ip) = (s.intern(l.client.name), s.intern(l.client.ip));
         let (method, user, sasl_sender) = (s.opt(l.sasl_method), s.opt(l.sasl_username), s.opt(l.sasl_sender));
         let instance = self.cur.instance;
         let keep_details = self.keep_details;
-        let m = &mut self.records.messages[id as usize];
+        let m = &mut self.messages[id as usize];
         m.origin = Origin::Smtpd;
         (m.client_name, m.client_ip, m.instance) = (name, ip, instance);
         (m.sasl_method, m.sasl_username, m.sasl_sender) = (method, user, sasl_sender);
         // A reused slot would name another session later.
-        m.session = session.filter(|_| keep_details);
+        m.session = session.filter(|_| keep_details).map(|slot| self.sessions[slot as usize].0);
         m.login_line = Some(cx.line);
         self.note_line(id, cx.line);
         if let Some(orig) = l.orig_queue_id {
@@ -128,7 +129,7 @@ impl Correlator {
             self.login_success(cx, session, name, ip, method, user);
         }
         if let Some(sid) = session {
-            self.records.sessions[sid as usize].messages += 1;
+            self.sessions[sid as usize].1.messages += 1;
         }
     }
 
@@ -141,7 +142,7 @@ impl Correlator {
         if let Some(p) = parent {
             if p != id {
                 self.set_parent(id, (p, Link::Reinjected));
-                let queue_id = self.records.messages[id as usize].queue_id;
+                let queue_id = self.messages[id as usize].queue_id;
                 self.mark_filter_hops(p, queue_id.as_str());
             }
         }
@@ -151,7 +152,7 @@ impl Correlator {
     /// in the session: record it once per session.
     fn login_success(&mut self, cx: &LineCtx, session: Option<u32>, name: Sym, ip: Sym, method: Sym, user: Sym) {
         if let Some(sid) = session {
-            let s = &mut self.records.sessions[sid as usize];
+            let s = &mut self.sessions[sid as usize].1;
             if s.auth_ok {
                 return;
             }
@@ -159,7 +160,7 @@ impl Correlator {
         }
         let instance = self.cur.instance;
         let host = self.cur.host;
-        self.records.auth.push(AuthAttempt {
+        let attempt = AuthAttempt {
             time: cx.time,
             host,
             instance,
@@ -169,11 +170,12 @@ impl Correlator {
             username: user,
             success: true,
             line: cx.line,
-        });
+        };
+        self.sink.auth(attempt, &self.strings);
     }
 
     pub(super) fn auth_failed(&mut self, cx: &LineCtx, client: Client, method: &str, username: Option<&str>) {
-        let s = &mut self.records.strings;
+        let s = &mut self.strings;
         let attempt = AuthAttempt {
             time: cx.time,
             host: self.cur.host,
@@ -185,7 +187,7 @@ impl Correlator {
             success: false,
             line: cx.line,
         };
-        self.records.auth.push(attempt);
+        self.sink.auth(attempt, &self.strings);
     }
 
     pub(super) fn reject(&mut self, cx: &LineCtx, r: &event::Reject) {
@@ -196,7 +198,7 @@ impl Correlator {
     }
 
     fn push_reject(&mut self, cx: &LineCtx, r: &event::Reject) {
-        let s = &mut self.records.strings;
+        let s = &mut self.strings;
         let rec = Reject {
             time: cx.time,
             host: self.cur.host,
@@ -216,7 +218,7 @@ impl Correlator {
             helo: s.opt(r.helo),
             line: cx.line,
         };
-        self.records.rejects.push(rec);
+        self.sink.reject(rec, &self.strings);
     }
 
     /// cleanup's verdicts are rejects too (pflogsumm counts them so); see

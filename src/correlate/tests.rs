@@ -291,3 +291,73 @@ fn screen_verdicts_are_kept_only_with_details() {
     assert!(lean.screen.is_empty());
     assert_eq!(lean.strings.find("198.51.100.7"), None);
 }
+
+/// The seam after correlation: a sink that only counts plugs in where
+/// [`Records`] collects, and sees every record [`Records`] keeps.
+#[test]
+fn a_counting_sink_plugs_in() {
+    #[derive(Default, Debug, PartialEq)]
+    struct Counts {
+        auth: usize,
+        rejects: usize,
+        screen: usize,
+        sessions: usize,
+        open_at_end: usize,
+        messages: usize,
+        deliveries: usize,
+        strings_named: bool,
+    }
+    impl Sink for Counts {
+        fn auth(&mut self, a: AuthAttempt, strings: &Interner) {
+            self.auth += 1;
+            self.strings_named |= !strings.get(a.client_ip).is_empty();
+        }
+        fn reject(&mut self, _: Reject, _: &Interner) {
+            self.rejects += 1;
+        }
+        fn screen(&mut self, _: ScreenEvent, _: &Interner) {
+            self.screen += 1;
+        }
+        fn session(&mut self, _: u32, _: Session, still_open: bool, _: &Interner) {
+            self.sessions += 1;
+            self.open_at_end += usize::from(still_open);
+        }
+        fn finish(&mut self, ledger: Ledger) {
+            self.messages = ledger.messages.len();
+            self.deliveries = ledger.deliveries.len();
+        }
+    }
+    let lines = [
+        "2026-11-23T09:00:00Z mx1 postfix/submission/smtpd[500]: connect from unknown[198.51.100.7]",
+        "2026-11-23T09:00:01Z mx1 postfix/submission/smtpd[500]: 4A1B2C3D4E: client=unknown[198.51.100.7], sasl_method=PLAIN, sasl_username=ann",
+        "2026-11-23T09:00:01Z mx1 postfix/qmgr[1200]: 4A1B2C3D4E: from=<ann@example.com>, size=1145, nrcpt=1 (queue active)",
+        "2026-11-23T09:00:02Z mx1 postfix/smtp[2405]: 4A1B2C3D4E: to=<x@example.org>, relay=mx.example.org[192.0.2.25]:25, delay=1.2, delays=0.05/0.01/0.5/0.64, dsn=2.0.0, status=sent (250 ok)",
+        "2026-11-23T09:00:02Z mx1 postfix/submission/smtpd[500]: disconnect from unknown[198.51.100.7] ehlo=1 auth=1 mail=1 rcpt=1 data=1 quit=1 commands=6",
+        "2026-11-23T09:01:00Z mx1 postfix/smtpd[501]: connect from unknown[203.0.113.9]",
+        "2026-11-23T09:01:01Z mx1 postfix/smtpd[501]: warning: unknown[203.0.113.9]: SASL LOGIN authentication failed: UGFzc3dvcmQ6",
+        "2026-11-23T09:01:02Z mx1 postfix/smtpd[501]: NOQUEUE: reject: RCPT from unknown[203.0.113.9]: 554 5.7.1 <x@y.example>: Relay access denied; from=<a@b.example> to=<x@y.example> proto=ESMTP helo=<h>",
+    ];
+    let mut c = Correlator::with_sink(Counts::default(), false, true);
+    let mut collect = Correlator::new(false, true);
+    for (i, text) in lines.iter().enumerate() {
+        let env = syslog::parse(text).unwrap();
+        let Stamp::Exact(time) = env.stamp else { panic!("use RFC 3339 stamps: {text}") };
+        let cx = LineCtx::new(&env, time, LineRef { file: 0, line: i as u64 + 1 }, NO_CONTEXT);
+        let ev = crate::event::parse(env.daemon, env.payload).unwrap();
+        c.feed(&cx, &ev);
+        collect.feed(&cx, &ev);
+    }
+    let (counts, r) = (c.finish(), collect.finish());
+    let want = Counts {
+        auth: r.auth.len(),
+        rejects: r.rejects.len(),
+        screen: r.screen.len(),
+        sessions: r.session_count as usize,
+        open_at_end: 1,
+        messages: r.messages.len(),
+        deliveries: r.deliveries.len(),
+        strings_named: true,
+    };
+    assert_eq!(counts, want);
+    assert_eq!((counts.auth, counts.rejects, counts.sessions, counts.messages, counts.deliveries), (2, 1, 2, 1, 1));
+}

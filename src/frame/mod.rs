@@ -6,6 +6,7 @@
 //! re-injected copy (client `127.0.0.1`) counts for whoever really sent it.
 
 mod build;
+mod frames;
 pub mod net;
 mod tables;
 pub use tables::Table;
@@ -14,6 +15,7 @@ use crate::correlate::{DeliveryDetail, Link, Message, Records, Sym};
 use crate::ingest::Dataset;
 pub use build::Distinct;
 use build::{dt, opt_dt, opt_str, opt_u32, opt_u64, repeated_str, str_col, u32_col, u64_col, Cols};
+pub use frames::{in_window, Frames};
 use polars::prelude::*;
 
 /// Every message's root and the root's identity, taken from the messages
@@ -173,6 +175,7 @@ impl Detail {
 }
 
 pub fn messages(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
+    ds.observer.stage(crate::diag::Stage::BuildingFrames);
     let roots = Roots::of(&ds.records);
     messages_with_chain(ds, detail, &chain_counts(&ds.records, &roots), &roots)
 }
@@ -286,6 +289,7 @@ fn link_name(l: Link) -> &'static str {
 }
 
 pub fn deliveries(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
+    ds.observer.stage(crate::diag::Stage::BuildingFrames);
     deliveries_with_roots(ds, detail, &Roots::of(&ds.records))
 }
 
@@ -356,6 +360,7 @@ pub fn deliveries_with_roots(ds: &Dataset, detail: Detail, root_of: &Roots) -> P
 }
 
 pub fn auth(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
+    ds.observer.stage(crate::diag::Stage::BuildingFrames);
     let wide = detail.wide();
     let r = &ds.records;
     let a = &r.auth;
@@ -381,6 +386,7 @@ pub fn auth(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
 }
 
 pub fn rejects(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
+    ds.observer.stage(crate::diag::Stage::BuildingFrames);
     let r = &ds.records;
     let x = &r.rejects;
     let mut c = Cols::default();
@@ -414,6 +420,7 @@ pub fn rejects(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
 }
 
 pub fn sessions(ds: &Dataset) -> PolarsResult<DataFrame> {
+    ds.observer.stage(crate::diag::Stage::BuildingFrames);
     let r = &ds.records;
     let s = &r.sessions;
     let mut c = Cols::default();
@@ -568,6 +575,7 @@ mod tests {
             orphan_lines: 0,
             span: None,
             stdin_lines: Vec::new(),
+            observer: Default::default(),
         }
     }
 

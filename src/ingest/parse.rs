@@ -1,16 +1,17 @@
-//! The parse stage: lines, UTF-8, the syslog envelope and the Postfix
-//! payload of a piece of input, which depend on nothing but the line. Which
+//! The parse stage: lines, UTF-8, the envelope (in the input's
+//! [`Format`]) and the Postfix payload of a piece of input, which depend on
+//! nothing but the line. Which
 //! thread parses which piece is [`super::share`]'s business.
 //!
 //! A parsed line borrows from its chunk: a [`Parsed`] owns (a share of) the
 //! chunk's bytes and the lines that point into them, and hands the lines
 //! out only for as long as it lives.
 
-use super::MAX_LINE;
 use crate::correlate::{MAX_CONTEXTS, NO_CONTEXT};
+use crate::envelope::{Envelope, Format, Split, Stamp};
 use crate::event::{self, Event};
+use crate::source::framing::MAX_LINE;
 use crate::source::Block;
-use crate::syslog::{self, Envelope, Stamp};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -29,11 +30,11 @@ pub enum Kind<'a> {
     Empty,
     TooLong,
     Binary,
-    /// Not a syslog line. `repaired`: it had invalid UTF-8.
+    /// Not a line of the input's format. `repaired`: it had invalid UTF-8.
     NotSyslog {
         repaired: bool,
     },
-    /// A syslog line of another program (dovecot, amavis…).
+    /// A line of another program (dovecot, amavis…).
     Other {
         repaired: bool,
         stamp: Stamp,
@@ -69,6 +70,8 @@ pub struct Contexts {
     numbers: std::collections::HashMap<Box<str>, u32, foldhash::fast::RandomState>,
     base: u32,
     limit: usize,
+    /// The names of an envelope without a [`Envelope::key`], joined.
+    joined: String,
 }
 
 impl Contexts {
@@ -76,7 +79,7 @@ impl Contexts {
     /// past it get [`NO_CONTEXT`].
     pub fn share(i: usize, n: usize) -> Self {
         let size = MAX_CONTEXTS / n.max(1);
-        Contexts { numbers: Default::default(), base: (i.min(n) * size) as u32, limit: size }
+        Contexts { numbers: Default::default(), base: (i.min(n) * size) as u32, limit: size, joined: String::new() }
     }
 
     /// Numbers nothing: every line gets [`NO_CONTEXT`].
@@ -85,21 +88,25 @@ impl Contexts {
     }
 
     fn with_limit(limit: usize) -> Self {
-        Contexts { numbers: Default::default(), base: 0, limit }
+        Contexts { numbers: Default::default(), base: 0, limit, joined: String::new() }
     }
 
-    /// The number of the context of `env`, the envelope of `line`.
-    fn number(&mut self, line: &str, env: &Envelope) -> u32 {
+    /// The number of the context of `env`.
+    fn number(&mut self, env: &Envelope) -> u32 {
         if self.limit == 0 {
             return NO_CONTEXT;
         }
-        // Host and tag are one stretch of the line, `host instance/daemon`,
-        // which names all three: looked up as it is, without a copy.
-        let at = |s: &str| offset_in(line.as_bytes(), s.as_bytes());
-        let Some(key) = line.get(at(env.host)..at(env.daemon).wrapping_add(env.daemon.len())) else {
-            return NO_CONTEXT;
+        let key = if env.key.is_empty() {
+            // NUL is in no parsed line (a line with one is binary junk), so
+            // joined names are never another format's key, nor ambiguous.
+            self.joined.clear();
+            for part in [env.host, "\0", env.instance, "\0", env.daemon] {
+                self.joined.push_str(part);
+            }
+            self.joined.as_str()
+        } else {
+            env.key
         };
-        debug_assert!(key.starts_with(env.host) && key.ends_with(env.daemon) && key.contains(env.instance));
         if let Some(&n) = self.numbers.get(key) {
             return n;
         }
@@ -107,7 +114,8 @@ impl Contexts {
             return NO_CONTEXT;
         }
         let n = self.base + self.numbers.len() as u32;
-        self.numbers.insert(key.into(), n);
+        let key: Box<str> = key.into();
+        self.numbers.insert(key, n);
         n
     }
 }
@@ -143,10 +151,25 @@ impl Parsed {
         self.counted
     }
 
-    /// Parses `range` of a chunk (whole lines), handing each batch of at
-    /// most [`MAX_BATCH`] lines to `emit`, in order; stops early when
-    /// `emit` returns false.
+    /// Parses `range` of a chunk (whole lines) in `format`, handing each
+    /// batch of at most [`MAX_BATCH`] lines to `emit`, in order; stops
+    /// early when `emit` returns false.
     pub fn batches(
+        chunk: &Arc<Block>,
+        range: Range<usize>,
+        format: Format,
+        contexts: &mut Contexts,
+        emit: impl FnMut(Parsed) -> bool,
+    ) -> bool {
+        match format {
+            Format::Syslog => Parsed::batches_in::<crate::syslog::Syslog>(chunk, range, contexts, emit),
+            #[cfg(test)]
+            Format::Tab => Parsed::batches_in::<crate::envelope::tab::Tab>(chunk, range, contexts, emit),
+        }
+    }
+
+    /// [`Parsed::batches`], compiled for one format.
+    fn batches_in<F: Split>(
         chunk: &Arc<Block>,
         range: Range<usize>,
         contexts: &mut Contexts,
@@ -170,7 +193,7 @@ impl Parsed {
         let batch_of = |counted| Parsed { lines: Vec::new(), repaired: Vec::new(), _chunk: chunk.clone(), counted };
         let mut batch = batch_of(text.len());
         let mut ok = true;
-        crate::ingest::for_each_line(text, |raw| {
+        crate::source::framing::for_each_line(text, |raw| {
             if !ok {
                 return;
             }
@@ -190,8 +213,8 @@ impl Parsed {
             batch.lines.push(Line { raw, kind: Kind::Empty });
             let Some(line) = batch.lines.last_mut() else { return };
             match clean.and_then(|c| c.get(at..at + raw.len())) {
-                Some(text) => classify_clean(text, contexts, &mut line.kind),
-                None => classify(raw, &mut batch.repaired, contexts, &mut line.kind),
+                Some(text) => classify_clean::<F>(text, contexts, &mut line.kind),
+                None => classify::<F>(raw, &mut batch.repaired, contexts, &mut line.kind),
             }
         });
         ok && emit(batch)
@@ -204,17 +227,22 @@ fn offset_in(whole: &[u8], part: &[u8]) -> usize {
 }
 
 /// [`classify`] of a line from a chunk known to be UTF-8 without NULs.
-fn classify_clean<'a>(text: &'a str, contexts: &mut Contexts, out: &mut Kind<'a>) {
+fn classify_clean<'a, F: Split>(text: &'a str, contexts: &mut Contexts, out: &mut Kind<'a>) {
     match text.len() {
         0 => *out = Kind::Empty,
         n if n > MAX_LINE => *out = Kind::TooLong,
-        _ => text_kind(text, false, contexts, out),
+        _ => text_kind::<F>(text, false, contexts, out),
     }
 }
 
 /// Parses one line into `out`. Invalid UTF-8 is repaired into a string in
 /// `repaired`, which the kind may borrow from for as long as the string lives.
-fn classify(raw: &'static [u8], repaired: &mut Vec<String>, contexts: &mut Contexts, out: &mut Kind<'static>) {
+fn classify<F: Split>(
+    raw: &'static [u8],
+    repaired: &mut Vec<String>,
+    contexts: &mut Contexts,
+    out: &mut Kind<'static>,
+) {
     if raw.is_empty() {
         *out = Kind::Empty;
         return;
@@ -228,22 +256,22 @@ fn classify(raw: &'static [u8], repaired: &mut Vec<String>, contexts: &mut Conte
         return;
     }
     match std::str::from_utf8(raw) {
-        Ok(text) => text_kind(text, false, contexts, out),
+        Ok(text) => text_kind::<F>(text, false, contexts, out),
         Err(_) => {
             let fixed = String::from_utf8_lossy(raw).into_owned();
             // SAFETY: the string's text stays where it is until the `Parsed`
             // holding both it and this line is dropped (see `Parsed::new`).
             let text: &'static str = unsafe { &*(fixed.as_str() as *const str) };
             repaired.push(fixed);
-            text_kind(text, true, contexts, out)
+            text_kind::<F>(text, true, contexts, out)
         }
     }
 }
 
 /// Parses a line of text into `out`. The event is parsed last, into its
 /// place: returned up through the kind, it was copied at each level.
-fn text_kind<'a>(text: &'a str, repaired: bool, contexts: &mut Contexts, out: &mut Kind<'a>) {
-    let Some(env) = syslog::parse(text) else {
+fn text_kind<'a, F: Split>(text: &'a str, repaired: bool, contexts: &mut Contexts, out: &mut Kind<'a>) {
+    let Some(env) = F::split(text) else {
         *out = Kind::NotSyslog { repaired };
         return;
     };
@@ -252,7 +280,7 @@ fn text_kind<'a>(text: &'a str, repaired: bool, contexts: &mut Contexts, out: &m
         return;
     }
     let (payload, repeat) = repeated(env.payload);
-    let context = contexts.number(text, &env);
+    let context = contexts.number(&env);
     *out = Kind::Postfix(PostfixLine { repaired, env, payload, repeat, event: None, context });
     if let Kind::Postfix(line) = out {
         line.event = event::parse(env.daemon, payload);
@@ -298,7 +326,7 @@ mod tests {
             Nov 23 06:00:01 mx postfix/smtpd[1]: connect from b\xff[192.0.2.2]\n\
             junk\x00\nNov 23 06:00:02 mx dovecot: imap-login: x\nnot syslog\n";
         let mut all = Vec::new();
-        assert!(Parsed::batches(&chunk(text), 0..text.len(), &mut Contexts::share(0, 1), |p| {
+        assert!(Parsed::batches(&chunk(text), 0..text.len(), Format::Syslog, &mut Contexts::share(0, 1), |p| {
             all.push(p);
             true
         }));
@@ -346,7 +374,7 @@ mod tests {
                 .collect()
         };
         let mut clean = Vec::new();
-        Parsed::batches(&chunk(text.as_bytes()), 0..text.len(), &mut Contexts::share(0, 1), |p| {
+        Parsed::batches(&chunk(text.as_bytes()), 0..text.len(), Format::Syslog, &mut Contexts::share(0, 1), |p| {
             clean.extend(describe(&p));
             true
         });
@@ -356,7 +384,7 @@ mod tests {
             .map(|l| {
                 let raw: &'static [u8] = Box::leak(l.trim_end_matches('\r').as_bytes().to_vec().into_boxed_slice());
                 let mut line = Line { raw, kind: Kind::Empty };
-                classify(raw, &mut repaired, &mut Contexts::share(0, 1), &mut line.kind);
+                classify::<crate::syslog::Syslog>(raw, &mut repaired, &mut Contexts::share(0, 1), &mut line.kind);
                 describe(&Parsed {
                     lines: vec![line],
                     repaired: Vec::new(),
@@ -381,17 +409,17 @@ mod batch_tests {
     #[test]
     fn contexts_are_numbered_once_up_to_the_limit() {
         let mut contexts = Contexts::with_limit(2);
-        let mut number = |line: &str| contexts.number(line, &syslog::parse(line).unwrap());
+        let mut number = |line: &str| contexts.number(&crate::syslog::parse(line).unwrap());
         assert_eq!(number("Nov 23 06:00:00 mx postfix/smtpd[1]: x"), 0);
         assert_eq!(number("Nov 23 06:00:00 mx postfix/qmgr[2]: x"), 1);
         assert_eq!(number("Nov 23 06:00:01 mx postfix/smtpd[9]: y"), 0);
         assert_eq!(number("Nov 23 06:00:01 mx2 postfix/smtpd[9]: y"), NO_CONTEXT);
         assert_eq!(number("Nov 23 06:00:02 mx postfix/qmgr[2]: z"), 1);
         let line = "Nov 23 06:00:00 mx postfix/submission/smtpd[1]: x";
-        assert_eq!(Contexts::none().number(line, &syslog::parse(line).unwrap()), NO_CONTEXT);
+        assert_eq!(Contexts::none().number(&crate::syslog::parse(line).unwrap()), NO_CONTEXT);
         // Another instance is another context.
         let mut contexts = Contexts::share(0, 1);
-        let number = |contexts: &mut Contexts, line: &str| contexts.number(line, &syslog::parse(line).unwrap());
+        let number = |contexts: &mut Contexts, line: &str| contexts.number(&crate::syslog::parse(line).unwrap());
         assert_eq!(number(&mut contexts, line), 0);
         assert_eq!(number(&mut contexts, "2026-11-23T06:00:00Z mx postfix/smtpd[1]: x"), 1);
         assert_eq!(number(&mut contexts, "2026-11-23T06:00:00.5+01:00 mx postfix/submission/smtpd[7]: y"), 0);
@@ -405,7 +433,7 @@ mod batch_tests {
         let mut sizes = Vec::new();
         let mut bytes = 0;
         let newlines = chunk(&vec![b'\n'; n]);
-        assert!(Parsed::batches(&newlines, 0..n, &mut Contexts::none(), |p| {
+        assert!(Parsed::batches(&newlines, 0..n, Format::Syslog, &mut Contexts::none(), |p| {
             sizes.push(p.lines().len());
             bytes += p.len();
             true
@@ -414,7 +442,7 @@ mod batch_tests {
         assert_eq!(bytes, n);
         // Stopping early stops.
         let mut calls = 0;
-        assert!(!Parsed::batches(&newlines, 0..n, &mut Contexts::none(), |_| {
+        assert!(!Parsed::batches(&newlines, 0..n, Format::Syslog, &mut Contexts::none(), |_| {
             calls += 1;
             false
         }));

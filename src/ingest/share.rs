@@ -11,6 +11,7 @@
 //! parsed lines.
 
 use super::parse::{Contexts, Parsed};
+use crate::envelope::Format;
 use crate::source::{reader, Block, Chunk, Input};
 use std::collections::VecDeque;
 use std::ops::Range;
@@ -43,6 +44,7 @@ pub enum Stage {
 /// A piece of a chunk, parsed by whichever thread claims it first.
 pub struct Job {
     pub file: u32,
+    format: Format,
     chunk: Arc<Block>,
     range: Range<usize>,
     claimed: AtomicBool,
@@ -50,8 +52,8 @@ pub struct Job {
 }
 
 impl Job {
-    fn new(file: u32, chunk: Arc<Block>, range: Range<usize>) -> Arc<Job> {
-        Arc::new(Job { file, chunk, range, claimed: AtomicBool::new(false), parsed: OnceLock::new() })
+    fn new(file: u32, format: Format, chunk: Arc<Block>, range: Range<usize>) -> Arc<Job> {
+        Arc::new(Job { file, format, chunk, range, claimed: AtomicBool::new(false), parsed: OnceLock::new() })
     }
 
     /// True for the one caller that is to parse the piece.
@@ -74,7 +76,7 @@ impl Job {
         }
         let done = Done(self, waiting);
         let mut batches = Vec::new();
-        Parsed::batches(&self.chunk, self.range.clone(), contexts, |p| {
+        Parsed::batches(&self.chunk, self.range.clone(), self.format, contexts, |p| {
             batches.push(p);
             true
         });
@@ -148,6 +150,8 @@ impl<F: FnMut(Stage) -> bool> Sink for Direct<F> {
 struct Parser<S> {
     sink: S,
     contexts: Contexts,
+    /// The file being read and its format, sniffed from its first bytes.
+    format: Option<(u32, Format)>,
     /// Sent and not yet parsed here, oldest first.
     pending: VecDeque<Arc<Job>>,
     /// The correlating thread, to wake when a piece it may wait for is done.
@@ -162,6 +166,7 @@ impl<S: Sink> Parser<S> {
         Parser {
             sink,
             contexts: Contexts::share(0, 2),
+            format: None,
             pending: VecDeque::new(),
             waiting,
             #[cfg(test)]
@@ -184,9 +189,17 @@ impl<S: Sink> Parser<S> {
     }
 
     fn data(&mut self, file: u32, bytes: Block) -> bool {
+        let format = match self.format {
+            Some((f, format)) if f == file => format,
+            _ => {
+                let format = Format::sniff(&bytes);
+                self.format = Some((file, format));
+                format
+            }
+        };
         let chunk = Arc::new(bytes);
         for range in pieces(&chunk) {
-            let job = Job::new(file, chunk.clone(), range);
+            let job = Job::new(file, format, chunk.clone(), range);
             if !self.put(Stage::Job(job.clone())) {
                 return false;
             }

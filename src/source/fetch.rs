@@ -42,7 +42,7 @@ fn fetch_from(file: u32, input: Input, wanted: &BTreeSet<LineRef>, out: &mut BTr
     // Read on this thread: a few quoted lines need no second core.
     reader::read_all(&[input], &Arc::new(AtomicU64::new(0)), &mut |chunk| {
         match chunk {
-            Chunk::Data { bytes, .. } => crate::ingest::for_each_line(&bytes, |l| {
+            Chunk::Data { bytes, .. } => super::framing::for_each_line(&bytes, |l| {
                 line += 1;
                 let r = LineRef { file, line };
                 if wanted.contains(&r) {

@@ -3,6 +3,7 @@
 
 pub mod discover;
 pub mod fetch;
+pub mod framing;
 pub mod reader;
 
 pub use discover::{resolve, Input, PathProblem};

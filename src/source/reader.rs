@@ -21,7 +21,7 @@ use std::time::SystemTime;
 const BLOCK: usize = 256 << 10;
 /// A "line" longer than this with no newline is dropped while reading, so a
 /// corrupt file cannot make us buffer gigabytes. Shorter overlong lines are
-/// dropped by the parser (see `ingest::MAX_LINE`).
+/// dropped by the parser (see `framing::MAX_LINE`).
 const MAX_BUFFERED_LINE: usize = 4 << 20;
 
 /// What reading yields, in order.

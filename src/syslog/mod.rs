@@ -10,39 +10,19 @@
 
 mod year;
 
+pub use crate::envelope::{Envelope, Stamp};
 pub use year::YearTracker;
 
 use crate::time::{civil_to_micros, Micros};
 
-/// When a line was written, as far as the line itself says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stamp {
-    /// RFC 3164: the year must be inferred, the zone supplied.
-    Local { month: u32, day: u32, secs: u32 },
-    /// RFC 3339: an exact instant.
-    Exact(Micros),
-}
+/// The syslog envelope, as the parse stage plugs it in (see
+/// [`crate::envelope`]).
+pub struct Syslog;
 
-/// One syslog line, split. All slices borrow from the line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Envelope<'a> {
-    pub stamp: Stamp,
-    pub host: &'a str,
-    /// The tag without its daemon: `postfix`, `postfix/submission`,
-    /// `postfix-out`; empty when the tag has no slash (not Postfix).
-    pub instance: &'a str,
-    /// The last component of the tag: `smtpd`, `qmgr`, or the whole tag of
-    /// another program (`dovecot`, `opendkim`).
-    pub daemon: &'a str,
-    pub pid: u32,
-    pub payload: &'a str,
-}
-
-impl Envelope<'_> {
-    /// Postfix always logs as `syslog_name/daemon`; other programs sharing
-    /// the file (dovecot, amavis, opendkim) use a bare name.
-    pub fn is_postfix(&self) -> bool {
-        !self.instance.is_empty()
+impl crate::envelope::Split for Syslog {
+    #[inline]
+    fn split(line: &str) -> Option<Envelope<'_>> {
+        parse(line)
     }
 }
 
@@ -74,7 +54,9 @@ pub fn parse(line: &str) -> Option<Envelope<'_>> {
     if host.is_empty() || daemon.is_empty() {
         return None;
     }
-    Some(Envelope { stamp, host, instance, daemon, pid, payload })
+    // `host instance/daemon`, side by side: the context's key as it is.
+    let key = &rest[..program_end];
+    Some(Envelope { stamp, host, instance, daemon, pid, payload, key })
 }
 
 /// Where the parts of `HOST NAME/DAEMON[PID]: ` are, as offsets in the text
@@ -270,6 +252,7 @@ mod tests {
         assert_eq!(e.stamp, Stamp::Local { month: 11, day: 23, secs: 3 * 3600 + 13 * 60 });
         assert_eq!((e.host, e.instance, e.daemon, e.pid), ("mx1", "postfix", "smtpd", 2310));
         assert_eq!(e.payload, "connect from x[1.2.3.4]");
+        assert_eq!(e.key, "mx1 postfix/smtpd");
     }
 
     #[test]

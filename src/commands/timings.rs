@@ -23,6 +23,6 @@ fn enabled() -> bool {
 pub fn step(name: &str) {
     if enabled() {
         let t = START.get_or_init(Instant::now).elapsed();
-        eprintln!("postsleuth: timing: {name:<10} done at {:7.3} s", t.as_secs_f64());
+        super::console::say(&format!("postsleuth: timing: {name:<10} done at {:7.3} s", t.as_secs_f64()));
     }
 }
