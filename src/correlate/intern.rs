@@ -7,9 +7,8 @@
 //! allocation per growth instead of two boxes per distinct string, and a
 //! lookup that touches the table and, on a hit, one place in the arena.
 //! Slots of 4 bytes (the symbol alone, its text found through `starts`)
-//! took 6 MB less per million strings but one more cache miss per lookup,
-//! and on the ingest hot path lookups are most of the cost of correlating
-//! a line.
+//! would take less memory but cost one more cache miss per lookup, and on
+//! the ingest hot path lookups are most of the cost of correlating a line.
 
 use std::hash::BuildHasher;
 
@@ -132,9 +131,9 @@ impl Interner {
 
     /// Doubles the table, placing every string anew from its text's hash.
     /// The strings are taken in the arena's order, so their texts are read
-    /// one after the other: taken in the old table's order, each text was a
-    /// cache miss somewhere in the arena, and the last growth of a big log
-    /// (a 16 MB table) stalled ingest for 70 ms.
+    /// one after the other: taken in the old table's order, each text would
+    /// be a cache miss somewhere in the arena, and on a big log the last
+    /// growth would stall ingest.
     fn grow(&mut self) {
         self.slots = vec![Slot::default(); self.slots.len() * 2];
         let mask = self.slots.len() - 1;

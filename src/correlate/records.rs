@@ -227,8 +227,8 @@ pub struct Delivery {
 }
 
 /// What only `trace` and `export` show of a delivery. Apart from
-/// [`Delivery`] so that the analyses neither store it (on a big log, 60 %
-/// of a delivery's bytes) nor intern its strings.
+/// [`Delivery`] so that the analyses neither store it (most of a
+/// delivery's bytes) nor intern its strings.
 #[derive(Clone, Debug)]
 pub struct DeliveryDetail {
     pub daemon: Sym,

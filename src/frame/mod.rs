@@ -19,9 +19,9 @@ pub use frames::{in_window, Frames};
 use polars::prelude::*;
 
 /// Every message's root and the root's identity, taken from the messages
-/// once: walking the links for every row of every column was 7 % of
-/// `summary`, and with these the deliveries frame can be built after the
-/// message records are gone (on a big log, the peak of the analyses).
+/// once, not for every row of every column; with these the deliveries
+/// frame can be built after the message records are gone (on a big log,
+/// the peak of the analyses).
 pub struct Roots {
     ids: Vec<u32>,
     who: Vec<(Sym, Sym, Option<u32>)>,

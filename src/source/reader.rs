@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 /// Bytes read at a time, and about the size of a chunk: small enough that a
-/// chunk is still in the caches when the parse stage reads it (1 MiB chunks
-/// were a little slower and held 14 MB more in flight).
+/// chunk is still in the caches when the parse stage reads it (larger
+/// chunks were slower and held more in flight).
 const BLOCK: usize = 256 << 10;
 /// A "line" longer than this with no newline is dropped while reading, so a
 /// corrupt file cannot make us buffer gigabytes. Shorter overlong lines are
