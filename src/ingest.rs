@@ -7,6 +7,8 @@
 //! on RFC 3164 lines (the year depends on the lines before) and correlates,
 //! in log order, and parses too when the parse thread falls behind
 //! ([`share`]). Gzip input is inflated on a third (`source::reader`).
+//!
+//! Long with its unit tests, which sit at the end.
 
 mod parse;
 mod share;

@@ -5,6 +5,9 @@
 //! Everything here is data; `render::report` turns it into files. Rankings
 //! are [`super::top::top`] queries and suspects [`super::suspects`]' own,
 //! so a report, `postsleuth top` and `postsleuth suspects` always agree.
+//!
+//! Long because the report's figures share one period and one set of frames;
+//! its unit tests sit at the end.
 
 use super::suspects::{self, Suspect, Thresholds};
 use super::top::top;

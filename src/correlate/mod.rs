@@ -2,6 +2,9 @@
 //! queue ID while in flight, sessions by host + instance + pid. Only messages
 //! still in the queue and open sessions live in the maps; everything else is
 //! a finished record.
+//!
+//! Long because correlation is one state machine over every Postfix event
+//! kind; sessions, links and records have their own files.
 
 pub mod intern;
 mod links;

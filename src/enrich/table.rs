@@ -24,6 +24,9 @@
 //! close, and gzip compresses the resulting short byte runs well. IPv6
 //! starts almost always fall on /64 (or coarser) boundaries, so splitting
 //! them keeps each to a few bytes where one 128-bit delta would take ~15.
+//!
+//! Long because the compact IP-range table, its builder and its reader must
+//! agree byte for byte; its unit tests sit at the end.
 
 use std::io::Read;
 use std::net::IpAddr;

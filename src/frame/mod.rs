@@ -4,6 +4,9 @@
 //! Messages and deliveries also carry `root_*` columns: the SASL account,
 //! client IP and uid of the original submission, so that a content filter's
 //! re-injected copy (client `127.0.0.1`) counts for whoever really sent it.
+//!
+//! Long because it is the one place that knows the column schema of every
+//! frame; its unit tests sit at the end.
 
 mod build;
 mod frames;

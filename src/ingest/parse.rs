@@ -6,6 +6,8 @@
 //! A parsed line borrows from its chunk: a [`Parsed`] owns (a share of) the
 //! chunk's bytes and the lines that point into them, and hands the lines
 //! out only for as long as it lives.
+//!
+//! Long with its unit tests, which sit at the end.
 
 use crate::correlate::{MAX_CONTEXTS, NO_CONTEXT};
 use crate::envelope::{Envelope, Format, Split, Stamp};

@@ -90,8 +90,8 @@ impl Document {
 /// CSV times are UTC).
 pub fn write(doc: &Document, format: Format, zone: &Zone, out: &mut dyn Write) -> anyhow::Result<()> {
     match format {
-        Format::Table => text(doc, zone, out),
-        Format::Markdown => markdown(doc, zone, out),
+        Format::Table => people(doc, &mut Terminal { zone, out }),
+        Format::Markdown => people(doc, &mut Markdown { zone, out }),
         Format::Csv => csv(doc, zone, out),
         Format::Json => json(doc, out),
     }
@@ -100,99 +100,125 @@ pub fn write(doc: &Document, format: Format, zone: &Zone, out: &mut dyn Write) -
 /// Label column of facts in the terminal.
 const LABEL: usize = 12;
 
-/// Whether any block before `i` shows something to people: sections are
-/// separated by a blank line, and the first one is not preceded by one.
-fn shown_before(doc: &Document, i: usize) -> bool {
-    doc.blocks[..i].iter().any(|b| !matches!(b, Block::Data { .. } | Block::Table { people: false, .. }))
+/// How one format for people (terminal, Markdown) writes each block;
+/// [`people`] walks the document and separates the sections.
+trait Prose {
+    fn out(&mut self) -> &mut dyn Write;
+    fn heading(&mut self, level: u8, text: &str) -> anyhow::Result<()>;
+    fn line(&mut self, text: &str) -> anyhow::Result<()>;
+    fn table(&mut self, frame: &DataFrame) -> anyhow::Result<()>;
+    fn fact(&mut self, fact: &Fact) -> anyhow::Result<()>;
+    fn evidence(&mut self, quotes: &[Quote]) -> anyhow::Result<()>;
+    fn list(&mut self, lead: &str, items: &[String]) -> anyhow::Result<()>;
 }
 
-fn text(doc: &Document, zone: &Zone, out: &mut dyn Write) -> anyhow::Result<()> {
-    for (i, block) in doc.blocks.iter().enumerate() {
-        match block {
-            Block::Heading { text, .. } => {
-                if shown_before(doc, i) {
-                    writeln!(out)?;
-                }
-                writeln!(out, "{}", printable(text))?;
-            }
-            Block::Lines(lines) => {
-                for l in lines {
-                    writeln!(out, "{}", printable(l))?;
-                }
-            }
-            Block::Table { frame, people: true, .. } => write_frame(frame, Format::Table, zone, out)?,
-            Block::Table { people: false, .. } => {}
-            Block::Facts(facts) => {
-                for f in facts {
-                    let points = f.points.map_or(String::new(), |p| format!("+{p} "));
-                    writeln!(out, "  {:<LABEL$} {points}{}", printable(&f.label), printable(&f.value))?;
-                }
-            }
-            Block::Evidence(quotes) => {
-                writeln!(out, "  evidence")?;
-                for q in quotes {
-                    let claim = q.claim.as_deref().map_or(String::new(), |c| format!("  ({})", printable(c)));
-                    writeln!(out, "    {}:{}{claim}", printable(&q.file), q.line)?;
-                    writeln!(out, "      {}", q.text.as_deref().map_or("(line no longer readable)".into(), printable))?;
-                }
-            }
-            Block::List { lead, items } => {
-                if shown_before(doc, i) {
-                    writeln!(out)?;
-                }
-                writeln!(out, "{}", printable(lead))?;
-                for item in items {
-                    writeln!(out, "  {}", printable(item))?;
-                }
-            }
-            Block::Data { .. } => {}
+/// Writes the blocks people read, a blank line before each section but
+/// the first shown.
+fn people(doc: &Document, w: &mut dyn Prose) -> anyhow::Result<()> {
+    let mut shown = false;
+    for block in &doc.blocks {
+        let section = matches!(block, Block::Heading { .. } | Block::List { .. });
+        if section && shown {
+            writeln!(w.out())?;
         }
+        match block {
+            Block::Heading { level, text } => w.heading(*level, text)?,
+            Block::Lines(lines) => lines.iter().try_for_each(|l| w.line(l))?,
+            Block::Table { frame, people: true, .. } => w.table(frame)?,
+            Block::Facts(facts) => facts.iter().try_for_each(|f| w.fact(f))?,
+            Block::Evidence(quotes) => w.evidence(quotes)?,
+            Block::List { lead, items } => w.list(lead, items)?,
+            Block::Table { people: false, .. } | Block::Data { .. } => continue,
+        }
+        shown = true;
     }
     Ok(())
 }
 
-fn markdown(doc: &Document, zone: &Zone, out: &mut dyn Write) -> anyhow::Result<()> {
-    for (i, block) in doc.blocks.iter().enumerate() {
-        match block {
-            Block::Heading { level, text } => {
-                if shown_before(doc, i) {
-                    writeln!(out)?;
-                }
-                let marks = "#".repeat(usize::from((*level).clamp(1, 6)));
-                writeln!(out, "{marks} {}\n", markdown_escape(text))?;
-            }
-            Block::Lines(lines) => {
-                for l in lines {
-                    writeln!(out, "{}  ", markdown_escape(l))?;
-                }
-            }
-            Block::Table { frame, people: true, .. } => write_frame(frame, Format::Markdown, zone, out)?,
-            Block::Table { people: false, .. } => {}
-            Block::Facts(facts) => {
-                for f in facts {
-                    match f.points {
-                        Some(p) => writeln!(out, "- +{p} {}", markdown_escape(&f.value))?,
-                        None => writeln!(out, "- **{}**: {}", markdown_escape(&f.label), markdown_escape(&f.value))?,
-                    }
-                }
-            }
-            Block::Evidence(quotes) => {
-                writeln!(out)?;
-                write_frame(&evidence_frame(quotes)?, Format::Markdown, zone, out)?;
-            }
-            Block::List { lead, items } => {
-                if shown_before(doc, i) {
-                    writeln!(out)?;
-                }
-                writeln!(out, "{}\n", markdown_escape(lead))?;
-                for item in items {
-                    writeln!(out, "- {}", markdown_escape(item))?;
-                }
-            }
-            Block::Data { .. } => {}
-        }
+/// The terminal: control characters escaped, facts aligned on a label column.
+struct Terminal<'a> {
+    zone: &'a Zone,
+    out: &'a mut dyn Write,
+}
+
+impl Prose for Terminal<'_> {
+    fn out(&mut self) -> &mut dyn Write {
+        self.out
     }
-    Ok(())
+
+    fn heading(&mut self, _level: u8, text: &str) -> anyhow::Result<()> {
+        Ok(writeln!(self.out, "{}", printable(text))?)
+    }
+
+    fn line(&mut self, text: &str) -> anyhow::Result<()> {
+        Ok(writeln!(self.out, "{}", printable(text))?)
+    }
+
+    fn table(&mut self, frame: &DataFrame) -> anyhow::Result<()> {
+        write_frame(frame, Format::Table, self.zone, self.out)
+    }
+
+    fn fact(&mut self, f: &Fact) -> anyhow::Result<()> {
+        let points = f.points.map_or(String::new(), |p| format!("+{p} "));
+        Ok(writeln!(self.out, "  {:<LABEL$} {points}{}", printable(&f.label), printable(&f.value))?)
+    }
+
+    fn evidence(&mut self, quotes: &[Quote]) -> anyhow::Result<()> {
+        writeln!(self.out, "  evidence")?;
+        for q in quotes {
+            let claim = q.claim.as_deref().map_or(String::new(), |c| format!("  ({})", printable(c)));
+            writeln!(self.out, "    {}:{}{claim}", printable(&q.file), q.line)?;
+            writeln!(self.out, "      {}", q.text.as_deref().map_or("(line no longer readable)".into(), printable))?;
+        }
+        Ok(())
+    }
+
+    fn list(&mut self, lead: &str, items: &[String]) -> anyhow::Result<()> {
+        writeln!(self.out, "{}", printable(lead))?;
+        items.iter().try_for_each(|item| Ok(writeln!(self.out, "  {}", printable(item))?))
+    }
+}
+
+/// Markdown: its syntax and HTML escaped in every log string.
+struct Markdown<'a> {
+    zone: &'a Zone,
+    out: &'a mut dyn Write,
+}
+
+impl Prose for Markdown<'_> {
+    fn out(&mut self) -> &mut dyn Write {
+        self.out
+    }
+
+    fn heading(&mut self, level: u8, text: &str) -> anyhow::Result<()> {
+        let marks = "#".repeat(usize::from(level.clamp(1, 6)));
+        Ok(writeln!(self.out, "{marks} {}\n", markdown_escape(text))?)
+    }
+
+    fn line(&mut self, text: &str) -> anyhow::Result<()> {
+        Ok(writeln!(self.out, "{}  ", markdown_escape(text))?)
+    }
+
+    fn table(&mut self, frame: &DataFrame) -> anyhow::Result<()> {
+        write_frame(frame, Format::Markdown, self.zone, self.out)
+    }
+
+    fn fact(&mut self, f: &Fact) -> anyhow::Result<()> {
+        Ok(match f.points {
+            Some(p) => writeln!(self.out, "- +{p} {}", markdown_escape(&f.value))?,
+            None => writeln!(self.out, "- **{}**: {}", markdown_escape(&f.label), markdown_escape(&f.value))?,
+        })
+    }
+
+    fn evidence(&mut self, quotes: &[Quote]) -> anyhow::Result<()> {
+        writeln!(self.out)?;
+        write_frame(&evidence_frame(quotes)?, Format::Markdown, self.zone, self.out)
+    }
+
+    fn list(&mut self, lead: &str, items: &[String]) -> anyhow::Result<()> {
+        writeln!(self.out, "{}\n", markdown_escape(lead))?;
+        items.iter().try_for_each(|item| Ok(writeln!(self.out, "- {}", markdown_escape(item))?))
+    }
 }
 
 fn evidence_frame(quotes: &[Quote]) -> anyhow::Result<DataFrame> {

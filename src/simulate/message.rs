@@ -1,5 +1,8 @@
 //! One queue file's life: pickup → cleanup → qmgr → delivery attempts →
 //! (bounce) → removed, with the content-filter detour and deferred retries.
+//!
+//! Long because a queue file's whole life (cleanup, qmgr, deliveries,
+//! notifications, removal) is one state machine.
 
 use super::clock::SEC;
 use super::delivery::{self, Delays, Outcome, Rcpt, Route};

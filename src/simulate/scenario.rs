@@ -4,6 +4,10 @@
 //! Every rate is "per day at volume 1.0" and scales linearly with `volume`;
 //! counts of distinct actors (accounts, attacker IPs) grow more slowly, the
 //! way a bigger server has more users but not proportionally more botnets.
+//!
+//! Long because every incident shape and trap is a combination of the same
+//! arrival processes, constants and cast, kept together so their draw order
+//! stays visible.
 
 use super::clock::{DAY, HOUR, MIN};
 use super::compose;

@@ -2,6 +2,9 @@
 //! from`, TLS, `client=` per message or an AUTH failure or a reject, and the
 //! `disconnect from … commands=` statistics that must agree with what
 //! happened.
+//!
+//! Long because one SMTP session is one state machine, and its states read
+//! best in one place.
 
 use std::net::{IpAddr, Ipv6Addr};
 

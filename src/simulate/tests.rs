@@ -1,5 +1,8 @@
 //! End-to-end checks: run the simulator into a temporary directory, read the
 //! files back the naive way, and hold the truth to what is actually there.
+//!
+//! Long because it holds the simulator's end-to-end checks, one per incident
+//! shape.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;

@@ -6,6 +6,8 @@
 //! Compression is recognised by magic bytes, never by name; gzip may have
 //! several members (`cat a.gz b.gz`). A read error (truncated gzip, I/O
 //! error) ends that file with a message; the lines before it still count.
+//!
+//! Long with its unit tests, which sit at the end.
 
 use super::discover::Input;
 use std::fs::File;
