@@ -5,6 +5,7 @@ use super::{total_rows, Meta};
 use crate::analyze::report::{Evidence, Offender, Report, Span, SuspectView};
 use crate::analyze::suspects::{Line, Thresholds};
 use crate::render::cells;
+use crate::render::doc::Quote;
 use crate::time::rfc3339_utc;
 use polars::prelude::DataFrame;
 use serde_json::{json, Map, Value};
@@ -95,8 +96,10 @@ fn per_hour(r: &Report) -> Value {
     })
 }
 
+/// A quoted line, as every JSON output writes one.
 fn evidence(e: &Evidence) -> Value {
-    json!({"time": rfc3339_utc(e.time), "file": e.file, "line": e.line, "text": e.text})
+    let q = Quote { time: rfc3339_utc(e.time), file: e.file.clone(), line: e.line, claim: None, text: e.text.clone() };
+    serde_json::to_value(q).unwrap_or(Value::Null)
 }
 
 /// A suspect as `suspects --format json` writes it: one view, one set of names.
