@@ -4,8 +4,9 @@
 use crate::analyze::suspects::Thresholds;
 use crate::commands::UsageError;
 use crate::commands::{check, export, geo, report, simulate, summary, suspects, timeline, top, trace};
+use crate::duration::Length;
 use crate::render::Format;
-use crate::time::{Micros, MICROS_PER_SEC};
+use crate::time::Micros;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -95,7 +96,7 @@ pub struct InputArgs {
     /// Zone the log's RFC 3164 timestamps were written in (IANA name, or `local`).
     #[arg(long, value_name = "ZONE", default_value = "local")]
     pub log_tz: String,
-    /// Only look at what happened from this time on: RFC 3339, a date, `24h`, `7d`, `yesterday`, `last-week`…
+    /// Only look at what happened from this time on: RFC 3339, a date, a duration back from now (`1h30m`, `7d`, `1mo`), `yesterday`, `last-week`…
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
     /// Only look at what happened before this time (same forms as --since).
@@ -143,10 +144,10 @@ pub struct ScoringArgs {
     /// Abnormal hours that make the volume sustained.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub min_hours: usize,
-    /// How soon after a login from somewhere new abnormal volume must start for it to be the compromise (15m, 1h30m, 1d).
+    /// How soon after a login from somewhere new abnormal volume must start for it to be the compromise (15m, 1h30m, 1d; no months).
     #[arg(long, value_name = "DURATION", default_value = "24h")]
     pub horizon: String,
-    /// How long before the compromise failed logins count as its brute-force wave.
+    /// How long before the compromise failed logins count as its brute-force wave (same forms as --horizon).
     #[arg(long, value_name = "DURATION", default_value = "24h")]
     pub lookback: String,
     /// Failed logins that make a brute-force wave (naming the account) or a smoking gun (from one IP or network).
@@ -176,44 +177,23 @@ impl ScoringArgs {
     }
 }
 
-/// `90s`, `15m`, `24h`, `7d`, `2w`, or sums such as `1h30m`, in µs.
+/// A fixed-length duration option (`--horizon`, `--lookback`) in µs: the
+/// grammar of [`crate::duration`], months refused.
 pub fn duration(option: &str, s: &str) -> Result<Micros, UsageError> {
-    let bad = || UsageError(format!("{option} {s:?}: use a duration like 15m, 1h, 6h, 1d, 1w"));
-    let (mut total, mut num) = (0i64, String::new());
-    for c in s.trim().chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            'w' => 7 * 86_400,
-            _ => return Err(bad()),
-        };
-        let n: i64 = num.parse().map_err(|_| bad())?;
-        let add = n.checked_mul(unit).and_then(|x| x.checked_mul(MICROS_PER_SEC)).ok_or_else(bad)?;
-        total = total.checked_add(add).ok_or_else(bad)?;
-        num.clear();
-    }
-    if !num.is_empty() || total <= 0 {
-        return Err(bad());
-    }
-    Ok(total)
+    Length::parse(option, s).and_then(|l| l.fixed(option, s)).map_err(UsageError)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::MICROS_PER_SEC;
 
     #[test]
     fn durations() {
         assert_eq!(duration("--x", "24h").ok(), Some(24 * 3600 * MICROS_PER_SEC));
         assert_eq!(duration("--x", "1h30m").ok(), Some(5400 * MICROS_PER_SEC));
         assert_eq!(duration("--x", "2w").ok(), Some(14 * 86_400 * MICROS_PER_SEC));
-        for bad in ["", "h", "10", "0h", "1y", "-1h", "99999999999999999w"] {
+        for bad in ["", "h", "10", "0h", "1mo", "1y", "-1h", "99999999999999999w"] {
             assert!(duration("--x", bad).is_err(), "{bad}");
         }
     }

@@ -6,10 +6,10 @@
 
 mod support;
 
-use postsleuth::render::Format;
 use postsleuth::correlate::{Correlator, LineCtx, LineRef, NO_CONTEXT};
 use postsleuth::diag::Diagnostics;
 use postsleuth::ingest::Dataset;
+use postsleuth::render::Format;
 use postsleuth::syslog::{self, Stamp};
 use postsleuth::time::{Zone, MICROS_PER_SEC};
 use support::{Rng, GOOD_LINES};

@@ -7,6 +7,7 @@
 //! output speaks the same language whatever frame it came from.
 
 use super::Frames;
+use crate::duration::Bucket;
 use clap::ValueEnum;
 use polars::prelude::*;
 
@@ -210,44 +211,20 @@ fn unsupported(key: Key, metric: Metric) -> String {
     format!("cannot rank --by {} by --metric {}{hint}", key_name(key), metric_name(metric).replace('_', "-"))
 }
 
-/// Checks a request before any log is read: the pair can be ranked and the
-/// bucket is a duration.
-pub fn validate(key: Key, metric: Metric, every: Option<&str>) -> Result<(), String> {
+/// Checks a request before any log is read: the pair can be ranked.
+pub fn validate(key: Key, metric: Metric) -> Result<(), String> {
     let fact = fact_for(key, metric);
     if key_column(fact, key).is_none() || !has_metric(fact, metric_name(metric)) {
         return Err(unsupported(key, metric));
     }
-    if let Some(e) = every {
-        bucket(e)?;
-    }
     Ok(())
-}
-
-/// A bucket of at least a second, in calendar units (`1s` … `1mo`, `1y`):
-/// polars also reads `1ns`, `1us` and `1i` (rows, not time), which either
-/// panic (a bucket of 0 µs), ask for terabytes of windows, or fail on a
-/// time column.
-fn bucket(every: &str) -> Result<Duration, String> {
-    const SECOND_NS: i64 = 1_000_000_000;
-    match Duration::try_parse(every) {
-        Ok(d)
-            if !d.is_zero()
-                && !d.negative()
-                && !d.parsed_int
-                && (d.months() > 0 || d.weeks() > 0 || d.days() > 0 || d.nanoseconds() >= SECOND_NS)
-                && d.nanoseconds() % SECOND_NS == 0 =>
-        {
-            Ok(d)
-        }
-        _ => Err(format!("--every {every:?}: use a duration like 15m, 1h, 6h, 1d, 1w")),
-    }
 }
 
 /// Time buckets for a ranking over time: their length, and the zone
 /// (IANA name) whose midnights and hours they start on; UTC's if `None`.
 #[derive(Clone, Copy, Debug)]
 pub struct Buckets<'a> {
-    pub every: &'a str,
+    pub every: Bucket,
     pub zone: Option<&'a str>,
 }
 
@@ -289,9 +266,12 @@ fn trivial(key: Key) -> &'static [&'static str] {
 }
 
 fn per_bucket(lf: LazyFrame, fact: Fact, key: Key, m: &str, b: Buckets, limit: usize) -> Result<LazyFrame, String> {
-    let every = bucket(b.every)?;
-    // Windows start on the zone's midnights and hours (a day is a local
-    // day, DST included); the buckets go back to UTC for rendering.
+    // Each row goes to the bucket its time truncates to on the zone's wall
+    // clock (a day is a local day, `6h` starts at 00, 06, 12 and 18 local
+    // time, DST included); the buckets go back to UTC for rendering.
+    // (polars' dynamic groups start each group's windows at its own first
+    // row and step by fixed hours: across a DST change the groups that
+    // began before it had their sub-day buckets an hour off.)
     let zone = match b.zone.filter(|z| *z != "UTC") {
         Some(z) => TimeZone::opt_try_new(Some(z)).map_err(|e| e.to_string())?,
         None => None,
@@ -301,22 +281,12 @@ fn per_bucket(lf: LazyFrame, fact: Fact, key: Key, m: &str, b: Buckets, limit: u
         None => lf,
     };
     let name = key_name(key);
-    let options = DynamicGroupOptions {
-        every,
-        period: every,
-        offset: Duration::parse("0s"),
-        label: Label::Left,
-        include_boundaries: false,
-        closed_window: ClosedWindow::Left,
-        start_by: StartBy::WindowBound,
-        ..Default::default()
-    };
+    let every = b.every.polars();
     let rank = col(name).cum_count(false).over([col("bucket")]).map_err(|e| e.to_string())?.alias("rank");
     let ranked = lf
-        .sort(["time"], SortMultipleOptions::default())
-        .group_by_dynamic(col("time"), [col(name)], options)
+        .with_column(col("time").dt().truncate(lit(every)).alias("bucket"))
+        .group_by([col("bucket"), col(name)])
         .agg(aggregations_for(fact, key, m))
-        .rename(["time"], ["bucket"], true)
         .with_column(col("bucket").dt().convert_time_zone(TimeZone::UTC))
         .sort_by_exprs(
             [col("bucket"), col(m), col(name)],
