@@ -13,7 +13,8 @@ use std::path::PathBuf;
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  error: nothing could be analysed, or the output could not be written
+  1  error: nothing could be analysed, or the output could not be written;
+     for trace, no message matched the query
   2  usage error (bad option or argument)
   3  partial: results were produced, but some input was missing, unreadable
      or damaged (each problem is named on stderr with its file)";
@@ -90,8 +91,10 @@ pub struct InputArgs {
     /// Read only the named files, not their rotated siblings.
     #[arg(long)]
     pub exact: bool,
-    /// Year of the oldest line for RFC 3164 timestamps (default: inferred from file times).
-    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1970..=9999))]
+    /// Year of the oldest line for RFC 3164 timestamps, 1970 to 9000 (default: inferred from file times).
+    // Bounded well below 9999: a log's lines run on into the years after
+    // its first, and RFC 3339 has no year 10000.
+    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1970..=9000))]
     pub year: Option<i32>,
     /// Zone the log's RFC 3164 timestamps were written in (IANA name, or `local`).
     #[arg(long, value_name = "ZONE", default_value = "local")]

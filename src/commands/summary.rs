@@ -135,8 +135,9 @@ fn header(ds: &Dataset, window: &Window, zone: &Zone) -> String {
     }
     let lines: u64 = ds.diag.files.iter().map(|f| f.lines).sum();
     format!(
-        "{span}\n{} files, {lines} lines ({} Postfix, {} other programs), {} skipped",
+        "{span}\n{} file{}, {lines} lines ({} Postfix, {} other programs), {} skipped",
         ds.diag.files.len(),
+        if ds.diag.files.len() == 1 { "" } else { "s" },
         ds.diag.postfix_lines,
         ds.diag.other_lines,
         ds.diag.skipped_total()
