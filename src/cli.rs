@@ -77,7 +77,7 @@ pub enum Command {
     /// Which account or uid was compromised, since when (login, file:line), and what to clean up.
     #[command(long_about = suspects::SUSPECTS_ABOUT, after_help = EXIT_CODES)]
     Suspects(suspects::SuspectsArgs),
-    /// One account, IP or uid=N hour by hour: logins, failures, messages, with the compromise marked.
+    /// One account, IP or uid=N hour by hour: logins, auth failures, messages, with the compromise marked.
     #[command(long_about = timeline::TIMELINE_ABOUT, after_help = EXIT_CODES)]
     Timeline(timeline::TimelineArgs),
 }
@@ -150,10 +150,10 @@ pub struct ScoringArgs {
     /// How soon after a login from somewhere new abnormal volume must start for it to be the compromise (15m, 1h30m, 1d; no months).
     #[arg(long, value_name = "DURATION", default_value = "24h")]
     pub horizon: String,
-    /// How long before the compromise failed logins count as its brute-force wave (same forms as --horizon).
+    /// How long before the compromise auth failures count as its brute-force wave (same forms as --horizon).
     #[arg(long, value_name = "DURATION", default_value = "24h")]
     pub lookback: String,
-    /// Failed logins that make a brute-force wave (naming the account) or a smoking gun (from one IP or network).
+    /// Auth failures (failed SASL logins) that make a brute-force wave (naming the account) or a smoking gun (from one IP or network).
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub min_failures: u64,
     /// Client IPs after the compromise that make a botnet.

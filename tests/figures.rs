@@ -114,3 +114,91 @@ fn trace_without_a_match_exits_1() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(stderr(&o), "postsleuth: no message matches \"NOSUCHID\"\n");
 }
+
+/// CSV rows of `top ARGS` on the sample, as header → value maps.
+fn top_csv(args: &[&str]) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut all = vec!["top", "--format", "csv", "--tz", "UTC", "-q"];
+    all.extend_from_slice(args);
+    all.push(SAMPLE);
+    let o = postsleuth(&all);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().unwrap().split(',').map(str::to_string).collect();
+    lines.map(|l| header.iter().cloned().zip(l.split(',').map(str::to_string)).collect()).collect()
+}
+
+fn n(row: &std::collections::BTreeMap<String, String>, k: &str) -> u64 {
+    row.get(k).unwrap_or_else(|| panic!("no {k} in {row:?}")).parse().unwrap()
+}
+
+/// `recipients` is (message, recipient) pairs wherever it appears,
+/// `distinct_recipients` distinct addresses: the totals said "recipients"
+/// for distinct delivered addresses (9015), `top --by account` for pairs
+/// (julien: 8995), `--by recipient-domain` for distinct addresses again.
+#[test]
+fn recipients_are_pairs_and_distinct_recipients_addresses() {
+    let julien = &top_csv(&["--by", "account", "-n", "1"])[0];
+    assert_eq!((n(julien, "recipients"), n(julien, "distinct_recipients")), (8995, 8251));
+    let gmail =
+        top_csv(&["--by", "recipient-domain", "-n", "3"]).into_iter().find(|r| r["recipient_domain"] == "gmail.com");
+    let gmail = gmail.unwrap();
+    assert!(n(&gmail, "recipients") > n(&gmail, "distinct_recipients"), "{gmail:?}");
+    let v = json(&["--format", "json", "-q", SAMPLE]);
+    assert!(v["totals"].get("recipients").is_none(), "the totals have no pair count under the pairs' name");
+    let distinct = v["totals"]["distinct_recipients"].as_u64().unwrap();
+    assert!(distinct > 9015, "every final address, the bounced ones too: {distinct}");
+}
+
+/// A window cuts deliveries by their own time in the rankings as in the
+/// totals: julien's deferred and bounced within the hour were 45 and 36
+/// against totals of 40 and 35 (his messages' later retries counted).
+#[test]
+fn rankings_count_the_deliveries_in_the_window() {
+    let w = ["--since", "2026-11-21T12:00:00Z", "--until", "2026-11-21T13:00:00Z"];
+    let mut args = vec!["--format", "json", "-q"];
+    args.extend(w);
+    args.push(SAMPLE);
+    let totals = json(&args)["totals"].clone();
+    let (deferred, bounced) = (totals["deferred"].as_u64().unwrap(), totals["bounced"].as_u64().unwrap());
+    assert_eq!((deferred, bounced), (40, 35));
+    let rows = top_csv(&[&["--by", "account", "-n", "1000"][..], &w[..]].concat());
+    assert_eq!(rows[0]["account"], "julien.fournier@example.com");
+    assert_eq!((n(&rows[0], "deferred"), n(&rows[0], "bounced")), (39, 35));
+    let sum = |k: &str| rows.iter().map(|r| n(r, k)).sum::<u64>();
+    assert!(sum("deferred") <= deferred && sum("bounced") <= bounced);
+    // Per bucket too: the hour's bucket holds the hour's deliveries.
+    let hourly = top_csv(&[&["--by", "account", "--every", "1h", "-n", "1"][..], &w[..]].concat());
+    assert_eq!((n(&hourly[0], "deferred"), n(&hourly[0], "bounced")), (39, 35));
+}
+
+/// The day report ranked julien at 943 deferred against a day total of 753.
+#[test]
+fn day_report_rankings_stay_within_the_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let o = postsleuth(&["report", "--since", "2026-11-21", "--out", out, "--tz", "UTC", "-q", SAMPLE]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let path = std::fs::read_dir(dir.path()).unwrap().next().unwrap().unwrap().path().join("report.json");
+    let r: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let total = r["totals"]["deferred"]["value"].as_u64().unwrap();
+    let julien = &r["rankings"]["top_accounts"][0];
+    assert_eq!(julien["account"], "julien.fournier@example.com");
+    let deferred = julien["deferred"].as_u64().unwrap();
+    assert!(deferred <= total, "julien {deferred} > day {total}");
+    assert_eq!((deferred, total), (736, 753));
+}
+
+/// One name for failed SASL logins: `auth_failures`, and for the distinct
+/// usernames they named: `usernames_tried`.
+#[test]
+fn auth_failures_and_usernames_tried_have_one_name() {
+    let ips = top_csv(&["--by", "ip", "--metric", "auth-failures", "-n", "1"]);
+    assert!(ips[0].contains_key("auth_failures") && ips[0].contains_key("usernames_tried"), "{:?}", ips[0]);
+    let o = postsleuth(&["timeline", "julien.fournier@example.com", "--format", "csv", "-q", SAMPLE]);
+    let header = String::from_utf8_lossy(&o.stdout).lines().next().unwrap().to_string();
+    assert!(header.starts_with("bucket,logins,auth_failures,"), "{header}");
+    let o = postsleuth(&["suspects", "--format", "json", "-q", SAMPLE]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(!text.contains("\"accounts_named\""), "suspects' brute-force sources say usernames_tried");
+}

@@ -116,7 +116,7 @@ fn totals_frame(t: &Totals) -> PolarsResult<DataFrame> {
         ("bytes received", t.bytes_received),
         ("bytes delivered", t.bytes_delivered),
         ("senders", t.senders),
-        ("recipients", t.recipients),
+        ("distinct recipients", t.distinct_recipients),
         ("auth failures", t.auth_failures),
         ("auth successes", t.auth_successes),
     ];

@@ -1,5 +1,5 @@
 //! `timeline`: one account, IP or uid, bucket by bucket: logins (from where),
-//! failed logins, messages, recipients, deferred and bounced, with the
+//! auth failures, messages, recipients, deferred and bounced, with the
 //! compromise, the brute-force wave and the abnormal hours marked.
 //!
 //! Every bucket between the target's first and last activity is a row, the
@@ -182,21 +182,50 @@ fn messages_of(f: &Frames, target: &Target) -> LazyFrame {
     f.accepted().rename(["first_seen"], ["time"], true).filter(who.fill_null(lit(false)))
 }
 
+/// The final deliveries of `target`'s submissions, when the frames say
+/// whose they are.
+fn deliveries_of(f: &Frames, target: &Target) -> Option<LazyFrame> {
+    if f.deliveries.column("root_sasl_username").is_err() {
+        return None;
+    }
+    let who = match target {
+        Target::Account(a) => col("root_sasl_username").str().to_lowercase().eq(lit(a.to_lowercase())),
+        Target::Ip(ip) => col("root_client_ip").eq(lit(ip.as_str())),
+        Target::Uid(u) => col("root_uid").eq(lit(*u)).and(col("root_sasl_username").is_null()),
+    };
+    Some(crate::analyze::top::submitted_deliveries(f)?.filter(who.fill_null(lit(false))))
+}
+
 /// The timeline of `target` per `every` µs; times of the marks in `zone`.
 pub fn timeline(f: &Frames, target: &Target, clock: &Clock, marks: &Marks) -> PolarsResult<DataFrame> {
-    let msgs = clock.keyed(messages_of(f, target))?.group_by([col("bucket")]).agg([
-        len().cast(DataType::UInt64).alias("messages"),
-        col("recipients").cast(DataType::UInt64).sum().alias("recipients"),
-        col("final_deferred").cast(DataType::UInt64).sum().alias("deferred"),
-        col("final_bounced").cast(DataType::UInt64).sum().alias("bounced"),
-    ]);
-    let mut facts = vec![msgs.collect()?];
+    // Messages in the bucket they were first seen in; recipients, deferred
+    // and bounced in the bucket of the deliveries, as `top` and the totals
+    // count them (a message's retries fall in later buckets).
+    let msgs = clock.keyed(messages_of(f, target))?.group_by([col("bucket")]);
+    let mut facts = match deliveries_of(f, target) {
+        Some(dels) => {
+            let wanted = ["recipients", "deferred", "bounced"];
+            let aggs = crate::analyze::top::delivery_aggregations().into_iter().filter(|(n, _)| wanted.contains(n));
+            let dels =
+                clock.keyed(dels)?.group_by([col("bucket")]).agg(aggs.map(|(n, e)| e.alias(n)).collect::<Vec<_>>());
+            vec![msgs.agg([len().cast(DataType::UInt64).alias("messages")]).collect()?, dels.collect()?]
+        }
+        None => vec![msgs
+            .agg([
+                len().cast(DataType::UInt64).alias("messages"),
+                col("recipients").cast(DataType::UInt64).sum().alias("recipients"),
+                col("final_deferred").cast(DataType::UInt64).sum().alias("deferred"),
+                col("final_bounced").cast(DataType::UInt64).sum().alias("bounced"),
+            ])
+            .collect()?],
+    };
     let logins = auth_of(f, target, true).map(|l| clock.keyed(l)).transpose()?;
     let failures = auth_of(f, target, false).map(|l| clock.keyed(l)).transpose()?;
     if let (Some(l), Some(x)) = (&logins, &failures) {
         facts.push(l.clone().group_by([col("bucket")]).agg([len().cast(DataType::UInt64).alias("logins")]).collect()?);
-        facts
-            .push(x.clone().group_by([col("bucket")]).agg([len().cast(DataType::UInt64).alias("failures")]).collect()?);
+        facts.push(
+            x.clone().group_by([col("bucket")]).agg([len().cast(DataType::UInt64).alias("auth_failures")]).collect()?,
+        );
     }
     let Some(mut out) = skeleton(&facts, clock)? else {
         return Ok(DataFrame::empty());
@@ -223,7 +252,7 @@ pub fn timeline(f: &Frames, target: &Target, clock: &Clock, marks: &Marks) -> Po
     let order = [
         "bucket",
         "logins",
-        "failures",
+        "auth_failures",
         "messages",
         "recipients",
         "mark",
@@ -234,7 +263,7 @@ pub fn timeline(f: &Frames, target: &Target, clock: &Clock, marks: &Marks) -> Po
         "accounts",
     ];
     let cols: Vec<&str> = order.iter().copied().filter(|c| out.column(c).is_ok()).collect();
-    let numbers = ["logins", "failures", "messages", "recipients", "deferred", "bounced"];
+    let numbers = ["logins", "auth_failures", "messages", "recipients", "deferred", "bounced"];
     let fill: Vec<Expr> = numbers.iter().filter(|c| cols.contains(c)).map(|c| col(*c).fill_null(lit(0u64))).collect();
     out.lazy()
         .with_columns(fill)
