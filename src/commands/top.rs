@@ -11,8 +11,8 @@ use clap::Args;
 pub const TOP_ABOUT: &str = "\
 Rank who sent what: by SASL account, local uid, client IP or network, sender, sender or
 recipient domain, or HELO name; by messages, recipients, bytes, deferred or bounced
-recipients, rejects, auth failures (failed SASL logins), or distinct client IPs. With --every, the ranking per
-time bucket, so a burst shows when it started.
+recipients, rejects, auth failures (failed SASL logins), or distinct client IPs. With
+--every, the ranking per time bucket, so a burst shows when it started.
 
 Messages are counted once, by their original submission: a content filter's re-injected
 copy counts for the SASL account and client IP that sent the original.
