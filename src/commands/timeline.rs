@@ -13,7 +13,8 @@ use clap::Args;
 pub const TIMELINE_ABOUT: &str = "\
 One account, client IP or local uid, bucket by bucket (an hour unless --every says otherwise):
 successful logins and where from (IP and country; for an IP, the accounts), auth
-failures (failed SASL logins naming the account, or from the IP), messages, recipients, deferred and bounced deliveries.
+failures (failed SASL logins naming the account, or from the IP), messages; recipients,
+deferred and bounced deliveries by the bucket they happened in.
 The mark column shows the brute-force wave, the abnormal hours and the estimated compromise
 instant, found as `suspects` finds them (same scoring options).
 
