@@ -4,15 +4,17 @@
 use crate::analyze::suspects::Thresholds;
 use crate::commands::UsageError;
 use crate::commands::{check, export, geo, report, simulate, summary, suspects, timeline, top, trace};
+use crate::duration::Length;
 use crate::render::Format;
-use crate::time::{Micros, MICROS_PER_SEC};
+use crate::time::Micros;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  error: nothing could be analysed, or the output could not be written
+  1  error: nothing could be analysed, or the output could not be written;
+     for trace, no message matched the query
   2  usage error (bad option or argument)
   3  partial: results were produced, but some input was missing, unreadable
      or damaged (each problem is named on stderr with its file)";
@@ -75,7 +77,7 @@ pub enum Command {
     /// Which account or uid was compromised, since when (login, file:line), and what to clean up.
     #[command(long_about = suspects::SUSPECTS_ABOUT, after_help = EXIT_CODES)]
     Suspects(suspects::SuspectsArgs),
-    /// One account, IP or uid=N hour by hour: logins, failures, messages, with the compromise marked.
+    /// One account, IP or uid=N hour by hour: logins, auth failures, messages, with the compromise marked.
     #[command(long_about = timeline::TIMELINE_ABOUT, after_help = EXIT_CODES)]
     Timeline(timeline::TimelineArgs),
 }
@@ -89,13 +91,15 @@ pub struct InputArgs {
     /// Read only the named files, not their rotated siblings.
     #[arg(long)]
     pub exact: bool,
-    /// Year of the oldest line for RFC 3164 timestamps (default: inferred from file times).
-    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1970..=9999))]
+    /// Year of the oldest line for RFC 3164 timestamps, 1970 to 9000 (default: inferred from file times).
+    // Bounded well below 9999: a log's lines run on into the years after
+    // its first, and RFC 3339 has no year 10000.
+    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1970..=9000))]
     pub year: Option<i32>,
     /// Zone the log's RFC 3164 timestamps were written in (IANA name, or `local`).
     #[arg(long, value_name = "ZONE", default_value = "local")]
     pub log_tz: String,
-    /// Only look at what happened from this time on: RFC 3339, a date, `24h`, `7d`, `yesterday`, `last-week`…
+    /// Only look at what happened from this time on: RFC 3339, a date, a duration back from now (`1h30m`, `7d`, `1mo`), `yesterday`, `last-week`…
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
     /// Only look at what happened before this time (same forms as --since).
@@ -143,13 +147,13 @@ pub struct ScoringArgs {
     /// Abnormal hours that make the volume sustained.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub min_hours: usize,
-    /// How soon after a login from somewhere new abnormal volume must start for it to be the compromise (15m, 1h30m, 1d).
+    /// How soon after a login from somewhere new abnormal volume must start for it to be the compromise (15m, 1h30m, 1d; no months).
     #[arg(long, value_name = "DURATION", default_value = "24h")]
     pub horizon: String,
-    /// How long before the compromise failed logins count as its brute-force wave.
+    /// How long before the compromise auth failures count as its brute-force wave (same forms as --horizon).
     #[arg(long, value_name = "DURATION", default_value = "24h")]
     pub lookback: String,
-    /// Failed logins that make a brute-force wave (naming the account) or a smoking gun (from one IP or network).
+    /// Auth failures (failed SASL logins) that make a brute-force wave (naming the account) or a smoking gun (from one IP or network).
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub min_failures: u64,
     /// Client IPs after the compromise that make a botnet.
@@ -176,44 +180,23 @@ impl ScoringArgs {
     }
 }
 
-/// `90s`, `15m`, `24h`, `7d`, `2w`, or sums such as `1h30m`, in µs.
+/// A fixed-length duration option (`--horizon`, `--lookback`) in µs: the
+/// grammar of [`crate::duration`], months refused.
 pub fn duration(option: &str, s: &str) -> Result<Micros, UsageError> {
-    let bad = || UsageError(format!("{option} {s:?}: use a duration like 15m, 1h, 6h, 1d, 1w"));
-    let (mut total, mut num) = (0i64, String::new());
-    for c in s.trim().chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            'w' => 7 * 86_400,
-            _ => return Err(bad()),
-        };
-        let n: i64 = num.parse().map_err(|_| bad())?;
-        let add = n.checked_mul(unit).and_then(|x| x.checked_mul(MICROS_PER_SEC)).ok_or_else(bad)?;
-        total = total.checked_add(add).ok_or_else(bad)?;
-        num.clear();
-    }
-    if !num.is_empty() || total <= 0 {
-        return Err(bad());
-    }
-    Ok(total)
+    Length::parse(option, s).and_then(|l| l.fixed(option, s)).map_err(UsageError)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::MICROS_PER_SEC;
 
     #[test]
     fn durations() {
         assert_eq!(duration("--x", "24h").ok(), Some(24 * 3600 * MICROS_PER_SEC));
         assert_eq!(duration("--x", "1h30m").ok(), Some(5400 * MICROS_PER_SEC));
         assert_eq!(duration("--x", "2w").ok(), Some(14 * 86_400 * MICROS_PER_SEC));
-        for bad in ["", "h", "10", "0h", "1y", "-1h", "99999999999999999w"] {
+        for bad in ["", "h", "10", "0h", "1mo", "1y", "-1h", "99999999999999999w"] {
             assert!(duration("--x", bad).is_err(), "{bad}");
         }
     }

@@ -26,6 +26,7 @@ pub mod cli;
 pub mod commands;
 pub mod correlate;
 pub mod diag;
+pub mod duration;
 pub mod enrich;
 pub mod envelope;
 pub mod event;

@@ -2,19 +2,29 @@
 //!
 //! Accepts RFC 3339 (`2026-11-22T08:00:00+01:00`), plain dates and times in
 //! the display zone (`2026-11-22`, `2026-11-22 08:00`), durations back from
-//! now (`90m`, `24h`, `7d`, `2w`), and calendar words in the display zone
+//! now in the grammar of [`crate::duration`] (`90m`, `1h30m`, `24h`, `7d`,
+//! `2w`; `1mo`, `1y`: the same wall-clock time that many calendar months
+//! earlier in the display zone), and calendar words in the display zone
 //! (`today`, `yesterday`, `this-week`, `last-week`, `this-month`,
 //! `last-month`). A calendar word names the *start* of that period, so
 //! `--since yesterday --until today` is all of yesterday.
 
-use crate::time::{civil_to_micros, local_date, Micros, Zone, MICROS_PER_SEC};
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use crate::duration::Length;
+use crate::time::{civil_to_micros, local_date, micros_to_utc, Micros, Zone, MICROS_PER_SEC};
+use chrono::{Datelike, Duration, Months, NaiveDate, NaiveDateTime};
 
-/// Parses one bound, relative to `now`, with local forms in `zone`.
-pub fn parse_bound(s: &str, zone: &Zone, now: Micros) -> Result<Micros, String> {
+/// Parses one bound given to `option`, relative to `now`, with local forms
+/// in `zone`.
+pub fn parse_bound(option: &str, s: &str, zone: &Zone, now: Micros) -> Result<Micros, String> {
+    let raw = s;
     let s = s.trim();
-    if let Some(t) = relative(s, now) {
-        return Ok(t);
+    // A duration: digits and unit letters only (a date has dashes).
+    let is_duration = s.starts_with(|c: char| c.is_ascii_digit())
+        && s.chars().all(|c| c.is_ascii_alphanumeric())
+        && s.contains(|c: char| c.is_ascii_alphabetic());
+    if is_duration {
+        let l = Length::parse(option, raw)?;
+        return back_from(&l, zone, now).ok_or_else(|| format!("{option} {raw:?}: that is before the year 1"));
     }
     if let Some(d) = calendar_word(s, zone, now) {
         return Ok(local_midnight(zone, d));
@@ -31,25 +41,24 @@ pub fn parse_bound(s: &str, zone: &Zone, now: Micros) -> Result<Micros, String> 
         return Ok(local_midnight(zone, d));
     }
     Err(format!(
-        "cannot read the time {s:?}: use RFC 3339 (2026-11-22T08:00:00Z), a date (2026-11-22), \
-         a date and time (2026-11-22 08:00), a duration back from now (24h, 7d), \
+        "{option} {raw:?}: use RFC 3339 (2026-11-22T08:00:00Z), a date (2026-11-22), \
+         a date and time (2026-11-22 08:00), a duration back from now (1h30m, 7d, 1mo), \
          or today, yesterday, this-week, last-week, this-month, last-month"
     ))
 }
 
-/// `90m`, `24h`, `7d`, `2w` before `now`.
-fn relative(s: &str, now: Micros) -> Option<Micros> {
-    let unit = s.chars().last()?;
-    let n: i64 = s[..s.len() - unit.len_utf8()].parse().ok()?;
-    let secs = match unit {
-        's' => 1,
-        'm' => 60,
-        'h' => 3600,
-        'd' => 86_400,
-        'w' => 7 * 86_400,
-        _ => return None,
-    };
-    Some(now - n.checked_mul(secs)?.checked_mul(MICROS_PER_SEC)?)
+/// `l` before `now`: weeks, days and hours as fixed lengths (a day is 24
+/// hours), months as calendar months of the wall clock in `zone`.
+fn back_from(l: &Length, zone: &Zone, now: Micros) -> Option<Micros> {
+    let fixed = Length { months: 0, ..*l }.fixed("", "").unwrap_or(0);
+    let mut t = now;
+    if l.months > 0 {
+        let off = zone.offset_at(now) * MICROS_PER_SEC;
+        let wall = micros_to_utc(now.checked_add(off)?).naive_utc();
+        let earlier = wall.checked_sub_months(Months::new(u32::try_from(l.months).ok()?))?;
+        t = local_to_utc(zone, earlier);
+    }
+    t.checked_sub(fixed)
 }
 
 fn calendar_word(s: &str, zone: &Zone, now: Micros) -> Option<NaiveDate> {
@@ -88,8 +97,8 @@ pub struct Window {
 impl Window {
     pub fn parse(since: Option<&str>, until: Option<&str>, zone: &Zone, now: Micros) -> Result<Window, String> {
         let w = Window {
-            since: since.map(|s| parse_bound(s, zone, now)).transpose()?,
-            until: until.map(|s| parse_bound(s, zone, now)).transpose()?,
+            since: since.map(|s| parse_bound("--since", s, zone, now)).transpose()?,
+            until: until.map(|s| parse_bound("--until", s, zone, now)).transpose()?,
         };
         if let (Some(a), Some(b)) = (w.since, w.until) {
             if a >= b {
@@ -120,11 +129,14 @@ mod tests {
     fn absolute_forms() {
         let now = civil_to_micros(2026, 11, 23, 12, 0, 0);
         let z = utc();
-        assert_eq!(parse_bound("2026-11-22", &z, now), Ok(civil_to_micros(2026, 11, 22, 0, 0, 0)));
-        assert_eq!(parse_bound("2026-11-22 08:30", &z, now), Ok(civil_to_micros(2026, 11, 22, 8, 30, 0)));
-        assert_eq!(parse_bound("2026-11-22T08:00:00+01:00", &z, now), Ok(civil_to_micros(2026, 11, 22, 7, 0, 0)));
+        assert_eq!(parse_bound("--since", "2026-11-22", &z, now), Ok(civil_to_micros(2026, 11, 22, 0, 0, 0)));
+        assert_eq!(parse_bound("--since", "2026-11-22 08:30", &z, now), Ok(civil_to_micros(2026, 11, 22, 8, 30, 0)));
+        assert_eq!(
+            parse_bound("--since", "2026-11-22T08:00:00+01:00", &z, now),
+            Ok(civil_to_micros(2026, 11, 22, 7, 0, 0))
+        );
         let berlin = Zone::parse("Europe/Berlin").unwrap();
-        assert_eq!(parse_bound("2026-11-22", &berlin, now), Ok(civil_to_micros(2026, 11, 21, 23, 0, 0)));
+        assert_eq!(parse_bound("--since", "2026-11-22", &berlin, now), Ok(civil_to_micros(2026, 11, 21, 23, 0, 0)));
     }
 
     #[test]
@@ -132,12 +144,27 @@ mod tests {
         // Monday 2026-11-23, noon UTC.
         let now = civil_to_micros(2026, 11, 23, 12, 0, 0);
         let z = utc();
-        assert_eq!(parse_bound("24h", &z, now), Ok(civil_to_micros(2026, 11, 22, 12, 0, 0)));
-        assert_eq!(parse_bound("7d", &z, now), Ok(civil_to_micros(2026, 11, 16, 12, 0, 0)));
-        assert_eq!(parse_bound("yesterday", &z, now), Ok(civil_to_micros(2026, 11, 22, 0, 0, 0)));
-        assert_eq!(parse_bound("last-week", &z, now), Ok(civil_to_micros(2026, 11, 16, 0, 0, 0)));
-        assert_eq!(parse_bound("last-month", &z, now), Ok(civil_to_micros(2026, 10, 1, 0, 0, 0)));
-        assert!(parse_bound("soon", &z, now).is_err());
+        assert_eq!(parse_bound("--since", "24h", &z, now), Ok(civil_to_micros(2026, 11, 22, 12, 0, 0)));
+        assert_eq!(parse_bound("--since", "7d", &z, now), Ok(civil_to_micros(2026, 11, 16, 12, 0, 0)));
+        assert_eq!(parse_bound("--since", "yesterday", &z, now), Ok(civil_to_micros(2026, 11, 22, 0, 0, 0)));
+        assert_eq!(parse_bound("--since", "last-week", &z, now), Ok(civil_to_micros(2026, 11, 16, 0, 0, 0)));
+        assert_eq!(parse_bound("--since", "last-month", &z, now), Ok(civil_to_micros(2026, 10, 1, 0, 0, 0)));
+        assert!(parse_bound("--since", "soon", &z, now).unwrap_err().starts_with("--since \"soon\": use RFC 3339"));
+        // The duration grammar every option shares.
+        assert_eq!(parse_bound("--since", "1h30m", &z, now), Ok(civil_to_micros(2026, 11, 23, 10, 30, 0)));
+        assert_eq!(parse_bound("--since", "1d12h", &z, now), Ok(civil_to_micros(2026, 11, 22, 0, 0, 0)));
+        assert_eq!(parse_bound("--since", "1mo", &z, now), Ok(civil_to_micros(2026, 10, 23, 12, 0, 0)));
+        assert_eq!(parse_bound("--since", "1y", &z, now), Ok(civil_to_micros(2025, 11, 23, 12, 0, 0)));
+        assert_eq!(
+            parse_bound("--until", "0h", &z, now),
+            Err("--until \"0h\": use a duration like 15m, 1h30m, 6h, 1d, 1w, 1mo".into())
+        );
+        // A month back keeps the wall-clock time across a DST change.
+        let berlin = Zone::parse("Europe/Berlin").unwrap();
+        assert_eq!(parse_bound("--since", "1mo", &berlin, now), Ok(civil_to_micros(2026, 10, 23, 11, 0, 0)));
+        // The end of a month with fewer days: its last day.
+        let march31 = civil_to_micros(2026, 3, 31, 12, 0, 0);
+        assert_eq!(parse_bound("--since", "1mo", &z, march31), Ok(civil_to_micros(2026, 2, 28, 12, 0, 0)));
     }
 
     #[test]

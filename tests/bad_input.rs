@@ -363,7 +363,7 @@ fn trace_on_stdin_quotes_the_right_lines_after_a_giant_line() {
     assert_eq!(support::code(&o), 0, "{}", support::stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let tail = support::tail_lines("mx2");
-    let lines = v[0]["lines"].as_array().unwrap();
+    let lines = v["flows"][0]["lines"].as_array().unwrap();
     let quoted: Vec<(u64, &str)> =
         lines.iter().map(|l| (l["line"].as_u64().unwrap(), l["text"].as_str().unwrap_or("(none)"))).collect();
     // Lines 4.. are tail[1..]; line 2 (tail[0]) is the session's connect.

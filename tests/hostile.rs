@@ -264,7 +264,7 @@ fn json_keeps_the_original_strings() {
     assert!(v["top_sasl_accounts"].to_string().contains(&serde_json::to_string(&client_user()).unwrap()));
     let out = output(&["trace", "0A1B2C3D4E", "--format", "json", &f.path]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v[0]["messages"][0]["message_id"], message_id());
-    let line = v[0]["lines"].as_array().unwrap().iter().find(|l| l["line"] == 5).expect("line 5 quoted");
+    assert_eq!(v["flows"][0]["messages"][0]["message_id"], message_id());
+    let line = v["flows"][0]["lines"].as_array().unwrap().iter().find(|l| l["line"] == 5).expect("line 5 quoted");
     assert!(line["text"].as_str().unwrap().ends_with(&format!("message-id=<{}>", message_id())));
 }

@@ -70,9 +70,9 @@ fn full_row_for_an_account() {
     check(
         &["--by", "account"],
         &[
-            "account,messages,recipients,bytes,deferred,bounced,distinct_ips,distinct_countries,first,last",
-            "alice@example.com,2,3,3000,1,1,2,1,2026-11-23T10:00:01Z,2026-11-23T10:30:01Z",
-            "bob@example.org,1,1,5000,0,0,1,1,2026-11-23T11:10:01Z,2026-11-23T11:10:01Z",
+            "account,messages,recipients,distinct_recipients,bytes,deferred,bounced,distinct_ips,distinct_countries,first,last",
+            "alice@example.com,2,3,3,3000,1,1,2,1,2026-11-23T10:00:01Z,2026-11-23T10:30:01Z",
+            "bob@example.org,1,1,1,5000,0,0,1,1,2026-11-23T11:10:01Z,2026-11-23T11:10:01Z",
         ],
     );
 }

@@ -168,16 +168,20 @@ fn across_rotated_files() {
     assert_eq!(flow_lines(&flows[0]), want);
 }
 
+/// No match: an object with no flows, a note naming the query, exit 1.
 #[test]
-fn no_match_is_an_empty_list_and_a_note() {
+fn no_match_is_no_flow_a_note_and_exit_1() {
     let p = path_str(&fixture("short_queue_ids.log"));
     let out = Command::new(env!("CARGO_BIN_EXE_postsleuth"))
         .args(["trace", "nobody@example.invalid", "--format", "json", "--log-tz", "UTC", "--year", "2026"])
         .args(["--exact", "--quiet", &p])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), json!([]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&out.stdout).unwrap(),
+        json!({"query": "nobody@example.invalid", "flows": []})
+    );
     assert_eq!(String::from_utf8_lossy(&out.stderr), "postsleuth: no message matches \"nobody@example.invalid\"\n");
 }
 

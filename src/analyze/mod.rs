@@ -4,7 +4,9 @@
 //! a message is counted once, by its original submission: a content filter's
 //! re-injected copy is a continuation, and Postfix's own notifications are
 //! not "received". A recipient is delivered when a final (non-filter)
-//! delivery says `status=sent`.
+//! delivery says `status=sent`. Figures of deliveries (delivered, deferred,
+//! bounced, recipients) count the deliveries in the window, whenever their
+//! message came in. The README's glossary defines every figure.
 
 pub mod report;
 pub mod suspects;
@@ -54,7 +56,8 @@ pub struct Totals {
     pub bytes_received: u64,
     pub bytes_delivered: u64,
     pub senders: u64,
-    pub recipients: u64,
+    /// Distinct addresses of final deliveries, whatever their outcome.
+    pub distinct_recipients: u64,
     pub auth_failures: u64,
     pub auth_successes: u64,
 }
@@ -77,7 +80,7 @@ impl Figures {
 }
 
 /// The messages [`Frames::received`] keeps.
-fn is_received() -> Expr {
+pub(crate) fn is_received() -> Expr {
     col("is_continuation").not().and(col("origin").neq(lit("notification")))
 }
 
@@ -102,7 +105,8 @@ pub fn totals(f: &Frames) -> PolarsResult<Totals> {
             count_if(final_delivery().and(is("status", "bounced")), "bounced"),
             // Each delivery at its own message's size, whenever that message came.
             col("size").filter(sent()).sum().alias("bytes_delivered"),
-            col("to_id").filter(sent()).n_unique().alias("recipients"),
+            // Whatever the outcome, as `top` counts them.
+            col("to_id").filter(final_delivery()).n_unique().alias("distinct_recipients"),
         ],
     )?;
     let msgs = Figures::of(
@@ -137,7 +141,7 @@ pub fn totals(f: &Frames) -> PolarsResult<Totals> {
         bytes_received: msgs.get("bytes_received")?,
         bytes_delivered: dels.get("bytes_delivered")?,
         senders: msgs.get("senders")?,
-        recipients: dels.get("recipients")?,
+        distinct_recipients: dels.get("distinct_recipients")?,
         auth_failures: auth.get("failures")?,
         auth_successes: auth.get("successes")?,
     })

@@ -2,11 +2,12 @@
 //! HELO) by one metric, overall or per time bucket.
 //!
 //! Each metric is counted from the frame that holds it ("fact"): messages
-//! for volume, deliveries for recipient domains, rejects, failed logins.
+//! for volume, deliveries for recipient domains, rejects, auth failures.
 //! The key is renamed to the user's word (`account`, `ip`, …) so that every
 //! output speaks the same language whatever frame it came from.
 
 use super::Frames;
+use crate::duration::Bucket;
 use clap::ValueEnum;
 use polars::prelude::*;
 
@@ -40,7 +41,7 @@ pub enum Key {
 pub enum Metric {
     /// Messages submitted (counted once through content filters).
     Messages,
-    /// Distinct final recipients.
+    /// (message, recipient) pairs: each message's distinct recipients (final deliveries, any outcome), summed.
     Recipients,
     /// Message bytes received.
     Bytes,
@@ -50,7 +51,7 @@ pub enum Metric {
     Bounced,
     /// Rejected SMTP commands (NOQUEUE and cleanup rejects).
     Rejected,
-    /// Failed SASL logins.
+    /// Auth failures: failed SASL logins.
     AuthFailures,
     /// Distinct client IPs.
     DistinctIps,
@@ -146,17 +147,120 @@ fn fact_frame(f: &Frames, fact: Fact) -> LazyFrame {
 /// The aggregations of a ranking of `key` by metric `m`: what its fact can
 /// count, without the figures that say nothing for this key ([`trivial`]);
 /// for `--by asn`, the organisation's name too.
-fn aggregations_for(fact: Fact, key: Key, m: &str) -> Vec<Expr> {
-    let mut aggs: Vec<Expr> = aggregations(fact)
+fn aggregations_for(fact: Fact, key: Key, m: &str) -> Vec<(&'static str, Expr)> {
+    let mut aggs: Vec<(&str, Expr)> = aggregations(fact)
         .into_iter()
         .filter(|(name, _)| *name == m || !trivial(key).contains(name))
-        .map(|(name, e)| e.alias(name))
+        .map(|(name, e)| (name, e.alias(name)))
         .collect();
     if key == Key::Asn {
         let org = if fact == Fact::Messages { "root_as_org" } else { "as_org" };
-        aggs.insert(0, col(org).drop_nulls().first().alias("as_org"));
+        aggs.insert(0, ("as_org", col(org).drop_nulls().first().alias("as_org")));
     }
     aggs
+}
+
+/// The figures of a message key that are counted from deliveries: the
+/// final deliveries *in the window* (or bucket), as the totals count them,
+/// whenever their message came in. [`delivery_aggregations`].
+const DELIVERY_FIGURES: [&str; 4] = ["recipients", "distinct_recipients", "deferred", "bounced"];
+
+/// The delivery figures of final deliveries, by the names of
+/// [`DELIVERY_FIGURES`]: `recipients` are (message, recipient) pairs (a
+/// message counted once through content filters, each of its addresses
+/// once whatever the outcome), `distinct_recipients` distinct addresses,
+/// `deferred` deferred attempts, `bounced` bounced deliveries.
+pub fn delivery_aggregations() -> Vec<(&'static str, Expr)> {
+    let pair = col("root").cast(DataType::UInt64) * lit(1u64 << 32) + col("to_id").cast(DataType::UInt64);
+    vec![
+        ("recipients", pair.n_unique().cast(DataType::UInt64)),
+        ("distinct_recipients", col("to_id").n_unique().cast(DataType::UInt64)),
+        ("deferred", col("status").eq(lit("deferred")).sum().cast(DataType::UInt64)),
+        ("bounced", col("status").eq(lit("bounced")).sum().cast(DataType::UInt64)),
+    ]
+}
+
+/// The final deliveries of `key`'s submissions, keyed by `name`, when the
+/// deliveries frame says whose they are (the original submission's account,
+/// uid or client IP: the frames `top`, `report` and `suspects` read; not
+/// summary's, which leave those columns out).
+///
+/// Deliveries of messages in the window that are no submission of their
+/// own (a content filter's copy without its original, Postfix's
+/// notifications) are left out, as the messages' counts leave them out.
+fn deliveries_of_key(f: &Frames, fact: Fact, key: Key, name: &str) -> Option<LazyFrame> {
+    let column = match (fact, key) {
+        (Fact::Messages, Key::Account) => "root_sasl_username",
+        (Fact::Messages, Key::Uid) => "root_uid",
+        (Fact::Messages, Key::Ip) => "root_client_ip",
+        _ => return None,
+    };
+    if f.deliveries.column(column).is_err() {
+        return None;
+    }
+    Some(submitted_deliveries(f)?.filter(col(column).is_not_null()).with_column(col(column).alias(name)))
+}
+
+/// Final deliveries, less those of messages in the window that are no
+/// submission of their own (a content filter's copy without its original,
+/// Postfix's notifications), as the messages' counts leave them out.
+/// `None` when the frames lack the columns (summary's).
+pub fn submitted_deliveries(f: &Frames) -> Option<LazyFrame> {
+    let has = |df: &DataFrame, c: &str| df.column(c).is_ok();
+    if !(has(&f.deliveries, "root") && has(&f.deliveries, "to_id") && has(&f.messages, "message")) {
+        return None;
+    }
+    let accepted = super::is_received().and(col("state").neq(lit("rejected")));
+    let others = f
+        .messages
+        .clone()
+        .lazy()
+        .filter(accepted.not())
+        .select([col("message").alias("root"), lit(true).alias("no_submission")]);
+    let dels = f
+        .final_deliveries()
+        .join(others, [col("root")], [col("root")], JoinArgs::new(JoinType::Left))
+        .filter(col("no_submission").is_null());
+    Some(dels)
+}
+
+/// `lf` grouped by `keys` with `aggs`; for a message key whose deliveries
+/// are known, the delivery figures come from them, joined on the keys.
+fn grouped(
+    f: &Frames,
+    lf: LazyFrame,
+    fact: Fact,
+    key: Key,
+    m: &str,
+    keys: &[Expr],
+    bucket: &dyn Fn(LazyFrame) -> LazyFrame,
+) -> LazyFrame {
+    let name = key_name(key);
+    let aggs = aggregations_for(fact, key, m);
+    let Some(dels) = deliveries_of_key(f, fact, key, name) else {
+        return bucket(lf).group_by(keys).agg(aggs.into_iter().map(|(_, e)| e).collect::<Vec<_>>());
+    };
+    let (mut from_messages, mut names) = (Vec::new(), Vec::new());
+    for (n, e) in aggs {
+        names.push(n);
+        if n == "recipients" {
+            names.push("distinct_recipients");
+        }
+        if !DELIVERY_FIGURES.contains(&n) {
+            from_messages.push(e);
+        }
+    }
+    let from_deliveries: Vec<Expr> =
+        delivery_aggregations().into_iter().filter(|(n, _)| names.contains(n)).map(|(n, e)| e.alias(n)).collect();
+    let msgs = bucket(lf).group_by(keys).agg(from_messages);
+    let dels = bucket(dels).group_by(keys).agg(from_deliveries);
+    let join = JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns);
+    let key_names: Vec<&str> = if keys.len() == 2 { vec!["bucket", name] } else { vec![name] };
+    let figures = names.iter().filter(|n| !matches!(**n, "first" | "last" | "as_org"));
+    let fill: Vec<Expr> = figures.map(|n| col(*n).fill_null(lit(0))).collect();
+    let mut select: Vec<Expr> = key_names.iter().map(|k| col(*k)).collect();
+    select.extend(names.iter().map(|n| col(*n)));
+    msgs.join(dels, keys.to_vec(), keys.to_vec(), join).with_columns(fill).select(select)
 }
 
 /// Each aggregation of a fact, by the name of its column.
@@ -173,13 +277,12 @@ fn aggregations(fact: Fact) -> Vec<(&'static str, Expr)> {
             ("distinct_ips", col("root_client_ip_id").drop_nulls().n_unique()),
             ("distinct_countries", col("root_country").drop_nulls().n_unique()),
         ],
-        Fact::Deliveries => vec![
-            ("messages", col("root").n_unique()),
-            ("recipients", col("to_id").n_unique()),
-            ("deferred", col("status").eq(lit("deferred")).sum()),
-            ("bounced", col("status").eq(lit("bounced")).sum()),
-            ("distinct_ips", col("root_client_ip").drop_nulls().n_unique()),
-        ],
+        Fact::Deliveries => {
+            let mut v = vec![("messages", col("root").n_unique())];
+            v.extend(delivery_aggregations());
+            v.push(("distinct_ips", col("root_client_ip").drop_nulls().n_unique()));
+            v
+        }
         Fact::Rejects => vec![("rejected", len()), ("distinct_ips", col("client_ip").drop_nulls().n_unique())],
         Fact::CleanupRejects => {
             vec![("rejected", len()), ("distinct_ips", col("root_client_ip_id").drop_nulls().n_unique())]
@@ -210,44 +313,20 @@ fn unsupported(key: Key, metric: Metric) -> String {
     format!("cannot rank --by {} by --metric {}{hint}", key_name(key), metric_name(metric).replace('_', "-"))
 }
 
-/// Checks a request before any log is read: the pair can be ranked and the
-/// bucket is a duration.
-pub fn validate(key: Key, metric: Metric, every: Option<&str>) -> Result<(), String> {
+/// Checks a request before any log is read: the pair can be ranked.
+pub fn validate(key: Key, metric: Metric) -> Result<(), String> {
     let fact = fact_for(key, metric);
     if key_column(fact, key).is_none() || !has_metric(fact, metric_name(metric)) {
         return Err(unsupported(key, metric));
     }
-    if let Some(e) = every {
-        bucket(e)?;
-    }
     Ok(())
-}
-
-/// A bucket of at least a second, in calendar units (`1s` … `1mo`, `1y`):
-/// polars also reads `1ns`, `1us` and `1i` (rows, not time), which either
-/// panic (a bucket of 0 µs), ask for terabytes of windows, or fail on a
-/// time column.
-fn bucket(every: &str) -> Result<Duration, String> {
-    const SECOND_NS: i64 = 1_000_000_000;
-    match Duration::try_parse(every) {
-        Ok(d)
-            if !d.is_zero()
-                && !d.negative()
-                && !d.parsed_int
-                && (d.months() > 0 || d.weeks() > 0 || d.days() > 0 || d.nanoseconds() >= SECOND_NS)
-                && d.nanoseconds() % SECOND_NS == 0 =>
-        {
-            Ok(d)
-        }
-        _ => Err(format!("--every {every:?}: use a duration like 15m, 1h, 6h, 1d, 1w")),
-    }
 }
 
 /// Time buckets for a ranking over time: their length, and the zone
 /// (IANA name) whose midnights and hours they start on; UTC's if `None`.
 #[derive(Clone, Copy, Debug)]
 pub struct Buckets<'a> {
-    pub every: &'a str,
+    pub every: Bucket,
     pub zone: Option<&'a str>,
 }
 
@@ -264,16 +343,14 @@ pub fn top(f: &Frames, key: Key, metric: Metric, every: Option<Buckets>, limit: 
     let mut lf = fact_frame(f, fact).filter(col(column).is_not_null());
     lf = lf.with_column(col(column).alias(name));
     let lf = match every {
-        None => lf
-            .group_by([col(name)])
-            .agg(aggregations_for(fact, key, m))
+        None => grouped(f, lf, fact, key, m, &[col(name)], &|lf| lf)
             .sort_by_exprs(
                 [col(m), col(name)],
                 SortMultipleOptions::default().with_order_descending_multi([true, false]),
             )
             .limit(limit as IdxSize)
             .select([col(name), col(m), all().exclude_cols([name, m]).as_expr()]),
-        Some(every) => per_bucket(lf, fact, key, m, every, limit)?,
+        Some(every) => per_bucket(f, lf, fact, key, m, every, limit)?,
     };
     Ok(lf)
 }
@@ -288,35 +365,36 @@ fn trivial(key: Key) -> &'static [&'static str] {
     }
 }
 
-fn per_bucket(lf: LazyFrame, fact: Fact, key: Key, m: &str, b: Buckets, limit: usize) -> Result<LazyFrame, String> {
-    let every = bucket(b.every)?;
-    // Windows start on the zone's midnights and hours (a day is a local
-    // day, DST included); the buckets go back to UTC for rendering.
+fn per_bucket(
+    f: &Frames,
+    lf: LazyFrame,
+    fact: Fact,
+    key: Key,
+    m: &str,
+    b: Buckets,
+    limit: usize,
+) -> Result<LazyFrame, String> {
+    // Each row goes to the bucket its time truncates to on the zone's wall
+    // clock (a day is a local day, `6h` starts at 00, 06, 12 and 18 local
+    // time, DST included); the buckets go back to UTC for rendering.
+    // (polars' dynamic groups start each group's windows at its own first
+    // row and step by fixed hours: across a DST change the groups that
+    // began before it had their sub-day buckets an hour off.)
     let zone = match b.zone.filter(|z| *z != "UTC") {
         Some(z) => TimeZone::opt_try_new(Some(z)).map_err(|e| e.to_string())?,
         None => None,
     };
-    let lf = match &zone {
-        Some(z) => lf.with_column(col("time").dt().convert_time_zone(z.clone())),
-        None => lf,
+    let every = b.every.polars();
+    let bucket = |lf: LazyFrame| {
+        let lf = match &zone {
+            Some(z) => lf.with_column(col("time").dt().convert_time_zone(z.clone())),
+            None => lf,
+        };
+        lf.with_column(col("time").dt().truncate(lit(every.as_str())).alias("bucket"))
     };
     let name = key_name(key);
-    let options = DynamicGroupOptions {
-        every,
-        period: every,
-        offset: Duration::parse("0s"),
-        label: Label::Left,
-        include_boundaries: false,
-        closed_window: ClosedWindow::Left,
-        start_by: StartBy::WindowBound,
-        ..Default::default()
-    };
     let rank = col(name).cum_count(false).over([col("bucket")]).map_err(|e| e.to_string())?.alias("rank");
-    let ranked = lf
-        .sort(["time"], SortMultipleOptions::default())
-        .group_by_dynamic(col("time"), [col(name)], options)
-        .agg(aggregations_for(fact, key, m))
-        .rename(["time"], ["bucket"], true)
+    let ranked = grouped(f, lf, fact, key, m, &[col("bucket"), col(name)], &bucket)
         .with_column(col("bucket").dt().convert_time_zone(TimeZone::UTC))
         .sort_by_exprs(
             [col("bucket"), col(m), col(name)],

@@ -38,7 +38,10 @@ pub fn run(a: &CheckArgs) -> anyhow::Result<Outcome> {
         ("other programs' lines", d.other_lines),
         ("skipped lines", d.skipped_total()),
         ("unrecognised postfix lines", unrecognised),
-        ("postfix warnings", warnings),
+        // Postfix's `warning:`, `error:` and `fatal:` lines that are no
+        // event of their own: SASL authentication failures are written as
+        // warnings too, and counted as auth attempts.
+        ("other postfix warnings", warnings),
         ("lines of messages begun before the input", ds.orphan_lines),
         ("messages", r.messages.len() as u64),
         ("deliveries", r.deliveries.len() as u64),

@@ -1,6 +1,6 @@
 //! `postsleuth geo lookup IP…` and `postsleuth geo import …`.
 
-use super::{display_zone, stdout, Outcome};
+use super::{display_zone, stdout, Outcome, UsageError};
 use crate::cli::OutputArgs;
 use crate::enrich::{import, Geo};
 use clap::Subcommand;
@@ -42,6 +42,17 @@ pub enum GeoCommand {
 pub fn run(c: &GeoCommand) -> anyhow::Result<Outcome> {
     match c {
         GeoCommand::Lookup { ips, geoip, asn_db, output } => {
+            // An IP as Postfix writes it, brackets allowed; anything else is
+            // a mistake to name, not a blank row.
+            for ip in ips {
+                if ip.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_err() {
+                    let ip = crate::text::printable(ip);
+                    return Err(UsageError(format!(
+                        "geo lookup {ip:?}: not an IP address (e.g. 192.0.2.1, 2001:db8::1)"
+                    ))
+                    .into());
+                }
+            }
             let geo = Geo::from_env_or_args(geoip.as_deref(), asn_db.as_deref())?;
             let mut df = df!("ip" => ips.clone())?;
             crate::enrich::add_geo_columns(&mut df, "ip", "", &geo, crate::enrich::GeoColumns::All)?;

@@ -1,7 +1,7 @@
 //! `postsleuth simulate`: a realistic incident with its ground truth.
 
 use super::{Outcome, UsageError};
-use crate::simulate::{simulate, SimOptions};
+use crate::simulate::{simulate, SimError, SimOptions};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -91,7 +91,12 @@ pub fn run(a: &SimulateArgs) -> anyhow::Result<Outcome> {
         start: start.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
         hostname: a.hostname.clone(),
     };
-    let truth = simulate(&opts)?;
+    // Options the simulator refuses, and a directory it would not
+    // overwrite, are the user's to change: usage errors (exit 2).
+    let truth = simulate(&opts).map_err(|e| match e {
+        SimError::BadOptions(_) | SimError::OutNotEmpty(_) => anyhow::Error::from(UsageError(e.to_string())),
+        e => e.into(),
+    })?;
     let files: Vec<&str> = truth.files.iter().map(|f| f.name.as_str()).collect();
     eprintln!("postsleuth: wrote {} and truth.json to {}", files.join(", "), a.out.display());
     Ok(Outcome::Complete)

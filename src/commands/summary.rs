@@ -112,7 +112,7 @@ fn totals_frame(t: &Totals) -> PolarsResult<DataFrame> {
         ("bytes received", t.bytes_received),
         ("bytes delivered", t.bytes_delivered),
         ("senders", t.senders),
-        ("recipients", t.recipients),
+        ("distinct recipients", t.distinct_recipients),
         ("auth failures", t.auth_failures),
         ("auth successes", t.auth_successes),
     ];
@@ -131,8 +131,9 @@ fn header(ds: &Dataset, window: &Window, zone: &Zone) -> String {
     }
     let lines: u64 = ds.diag.files.iter().map(|f| f.lines).sum();
     format!(
-        "{span}\n{} files, {lines} lines ({} Postfix, {} other programs), {} skipped",
+        "{span}\n{} file{}, {lines} lines ({} Postfix, {} other programs), {} skipped",
         ds.diag.files.len(),
+        if ds.diag.files.len() == 1 { "" } else { "s" },
         ds.diag.postfix_lines,
         ds.diag.other_lines,
         ds.diag.skipped_total()

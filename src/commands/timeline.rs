@@ -5,14 +5,16 @@
 use super::{display_zone, finish, load_frames, stdout, Outcome};
 use crate::analyze::suspects::timeline::{timeline, Clock, Marks, Target};
 use crate::analyze::suspects::{self as sus, Who};
-use crate::cli::{duration, InputArgs, OutputArgs, ScoringArgs};
+use crate::cli::{InputArgs, OutputArgs, ScoringArgs};
+use crate::duration::Length;
 use crate::text::printable;
 use clap::Args;
 
 pub const TIMELINE_ABOUT: &str = "\
 One account, client IP or local uid, bucket by bucket (an hour unless --every says otherwise):
-successful logins and where from (IP and country; for an IP, the accounts), failed logins
-(naming the account, or from the IP), messages, recipients, deferred and bounced deliveries.
+successful logins and where from (IP and country; for an IP, the accounts), auth
+failures (failed SASL logins naming the account, or from the IP), messages; recipients,
+deferred and bounced deliveries by the bucket they happened in.
 The mark column shows the brute-force wave, the abnormal hours and the estimated compromise
 instant, found as `suspects` finds them (same scoring options).
 
@@ -25,7 +27,7 @@ Examples:
 pub struct TimelineArgs {
     /// A SASL username, a client IP, or uid=N.
     pub target: String,
-    /// Bucket size: 15m, 1h, 6h, 1d, 1w… Days start at midnight in --tz, also across a DST change; weeks on Monday.
+    /// Bucket size: 15m, 1h30m, 6h, 1d, 1w, 1mo… Buckets start on --tz's wall clock (days at midnight, also across a DST change; weeks on Monday; months on the 1st), as in `top --every`.
     #[arg(long, value_name = "DURATION", default_value = "1h")]
     pub every: String,
     #[command(flatten)]
@@ -40,7 +42,8 @@ pub struct TimelineArgs {
 pub fn run(a: &TimelineArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;
     let th = a.scoring.thresholds()?;
-    let every = duration("--every", &a.every)?;
+    let every = Length::parse("--every", &a.every).and_then(|l| l.bucket("--every", &a.every));
+    let every = every.map_err(super::UsageError)?;
     let target = Target::parse(&a.target);
     if a.target.starts_with("uid=") && !matches!(target, Target::Uid(_)) {
         return Err(super::UsageError(format!("{:?}: uid=N takes a number, e.g. uid=33", printable(&a.target))).into());
@@ -66,7 +69,7 @@ pub fn run(a: &TimelineArgs) -> anyhow::Result<Outcome> {
             marks = Marks::of(s, &zone);
         }
     }
-    let clock = Clock::new(every, zone.clone(), ds.span.map_or(0, |(first, _)| first));
+    let clock = Clock::new(every, zone.clone());
     let df = timeline(&frames, &target, &clock, &marks)?;
     if df.height() == 0 && !a.input.quiet {
         super::console::say(&format!("postsleuth: nothing found for {:?}", printable(&a.target)));

@@ -5,13 +5,14 @@ use super::{display_zone, finish, load_frames, stdout, Outcome};
 use crate::analyze::top::{top, validate, Buckets};
 use crate::analyze::top::{Key, Metric};
 use crate::cli::{InputArgs, OutputArgs};
+use crate::duration::Length;
 use clap::Args;
 
 pub const TOP_ABOUT: &str = "\
 Rank who sent what: by SASL account, local uid, client IP or network, sender, sender or
 recipient domain, or HELO name; by messages, recipients, bytes, deferred or bounced
-recipients, rejects, failed logins, or distinct client IPs. With --every, the ranking per
-time bucket, so a burst shows when it started.
+recipients, rejects, auth failures (failed SASL logins), or distinct client IPs. With
+--every, the ranking per time bucket, so a burst shows when it started.
 
 Messages are counted once, by their original submission: a content filter's re-injected
 copy counts for the SASL account and client IP that sent the original.
@@ -28,7 +29,7 @@ pub struct TopArgs {
     pub by: Key,
     #[arg(long, value_enum, default_value_t = Metric::Messages)]
     pub metric: Metric,
-    /// Rank per time bucket: 15m, 1h, 6h, 1d, 1w…
+    /// Rank per time bucket: 15m, 1h30m, 6h, 1d, 1w, 1mo… Buckets start on --tz's wall clock (days at midnight, also across a DST change; weeks on Monday; months on the 1st).
     #[arg(long, value_name = "DURATION")]
     pub every: Option<String>,
     /// How many to show (per bucket with --every).
@@ -42,11 +43,13 @@ pub struct TopArgs {
 
 pub fn run(a: &TopArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;
-    validate(a.by, a.metric, a.every.as_deref()).map_err(super::UsageError)?;
+    validate(a.by, a.metric).map_err(super::UsageError)?;
+    let every = a.every.as_deref().map(|e| Length::parse("--every", e).and_then(|l| l.bucket("--every", e)));
+    let every = every.transpose().map_err(super::UsageError)?;
     let (ds, frames) = load_frames(&a.input, &zone, false)?;
     // Only buckets need the zone's name (for `local`, read from the system).
-    let zone_name = a.every.as_ref().and_then(|_| zone.iana_name());
-    let every = a.every.as_deref().map(|every| Buckets { every, zone: zone_name.as_deref() });
+    let zone_name = every.and_then(|_| zone.iana_name());
+    let every = every.map(|every| Buckets { every, zone: zone_name.as_deref() });
     let lf = top(&frames, a.by, a.metric, every, a.limit).map_err(super::UsageError)?;
     let df = lf.collect()?;
     let mut out = stdout();

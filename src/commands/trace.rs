@@ -22,6 +22,12 @@ following content-filter re-injection and bounce notifications. The log-based re
 QUERY is a queue ID (840A4C0FF0 or 4Y7Lrk1TnQz4BfX), a Message-ID (with or without <>), or an
 address: matched against envelope senders, recipients and SASL usernames.
 
+A message's line says what became of its recipients: `delivered` when all were sent,
+`1 of 4 recipients bounced, 3 sent` when some bounced, or its state (queued, held, deleted,
+expired, rejected, discarded). --format json gives one object: the query and its flows, each
+with its messages (each with its recipients' total, sent, deferred and bounced) and its lines
+(file, line, text). When no message matches, trace says so and exits with 1.
+
 Examples:
   postsleuth trace 840A4C0FF0
   postsleuth trace '<20261123031300.4F1@example.com>' /var/log/mail.log
@@ -55,13 +61,60 @@ pub fn run(a: &TraceArgs) -> anyhow::Result<Outcome> {
     let text = fetch_lines(&ds.inputs, &wanted, &ds.stdin_lines);
     let mut out = stdout();
     match a.output.format {
-        Format::Json => write_json(&ds, &flows, &text, &mut out)?,
+        Format::Json => write_json(&ds, &a.query, &flows, &text, &mut out)?,
         _ => write_text(&ds, &flows, &text, &zone, &mut out)?,
     }
+    let outcome = finish(out, ds)?;
     if flows.is_empty() {
-        eprintln!("postsleuth: no message matches {:?}", printable(&a.query));
+        // Exit 1, as for nothing to analyse: a script can tell "no such
+        // message" from a trace.
+        anyhow::bail!("no message matches {:?}", printable(&a.query));
     }
-    finish(out, ds)
+    Ok(outcome)
+}
+
+/// What became of a message's recipients: each recipient of a final
+/// delivery (hand-overs to a content filter left out) by its last attempt.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+struct Recipients {
+    total: u32,
+    sent: u32,
+    deferred: u32,
+    bounced: u32,
+}
+
+fn recipients(r: &Records, m: &Message) -> Recipients {
+    use crate::correlate::DeliveryStatus as S;
+    let mut last: BTreeMap<Sym, S> = BTreeMap::new();
+    for (d, _) in r.deliveries_of(m.id).filter(|(d, _)| !d.filter_hop) {
+        last.insert(d.to, d.outcome);
+    }
+    let mut n = Recipients { total: last.len() as u32, ..Default::default() };
+    for s in last.values() {
+        match s {
+            S::Sent => n.sent += 1,
+            S::Deferred => n.deferred += 1,
+            S::Bounced => n.bounced += 1,
+            _ => {}
+        }
+    }
+    n
+}
+
+/// A message's state as a true sentence: `bounced` only when every
+/// recipient did; otherwise how many of them.
+fn state_text(r: &Records, m: &Message) -> String {
+    let n = recipients(r, m);
+    if m.state != crate::correlate::State::Bounced || n.total == 0 {
+        return m.state.as_str().to_string();
+    }
+    let mut s = format!("{} of {} recipients bounced", n.bounced, n.total);
+    for (k, what) in [(n.sent, "sent"), (n.deferred, "deferred")] {
+        if k > 0 {
+            s.push_str(&format!(", {k} {what}"));
+        }
+    }
+    s
 }
 
 /// Matching messages grouped into flows: each flow is a root message and
@@ -172,7 +225,7 @@ fn write_text(
 fn write_record(ds: &Dataset, m: &Message, zone: &Zone, out: &mut dyn Write) -> anyhow::Result<()> {
     let r = &ds.records;
     let s = |x| printable(r.str(x)).into_owned();
-    writeln!(out, "message {} on {}: {}", m.queue_id, s(m.host), m.state.as_str())?;
+    writeln!(out, "message {} on {}: {}", m.queue_id, s(m.host), state_text(r, m))?;
     if let Some((p, link)) = m.parent {
         let parent = &r.messages[p as usize];
         let how = match link {
@@ -213,6 +266,7 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 
 fn write_json(
     ds: &Dataset,
+    query: &str,
     flows: &[Vec<u32>],
     text: &BTreeMap<LineRef, String>,
     out: &mut dyn Write,
@@ -230,7 +284,7 @@ fn write_json(
             serde_json::json!({"messages": messages, "lines": lines})
         })
         .collect();
-    serde_json::to_writer_pretty(&mut *out, &arr)?;
+    serde_json::to_writer_pretty(&mut *out, &serde_json::json!({"query": query, "flows": arr}))?;
     writeln!(out)?;
     Ok(())
 }
@@ -252,7 +306,7 @@ fn message_json(r: &Records, m: &Message) -> serde_json::Value {
         "origin": m.origin.as_str(), "instance": s(m.instance), "client_name": s(m.client_name),
         "client_ip": s(m.client_ip), "sasl_method": s(m.sasl_method), "sasl_username": s(m.sasl_username),
         "uid": m.uid, "message_id": r.message_id(m.id), "sender": m.sender.map(|x| r.str(x)),
-        "size": m.size, "nrcpt": m.nrcpt,
+        "size": m.size, "nrcpt": m.nrcpt, "recipients": recipients(r, m),
         "parent": m.parent.map(|(p, _)| r.messages[p as usize].queue_id.as_str().to_string()),
         "deliveries": deliveries,
     })

@@ -72,8 +72,11 @@ pub fn trace(query: &str, path: &Path, extra: &[&str]) -> Vec<Value> {
     with_log_tz(&mut args, extra);
     args.push(&p);
     match json_of(&args) {
-        Value::Array(flows) => flows,
-        other => panic!("trace {query}: not an array: {other}"),
+        Value::Object(mut o) if o["query"] == query => match o.remove("flows") {
+            Some(Value::Array(flows)) => flows,
+            other => panic!("trace {query}: flows not an array: {other:?}"),
+        },
+        other => panic!("trace {query}: not an object with the query: {other}"),
     }
 }
 

@@ -209,15 +209,15 @@ pub fn sources(f: &Frames, key: &str, limit: usize) -> PolarsResult<DataFrame> {
         .filter(col("success").not().and(col(key).is_not_null()))
         .group_by([col(key).alias(name)])
         .agg([
-            len().alias("failures"),
-            col("sasl_username").drop_nulls().n_unique().alias("accounts_named"),
+            len().alias("auth_failures"),
+            col("sasl_username").drop_nulls().n_unique().alias("usernames_tried"),
             sample("sasl_username").alias("named"),
             col("country").drop_nulls().first().alias("country"),
             col("time").min().alias("first"),
             col("time").max().alias("last"),
         ])
         .sort_by_exprs(
-            [col("failures"), col(name)],
+            [col("auth_failures"), col(name)],
             SortMultipleOptions::default().with_order_descending_multi([true, false]),
         )
         .limit(limit as IdxSize);
@@ -237,7 +237,7 @@ pub fn sources(f: &Frames, key: &str, limit: usize) -> PolarsResult<DataFrame> {
         .join(after, [col(name)], [col(name)], JoinArgs::new(JoinType::Left))
         .with_column(col("logins_after").fill_null(lit(0)))
         .sort_by_exprs(
-            [col("failures"), col(name)],
+            [col("auth_failures"), col(name)],
             SortMultipleOptions::default().with_order_descending_multi([true, false]),
         )
         .collect()?;

@@ -98,7 +98,7 @@ pub fn total_rows(cur: &Totals, prev: &Totals) -> Vec<TotalRow> {
         ("bytes_received", "bytes received", |t| t.bytes_received, false),
         ("bytes_delivered", "bytes delivered", |t| t.bytes_delivered, false),
         ("senders", "senders", |t| t.senders, false),
-        ("recipients", "recipients", |t| t.recipients, false),
+        ("distinct_recipients", "distinct recipients", |t| t.distinct_recipients, false),
         ("auth_failures", "failed logins", |t| t.auth_failures, true),
         ("auth_successes", "successful logins", |t| t.auth_successes, false),
     ];
