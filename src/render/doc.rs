@@ -204,10 +204,11 @@ impl Prose for Markdown<'_> {
     }
 
     fn fact(&mut self, f: &Fact) -> anyhow::Result<()> {
-        Ok(match f.points {
+        match f.points {
             Some(p) => writeln!(self.out, "- +{p} {}", markdown_escape(&f.value))?,
             None => writeln!(self.out, "- **{}**: {}", markdown_escape(&f.label), markdown_escape(&f.value))?,
-        })
+        }
+        Ok(())
     }
 
     fn evidence(&mut self, quotes: &[Quote]) -> anyhow::Result<()> {
