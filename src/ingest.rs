@@ -86,10 +86,27 @@ impl Dataset {
     }
 }
 
+/// Why there is nothing to analyse. Each input's own problem has been
+/// reported through the observer already (file and reason), so the error
+/// says only what follows from them, and nothing is said twice.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("nothing to read: {0}")]
-    NoInput(String),
+    #[error("nothing to read: no input was given or found")]
+    NoPaths,
+    #[error("nothing to read: the input above could not be read")]
+    OneUnreadable,
+    #[error("nothing to read: none of the {0} inputs above could be read")]
+    Unreadable(usize),
+}
+
+impl IngestError {
+    fn unreadable(n: usize) -> IngestError {
+        match n {
+            0 => IngestError::NoPaths,
+            1 => IngestError::OneUnreadable,
+            n => IngestError::Unreadable(n),
+        }
+    }
 }
 
 /// Reads the input into records, telling nobody how it goes.
@@ -112,10 +129,7 @@ fn ingest_with(opts: &IngestOptions, observer: &Handle, spawn: SpawnParse) -> Re
         observer.about_file(&p.path, DiagKind::PathProblem, &p.message);
     }
     if inputs.is_empty() {
-        let why = problems
-            .first()
-            .map_or("no input".to_string(), |p| format!("{}: {}", crate::text::cell(&p.path, 200), p.message));
-        return Err(IngestError::NoInput(why));
+        return Err(IngestError::unreadable(problems.len()));
     }
     let mut diag = Diagnostics::new(opts.verbose);
     diag.path_problems = problems;
@@ -158,9 +172,7 @@ fn ingest_with(opts: &IngestOptions, observer: &Handle, spawn: SpawnParse) -> Re
     // is nothing to analyse, which is an error like a missing path, not a
     // partial result.
     if run.diag.files.iter().all(|f| f.error.is_some() && f.lines == 0) {
-        let f = &run.diag.files[0];
-        let why = format!("{}: {}", crate::text::cell(&f.name, 200), f.error.as_deref().unwrap_or(""));
-        return Err(IngestError::NoInput(why));
+        return Err(IngestError::unreadable(run.diag.files.len() + run.diag.path_problems.len()));
     }
     Ok(run.finish(inputs))
 }

@@ -210,7 +210,8 @@ fn nothing_readable_is_exit_1() {
         assert!(o.stdout.is_empty());
         assert_eq!(
             support::stderr(&o).lines().collect::<Vec<_>>(),
-            [format!("postsleuth: {why}"), format!("postsleuth: nothing to read: {why}")]
+            // Each problem once, then what follows from it (it was said twice).
+            [format!("postsleuth: {why}"), "postsleuth: nothing to read: the input above could not be read".into()]
         );
     }
 }
@@ -469,7 +470,7 @@ fn missing_path_alone() {
         err.lines().collect::<Vec<_>>(),
         [
             format!("postsleuth: {shown}: no such file or directory"),
-            format!("postsleuth: nothing to read: {shown}: no such file or directory"),
+            "postsleuth: nothing to read: the input above could not be read".into(),
         ]
     );
 }
@@ -547,4 +548,23 @@ fn empty_file_is_named() {
     let (code, _, err) = summary_json(&["-"], Some(b""));
     assert_eq!(code, 0, "{err}");
     assert_eq!(err.lines().collect::<Vec<_>>(), ["postsleuth: <stdin>: empty, nothing to analyse"]);
+}
+
+/// Two missing paths: each is named once, then what follows (the reason
+/// used to be printed a second time in the final error).
+#[test]
+fn every_path_missing_is_named_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.log"), dir.path().join("b.log"));
+    let o = run(&["summary", path_str(&a), path_str(&b)], None);
+    support::assert_no_panic(&o);
+    assert_eq!(support::code(&o), 1);
+    assert_eq!(
+        support::stderr(&o).lines().collect::<Vec<_>>(),
+        [
+            format!("postsleuth: {}: no such file or directory", a.display()),
+            format!("postsleuth: {}: no such file or directory", b.display()),
+            "postsleuth: nothing to read: none of the 2 inputs above could be read".to_string(),
+        ]
+    );
 }
