@@ -174,10 +174,10 @@ pub const RANKINGS: [(&str, &str, Key, Metric); 13] = [
     ("top_countries", "Top client countries", Key::Country, Metric::Messages),
     ("top_asns", "Top client ASNs", Key::Asn, Metric::Messages),
     ("top_sender_domains", "Top sender domains", Key::SenderDomain, Metric::Messages),
-    ("auth_failures_by_ip", "Failed logins by client IP", Key::Ip, Metric::AuthFailures),
-    ("auth_failures_by_network", "Failed logins by client network", Key::Net, Metric::AuthFailures),
-    ("auth_failures_by_account", "Failed logins by username tried", Key::Account, Metric::AuthFailures),
-    ("auth_failures_by_country", "Failed logins by client country", Key::Country, Metric::AuthFailures),
+    ("auth_failures_by_ip", "Auth failures by client IP", Key::Ip, Metric::AuthFailures),
+    ("auth_failures_by_network", "Auth failures by client network", Key::Net, Metric::AuthFailures),
+    ("auth_failures_by_account", "Auth failures by username tried", Key::Account, Metric::AuthFailures),
+    ("auth_failures_by_country", "Auth failures by client country", Key::Country, Metric::AuthFailures),
     ("rejects_by_ip", "Rejected commands by client IP", Key::Ip, Metric::Rejected),
     ("rejects_by_helo", "Rejected commands by HELO name", Key::Helo, Metric::Rejected),
 ];
@@ -415,7 +415,7 @@ fn spam_rows(f: &Frames, suspects: &[SuspectView]) -> PolarsResult<Vec<LazyFrame
     Ok(out)
 }
 
-/// Failed logins, rejects and a suspect's messages, one row each, with the
+/// Auth failures, rejects and a suspect's messages, one row each, with the
 /// client's network (the IP itself when it is no address postsleuth can
 /// group).
 fn abuse_rows(f: &Frames, suspects: &[SuspectView]) -> PolarsResult<LazyFrame> {

@@ -19,7 +19,7 @@
 //!    a short log the owner's own first login is as new as the attacker's).
 //!    Without such a login (a uid; a webmail on 127.0.0.1), the start of the
 //!    abnormal volume stands in for it.
-//! 4. **Brute force** ([`bruteforce`]): failed logins naming the account in
+//! 4. **Brute force** ([`bruteforce`]): auth failures naming the account in
 //!    the `lookback` before the compromise, however few per source, the wave
 //!    they belong to, a login from an IP or network that was failing just
 //!    before (the smoking gun), and the attacker's failed retries after the
@@ -157,7 +157,7 @@ pub struct Suspect {
     pub attacker_ips: BTreeSet<String>,
     /// What it sent from the compromise (or onset) on, as rates.
     pub burst: Option<Burst>,
-    /// The first failed login from an attacker IP after its last success:
+    /// The first auth failure from an attacker IP after its last success:
     /// the password was changed, and the abuse window ends there.
     pub ended: Option<Ended>,
     /// Without a compromise: its first login from somewhere new, which
@@ -165,7 +165,7 @@ pub struct Suspect {
     pub harmless_login: Option<Login>,
 }
 
-/// The end of the abuse: a failed login from an attacker's IP.
+/// The end of the abuse: an auth failure from an attacker's IP.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ended {
     pub ip: String,
@@ -195,13 +195,13 @@ impl Suspect {
     pub fn evidence(&self) -> Vec<(String, Line)> {
         let mut ev: Vec<(String, Line)> = Vec::new();
         if let Some(w) = &self.wave {
-            ev.push(("first failed login naming the account".into(), w.first_named.clone()));
+            ev.push(("first auth failure naming the account".into(), w.first_named.clone()));
             if w.last_named != w.first_named {
-                ev.push(("last failed login naming the account".into(), w.last_named.clone()));
+                ev.push(("last auth failure naming the account".into(), w.last_named.clone()));
             }
         }
         if let Some(g) = &self.gun {
-            ev.push((format!("failed login from the same {} just before a success", g.scope), g.last_failure.clone()));
+            ev.push((format!("auth failure from the same {} just before a success", g.scope), g.last_failure.clone()));
             if self.compromise.as_ref().map(|l| &l.line) != Some(&g.login) {
                 ev.push(("success after those failures".into(), g.login.clone()));
             }
@@ -216,7 +216,7 @@ impl Suspect {
         }
         if let Some(e) = &self.ended {
             ev.push((
-                "failed login from an attacker IP after its logins: the password was changed".into(),
+                "auth failure from an attacker IP after its logins: the password was changed".into(),
                 e.line.clone(),
             ));
         }
@@ -370,7 +370,7 @@ fn pick_by_burst<'a>(
     Some(found.swap_remove(k))
 }
 
-/// The first failed login, after `t`, from an IP that logged in as the
+/// The first auth failure, after `t`, from an IP that logged in as the
 /// account from `t` on and never succeeded again after that failure: its
 /// old password stopped working.
 fn ended(

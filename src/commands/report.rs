@@ -23,7 +23,7 @@ Write a periodic abuse report into OUT/LABEL/: report.md, report.html (one self-
 inline SVG charts, no scripts, no network), report.json (every figure) and one CSV per table.
 It holds the totals and their change against the previous period, the suspects (compromised
 accounts and uids, with their compromise time and evidence, as `suspects` finds them), the top
-accounts, uids, IPs, networks, countries, ASNs and sender domains, failed logins, charts per hour,
+accounts, uids, IPs, networks, countries, ASNs and sender domains, auth failures, charts per hour,
 and one block of evidence (UTC, with sample log lines) per offending IP or network, ready for its
 abuse desk: brute-force and reject sources, and the botnet that sent as a compromised account.
 
@@ -59,7 +59,7 @@ pub struct ReportArgs {
     /// Rows per ranking.
     #[arg(long, short = 'n', default_value_t = 10)]
     pub limit: usize,
-    /// Failed logins from one network (/24, /64) that make it an offender for the abuse desk.
+    /// Auth failures from one network (/24, /64) that make it an offender for the abuse desk.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub min_failures: u64,
     /// Rejected commands from one network that make it an offender for the abuse desk.

@@ -42,14 +42,14 @@ Score (a suspect from --threshold 5):
   +1  >= 3 countries since the compromise
   +2  >= 3 envelope senders it never used before (forged senders), since the compromise
   +1  >= 30% of its messages (at least 10) deferred or bounced
-  +2  >= --min-failures failed logins naming the account before, from any number of IPs
+  +2  >= --min-failures auth failures naming the account before, from any number of IPs
       (a slow, distributed brute force counts the same as a fast one)
   +2  a login from a new IP whose IP or network failed >= --min-failures times just before (the
       smoking gun), or the compromise login from an IP that never failed, after the wave
       (separate infrastructure)
 Messages cleanup rejected (header_checks, body_checks, milters) are rejects, not messages
 sent. --all also lists the accounts and uids below the threshold with what was seen and
-explained (+0: a login from a new place with no burst after it, a few failed logins, a uid's
+explained (+0: a login from a new place with no burst after it, a few auth failures, a uid's
 ordinary pickup mail).
 
 --emit prints what to do next and nothing else; postsleuth never deletes or blocks anything:

@@ -165,7 +165,7 @@ fn facts(s: &Suspect, when: &dyn Fn(Micros) -> String) -> Vec<(&'static str, Str
         f.push((
             "brute force",
             format!(
-                "{} failures ({} naming the account) from {} in {}, {} .. {}",
+                "{} auth failures ({} naming the account) from {} in {}, {} .. {}",
                 w.failures,
                 w.named,
                 counted(w.ips, "IP"),
@@ -198,7 +198,7 @@ fn facts(s: &Suspect, when: &dyn Fn(Micros) -> String) -> Vec<(&'static str, Str
         f.push((
             "abuse ended",
             format!(
-                "{} failed login from attacker IP {} (the password was changed), {}:{}",
+                "{} auth failure from attacker IP {} (the password was changed), {}:{}",
                 when(e.line.time),
                 e.ip,
                 e.line.file,

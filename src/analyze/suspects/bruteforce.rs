@@ -15,7 +15,7 @@ use crate::time::Micros;
 use polars::prelude::*;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-/// One failed login.
+/// One auth failure.
 #[derive(Clone, Debug)]
 struct Failure {
     ip: String,
@@ -25,7 +25,7 @@ struct Failure {
     line: Line,
 }
 
-/// All failed logins, oldest first, indexed by IP, network and the
+/// All auth failures, oldest first, indexed by IP, network and the
 /// (lower-cased) account they name.
 pub struct Failures {
     rows: Vec<Failure>,
@@ -196,7 +196,7 @@ impl Failures {
     }
 }
 
-/// Failed logins ranked by source (`client_ip` or `client_net`): how many,
+/// Auth failures ranked by source (`client_ip` or `client_net`): how many,
 /// which accounts they named, when, and the successful logins from the same
 /// source after its first failure (`logins_after`, `logged_in_as`).
 pub fn sources(f: &Frames, key: &str, limit: usize) -> PolarsResult<DataFrame> {

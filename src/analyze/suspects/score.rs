@@ -27,7 +27,7 @@ pub mod points {
     pub const COUNTRIES: u32 = 1;
     /// At least [`super::TROUBLE_SHARE`] of the messages deferred or bounced.
     pub const TROUBLE: u32 = 1;
-    /// At least `min_failures` failed logins naming the account before.
+    /// At least `min_failures` auth failures naming the account before.
     pub const BRUTE_FORCE: u32 = 2;
     /// A login from an IP or network with `min_failures` failures just
     /// before; or the compromise login, from a source that never failed,
@@ -96,13 +96,13 @@ pub fn score(s: &Suspect, th: &Thresholds) -> Vec<Reason> {
         let when = if s.since().is_some() { "before" } else { "in the input" };
         add(
             points::BRUTE_FORCE,
-            format!("{} failed logins naming it {when} ({} in the wave, from {} IPs)", w.named, w.failures, w.ips),
+            format!("{} auth failures naming it {when} ({} in the wave, from {} IPs)", w.named, w.failures, w.ips),
         );
     }
     if let Some(g) = &s.gun {
         add(
             points::SMOKING_GUN,
-            format!("login from {} after {} failures from the same {}", g.ip, g.failures, g.scope),
+            format!("login from {} after {} auth failures from the same {}", g.ip, g.failures, g.scope),
         );
     } else if let (Some(w), Some(l)) = (wave, &s.compromise) {
         if w.last.time <= l.time && !w.addresses.contains(&l.ip) {
@@ -127,7 +127,7 @@ fn notes(s: &Suspect, th: &Thresholds, add: &mut dyn FnMut(u32, String)) {
         add(0, format!("login from {}: {}, with no abnormal volume after it", l.place(), l.new.describe()));
     }
     if let Some(w) = s.wave.as_ref().filter(|w| w.named < th.min_failures) {
-        add(0, format!("{} naming it (fewer than {})", counted(w.named, "failed login"), th.min_failures));
+        add(0, format!("{} naming it (fewer than {})", counted(w.named, "auth failure"), th.min_failures));
     }
     let quiet = s.since().is_none();
     if quiet && matches!(s.who, Who::Uid(_)) {
@@ -216,7 +216,7 @@ mod tests {
 
     #[test]
     fn counts_agree_with_their_number() {
-        assert_eq!(counted(1, "failed login"), "1 failed login");
+        assert_eq!(counted(1, "auth failure"), "1 auth failure");
         assert_eq!(counted(2, "message"), "2 messages");
     }
 }

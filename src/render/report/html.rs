@@ -150,17 +150,17 @@ fn charts(h: &mut String, r: &Report, zone: &Zone) -> anyhow::Result<()> {
         let _ = writeln!(h, "<h3>{}</h3>", c.title);
         h.push_str(&svg::hourly_lines(&c, &r.account_hours));
     }
-    h.push_str("<h3>Failed logins per hour</h3>\n");
-    let c = chart("c-fail", "Failed logins per hour");
-    h.push_str(&svg::hourly_bars(&c, &r.auth_failures_per_hour, FAILURES, "failed login"));
-    h.push_str("<h3>Client countries: messages (left) and failed logins (right)</h3>\n");
+    h.push_str("<h3>Auth failures per hour</h3>\n");
+    let c = chart("c-fail", "Auth failures per hour");
+    h.push_str(&svg::hourly_bars(&c, &r.auth_failures_per_hour, FAILURES, "auth failure"));
+    h.push_str("<h3>Client countries: messages (left) and auth failures (right)</h3>\n");
     let bars = |id: &str, metric: &str| -> anyhow::Result<Vec<(String, u64)>> {
         r.ranking(id).map_or(Ok(Vec::new()), |df| pairs(df, "country", metric))
     };
     h.push_str(&svg::hbars("c-cc", "Messages by client country", &bars("top_countries", "messages")?, MESSAGES));
     h.push_str(&svg::hbars(
         "c-ccf",
-        "Failed logins by client country",
+        "Auth failures by client country",
         &bars("auth_failures_by_country", "auth_failures")?,
         FAILURES,
     ));

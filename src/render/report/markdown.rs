@@ -75,7 +75,7 @@ fn activity(m: &mut String, r: &Report, zone: &Zone) {
         let _ = writeln!(m, "| {name} | `{}` | {} | {} |", sparkline(v), thousands(total), thousands(peak(v)));
     };
     line("messages received", &msgs);
-    line("failed logins", &fails);
+    line("auth failures", &fails);
     for (account, series) in &r.account_hours {
         let (v, _) = buckets(&r.hours, series);
         line(&format!("account {}", markdown_escape(&crate::text::cell(account, 60))), &v);

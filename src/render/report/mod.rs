@@ -99,7 +99,7 @@ pub fn total_rows(cur: &Totals, prev: &Totals) -> Vec<TotalRow> {
         ("bytes_delivered", "bytes delivered", |t| t.bytes_delivered, false),
         ("senders", "senders", |t| t.senders, false),
         ("distinct_recipients", "distinct recipients", |t| t.distinct_recipients, false),
-        ("auth_failures", "failed logins", |t| t.auth_failures, true),
+        ("auth_failures", "auth failures", |t| t.auth_failures, true),
         ("auth_successes", "successful logins", |t| t.auth_successes, false),
     ];
     pick.iter()
@@ -237,7 +237,7 @@ pub fn abuse_intro(r: &Report, meta: &Meta) -> String {
     let l = &r.limits;
     let shown = r.offenders.len().min(meta.abuse_limit);
     format!(
-        "{} networks (/24 for IPv4, /64 for IPv6) made at least {} failed logins or {} rejected commands in the \
+        "{} networks (/24 for IPv4, /64 for IPv6) made at least {} auth failures or {} rejected commands in the \
          period, or sent mail as a compromised account (see Suspects); the {} with the most abuse are below, one \
          block each, ready to send to the network's abuse contact (whois IP, abuse-mailbox). Times are UTC. Check \
          each block before sending: a user's own office can mistype a password too.",
@@ -265,7 +265,7 @@ pub fn geo_text(o: &crate::analyze::report::Offender) -> String {
 /// An offender's non-zero counts, labelled.
 pub fn offender_counts(o: &crate::analyze::report::Offender) -> Vec<(&'static str, u64)> {
     [
-        ("failed logins", o.auth_failures),
+        ("auth failures", o.auth_failures),
         ("usernames tried", o.usernames_tried),
         ("rejected commands", o.rejects),
         ("messages sent with a stolen password", o.spam_messages),
@@ -284,7 +284,7 @@ pub fn ip_list(o: &crate::analyze::report::Offender) -> String {
         .map(|i| {
             let mut did = Vec::new();
             if i.auth_failures > 0 {
-                did.push(noun(i.auth_failures, "failed login"));
+                did.push(noun(i.auth_failures, "auth failure"));
             }
             if i.rejects > 0 {
                 did.push(format!("{} rejected", thousands(i.rejects)));
@@ -329,7 +329,7 @@ pub fn suspect_story(v: &SuspectView, zone: &Zone) -> Vec<String> {
     if let Some(w) = &s.wave {
         out.push(format!(
             "Before it: a brute-force wave of {} ({} naming the account) from {} in {}, {} to {}.",
-            noun(w.failures, "failed login"),
+            noun(w.failures, "auth failure"),
             thousands(w.named),
             noun(w.ips, "IP"),
             noun(w.networks, "network"),
@@ -341,7 +341,7 @@ pub fn suspect_story(v: &SuspectView, zone: &Zone) -> Vec<String> {
         out.push(format!(
             "A login from {} came right after {} from the same {}.",
             g.ip,
-            noun(g.failures, "failed login"),
+            noun(g.failures, "auth failure"),
             g.scope
         ));
     }
