@@ -303,18 +303,24 @@ fn has_metric(fact: Fact, metric: &str) -> bool {
     !matches!(metric, "first" | "last") && aggregations(fact).iter().any(|(name, _)| *name == metric)
 }
 
-/// Why a key/metric pair cannot be ranked.
-fn unsupported(key: Key, metric: Metric) -> String {
-    let hint = match key {
-        Key::Helo => " (Postfix logs HELO names only when it rejects: use --metric rejected)",
-        Key::RecipientDomain => " (use messages, recipients, deferred, bounced or rejected)",
-        _ => "",
-    };
-    format!("cannot rank --by {} by --metric {}{hint}", key_name(key), metric_name(metric).replace('_', "-"))
+/// Why a ranking cannot be made; the command words it in its own flags.
+#[derive(Debug, thiserror::Error)]
+pub enum RankError {
+    /// No fact holds both: Postfix logs HELO names only when it rejects,
+    /// recipient domains have no client or login.
+    #[error("{} cannot be ranked by {}", key_name(*key), metric_name(*metric))]
+    Unrankable { key: Key, metric: Metric },
+    /// The query itself failed (a zone polars does not know).
+    #[error("{0}")]
+    Query(String),
+}
+
+fn unsupported(key: Key, metric: Metric) -> RankError {
+    RankError::Unrankable { key, metric }
 }
 
 /// Checks a request before any log is read: the pair can be ranked.
-pub fn validate(key: Key, metric: Metric) -> Result<(), String> {
+pub fn validate(key: Key, metric: Metric) -> Result<(), RankError> {
     let fact = fact_for(key, metric);
     if key_column(fact, key).is_none() || !has_metric(fact, metric_name(metric)) {
         return Err(unsupported(key, metric));
@@ -332,7 +338,7 @@ pub struct Buckets<'a> {
 
 /// A query ranking `key` by `metric`: overall, or per bucket with the top
 /// `limit` of each bucket.
-pub fn top(f: &Frames, key: Key, metric: Metric, every: Option<Buckets>, limit: usize) -> Result<LazyFrame, String> {
+pub fn top(f: &Frames, key: Key, metric: Metric, every: Option<Buckets>, limit: usize) -> Result<LazyFrame, RankError> {
     let fact = fact_for(key, metric);
     let column = key_column(fact, key).ok_or_else(|| unsupported(key, metric))?;
     let m = metric_name(metric);
@@ -373,7 +379,7 @@ fn per_bucket(
     m: &str,
     b: Buckets,
     limit: usize,
-) -> Result<LazyFrame, String> {
+) -> Result<LazyFrame, RankError> {
     // Each row goes to the bucket its time truncates to on the zone's wall
     // clock (a day is a local day, `6h` starts at 00, 06, 12 and 18 local
     // time, DST included); the buckets go back to UTC for rendering.
@@ -381,7 +387,7 @@ fn per_bucket(
     // row and step by fixed hours: across a DST change the groups that
     // began before it had their sub-day buckets an hour off.)
     let zone = match b.zone.filter(|z| *z != "UTC") {
-        Some(z) => TimeZone::opt_try_new(Some(z)).map_err(|e| e.to_string())?,
+        Some(z) => TimeZone::opt_try_new(Some(z)).map_err(|e| RankError::Query(e.to_string()))?,
         None => None,
     };
     let every = b.every.polars();
@@ -393,7 +399,8 @@ fn per_bucket(
         lf.with_column(col("time").dt().truncate(lit(every.as_str())).alias("bucket"))
     };
     let name = key_name(key);
-    let rank = col(name).cum_count(false).over([col("bucket")]).map_err(|e| e.to_string())?.alias("rank");
+    let rank =
+        col(name).cum_count(false).over([col("bucket")]).map_err(|e| RankError::Query(e.to_string()))?.alias("rank");
     let ranked = grouped(f, lf, fact, key, m, &[col("bucket"), col(name)], &bucket)
         .with_column(col("bucket").dt().convert_time_zone(TimeZone::UTC))
         .sort_by_exprs(

@@ -85,7 +85,7 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
 /// queries this small leave the second core idle.
 fn rankings(frames: &Frames) -> anyhow::Result<Vec<(String, DataFrame)>> {
     let rank = move |(title, key, metric): (&'static str, Key, Metric)| -> anyhow::Result<(String, DataFrame)> {
-        let mut query = analyze::top::top(frames, key, metric, None, TOP).map_err(anyhow::Error::msg)?;
+        let mut query = analyze::top::top(frames, key, metric, None, TOP)?;
         // One screen: the volume rankings leave bytes and times to `top`.
         // Left out of the query, they are not even aggregated.
         if metric == Metric::Messages {

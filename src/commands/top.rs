@@ -2,7 +2,7 @@
 //! scripts.
 
 use super::{display_zone, finish, load_frames, stdout, Outcome};
-use crate::analyze::top::{top, validate, Buckets};
+use crate::analyze::top::{key_name, metric_name, top, validate, Buckets, RankError};
 use crate::analyze::top::{Key, Metric};
 use crate::cli::{InputArgs, OutputArgs};
 use crate::duration::Length;
@@ -43,16 +43,31 @@ pub struct TopArgs {
 
 pub fn run(a: &TopArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.output)?;
-    validate(a.by, a.metric).map_err(super::UsageError)?;
+    validate(a.by, a.metric).map_err(worded)?;
     let every = a.every.as_deref().map(|e| Length::parse("--every", e).and_then(|l| l.bucket("--every", e)));
     let every = every.transpose().map_err(super::UsageError)?;
     let (ds, frames) = load_frames(&a.input, &zone, false)?;
     // Only buckets need the zone's name (for `local`, read from the system).
     let zone_name = every.and_then(|_| zone.iana_name());
     let every = every.map(|every| Buckets { every, zone: zone_name.as_deref() });
-    let lf = top(&frames, a.by, a.metric, every, a.limit).map_err(super::UsageError)?;
+    let lf = top(&frames, a.by, a.metric, every, a.limit).map_err(worded)?;
     let df = lf.collect()?;
     let mut out = stdout();
     crate::render::write_frame(&df, a.output.format, &zone, &mut out)?;
     finish(out, ds)
+}
+
+/// A ranking that cannot be made, in the words of this command's flags.
+fn worded(e: RankError) -> super::UsageError {
+    let RankError::Unrankable { key, metric } = e else { return super::UsageError(e.to_string()) };
+    let hint = match key {
+        Key::Helo => " (Postfix logs HELO names only when it rejects: use --metric rejected)",
+        Key::RecipientDomain => " (use messages, recipients, deferred, bounced or rejected)",
+        _ => "",
+    };
+    super::UsageError(format!(
+        "cannot rank --by {} by --metric {}{hint}",
+        key_name(key),
+        metric_name(metric).replace('_', "-")
+    ))
 }
