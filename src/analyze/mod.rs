@@ -11,6 +11,7 @@
 pub mod report;
 pub mod suspects;
 pub mod top;
+pub mod trace;
 
 use polars::prelude::*;
 

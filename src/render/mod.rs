@@ -8,6 +8,7 @@ pub mod doc;
 pub mod remedy;
 pub mod report;
 pub mod suspects;
+pub mod trace;
 pub mod view;
 
 pub use cells::Cell;
