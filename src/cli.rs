@@ -134,6 +134,16 @@ pub struct OutputArgs {
     pub tz: String,
 }
 
+/// What every command that reads logs and shows tables takes: the input
+/// and the output, in that order in `--help`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Io {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
 /// How `suspects` and `timeline` decide what is abnormal.
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Scoring")]

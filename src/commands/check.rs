@@ -4,7 +4,7 @@
 //! `trace` and `export` keep).
 
 use super::{display_zone, finish, load, stdout, Load, Outcome};
-use crate::cli::{InputArgs, OutputArgs};
+use crate::cli::Io;
 use clap::Args;
 use polars::prelude::*;
 use std::time::Instant;
@@ -12,15 +12,13 @@ use std::time::Instant;
 #[derive(Args, Debug, Clone)]
 pub struct CheckArgs {
     #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub io: Io,
 }
 
 pub fn run(a: &CheckArgs) -> anyhow::Result<Outcome> {
-    let zone = display_zone(&a.output)?;
+    let zone = display_zone(&a.io.output)?;
     let started = Instant::now();
-    let ds = load(&a.input, Load::FRAMES)?;
+    let ds = load(&a.io.input, Load::FRAMES)?;
     let secs = started.elapsed().as_secs_f64();
     let d = &ds.diag;
     let r = &ds.records;
@@ -56,6 +54,6 @@ pub fn run(a: &CheckArgs) -> anyhow::Result<Outcome> {
         "value" => rows.iter().map(|r| r.1).collect::<Vec<_>>()
     )?;
     let mut out = stdout();
-    crate::render::write_frame(&df, a.output.format, &zone, &mut out)?;
+    crate::render::write_frame(&df, a.io.output.format, &zone, &mut out)?;
     finish(out, ds)
 }

@@ -2,7 +2,7 @@
 
 use super::{display_zone, finish, load, stdout, window, Load, Outcome};
 use crate::analyze::in_window;
-use crate::cli::{InputArgs, OutputArgs};
+use crate::cli::Io;
 use crate::frame;
 use crate::frame::Table;
 use clap::Args;
@@ -23,15 +23,13 @@ pub struct ExportArgs {
     #[arg(long, value_enum, default_value_t = Table::Messages)]
     pub table: Table,
     #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub io: Io,
 }
 
 pub fn run(a: &ExportArgs) -> anyhow::Result<Outcome> {
-    let zone = display_zone(&a.output)?;
-    let window = window(&a.input, &zone)?;
-    let ds = load(&a.input, Load::DETAILS)?;
+    let zone = display_zone(&a.io.output)?;
+    let window = window(&a.io.input, &zone)?;
+    let ds = load(&a.io.input, Load::DETAILS)?;
     let df = match a.table {
         Table::Messages => in_window(frame::messages(&ds, frame::Detail::All)?, "first_seen", &window)?,
         Table::Deliveries => in_window(frame::deliveries(&ds, frame::Detail::All)?, "time", &window)?,
@@ -40,6 +38,6 @@ pub fn run(a: &ExportArgs) -> anyhow::Result<Outcome> {
         Table::Sessions => in_window(frame::sessions(&ds)?, "start", &window)?,
     };
     let mut out = stdout();
-    crate::render::write_frame(&df, a.output.format, &zone, &mut out)?;
+    crate::render::write_frame(&df, a.io.output.format, &zone, &mut out)?;
     finish(out, ds)
 }

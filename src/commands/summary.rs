@@ -4,7 +4,7 @@
 use super::{display_zone, finish, geo, load, stdout, window, Load, Outcome};
 use crate::analyze::top::{Key, Metric};
 use crate::analyze::{self, Frames, Totals};
-use crate::cli::{InputArgs, OutputArgs};
+use crate::cli::Io;
 use crate::enrich::GeoColumns;
 use crate::frame::Detail;
 use crate::ingest::Dataset;
@@ -30,9 +30,7 @@ Examples:
 #[derive(Args, Debug, Clone, Default)]
 pub struct SummaryArgs {
     #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub io: Io,
 }
 
 const TOP: usize = 10;
@@ -48,11 +46,11 @@ const SECTIONS: [(&str, Key, Metric); 6] = [
 ];
 
 pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
-    let zone = display_zone(&a.output)?;
-    let window = window(&a.input, &zone)?;
-    let geo = geo(&a.input)?;
+    let zone = display_zone(&a.io.output)?;
+    let window = window(&a.io.input, &zone)?;
+    let geo = geo(&a.io.input)?;
     geo.warm_up_countries();
-    let mut ds = load(&a.input, Load::FRAMES)?;
+    let mut ds = load(&a.io.input, Load::FRAMES)?;
     let mut frames = Frames::build_ungeolocated(&mut ds, &window, Detail::Summary)?;
     // The totals need no geolocation: they are counted on a second core
     // while this one geolocates (both a few tenths of a second on a big log).
@@ -77,7 +75,7 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     crate::timings::step("rankings");
     let mut out = stdout();
     let doc = document(&ds, &window, &totals, tables, &zone)?;
-    crate::render::doc::write(&doc, a.output.format, &zone, &mut out)?;
+    crate::render::doc::write(&doc, a.io.output.format, &zone, &mut out)?;
     finish(out, ds)
 }
 

@@ -4,7 +4,7 @@
 use super::{display_zone, finish, load_frames, stdout, Outcome};
 use crate::analyze::suspects::{self as sus, remedy, Line, Suspect, Thresholds, Who};
 use crate::analyze::Frames;
-use crate::cli::{InputArgs, OutputArgs, ScoringArgs};
+use crate::cli::{Io, ScoringArgs};
 use crate::render::doc;
 use crate::render::remedy::{self as writers, Emit};
 use crate::render::suspects::{document, Findings};
@@ -84,18 +84,16 @@ pub struct SuspectsArgs {
     #[arg(long, short = 'n', default_value_t = 10)]
     pub limit: usize,
     #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub io: Io,
     /// Last: its help heading would otherwise carry over to the options after it.
     #[command(flatten)]
     pub scoring: ScoringArgs,
 }
 
 pub fn run(a: &SuspectsArgs) -> anyhow::Result<Outcome> {
-    let zone = display_zone(&a.output)?;
+    let zone = display_zone(&a.io.output)?;
     let th = a.scoring.thresholds()?;
-    let (ds, frames) = load_frames(&a.input, &zone, true)?;
+    let (ds, frames) = load_frames(&a.io.input, &zone, true)?;
     let all = sus::suspects(&frames, &th)?;
     let chosen = choose(&all, &a.suspects, a.all, &th);
     for name in unknown(&all, &a.suspects) {
@@ -106,7 +104,7 @@ pub fn run(a: &SuspectsArgs) -> anyhow::Result<Outcome> {
     }
     let mut out = stdout();
     match a.emit {
-        Some(what) => emit(what, &frames, &chosen, &th, !a.suspects.is_empty(), a.input.quiet, &mut out)?,
+        Some(what) => emit(what, &frames, &chosen, &th, !a.suspects.is_empty(), a.io.input.quiet, &mut out)?,
         None => {
             let evidence: Vec<Line> = chosen.iter().flat_map(|s| s.evidence()).map(|(_, l)| l).collect();
             let quoted = super::quote::quote(&ds, evidence.iter().map(|l| (l.file.as_str(), l.line)));
@@ -121,7 +119,7 @@ pub fn run(a: &SuspectsArgs) -> anyhow::Result<Outcome> {
                 sources: [sources("client_ip")?, sources("client_net")?],
                 span: ds.span,
             };
-            doc::write(&document(&findings, &zone)?, a.output.format, &zone, &mut out)?;
+            doc::write(&document(&findings, &zone)?, a.io.output.format, &zone, &mut out)?;
         }
     }
     finish(out, ds)

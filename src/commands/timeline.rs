@@ -5,7 +5,7 @@
 use super::{display_zone, finish, load_frames, stdout, Outcome};
 use crate::analyze::suspects::timeline::{timeline, Clock, Marks, Target};
 use crate::analyze::suspects::{self as sus, Who};
-use crate::cli::{InputArgs, OutputArgs, ScoringArgs};
+use crate::cli::{Io, ScoringArgs};
 use crate::duration::Length;
 use crate::text::printable;
 use clap::Args;
@@ -31,16 +31,14 @@ pub struct TimelineArgs {
     #[arg(long, value_name = "DURATION", default_value = "1h")]
     pub every: String,
     #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub io: Io,
     /// Last: its help heading would otherwise carry over to the options after it.
     #[command(flatten)]
     pub scoring: ScoringArgs,
 }
 
 pub fn run(a: &TimelineArgs) -> anyhow::Result<Outcome> {
-    let zone = display_zone(&a.output)?;
+    let zone = display_zone(&a.io.output)?;
     let th = a.scoring.thresholds()?;
     let every = Length::parse("--every", &a.every).and_then(|l| l.bucket("--every", &a.every));
     let every = every.map_err(super::UsageError)?;
@@ -48,7 +46,7 @@ pub fn run(a: &TimelineArgs) -> anyhow::Result<Outcome> {
     if a.target.starts_with("uid=") && !matches!(target, Target::Uid(_)) {
         return Err(super::UsageError(format!("{:?}: uid=N takes a number, e.g. uid=33", printable(&a.target))).into());
     }
-    let (ds, frames) = load_frames(&a.input, &zone, true)?;
+    let (ds, frames) = load_frames(&a.io.input, &zone, true)?;
     let suspects = sus::suspects(&frames, &th)?;
     let mut marks = Marks::default();
     for s in &suspects {
@@ -71,10 +69,10 @@ pub fn run(a: &TimelineArgs) -> anyhow::Result<Outcome> {
     }
     let clock = Clock::new(every, zone.clone());
     let df = timeline(&frames, &target, &clock, &marks)?;
-    if df.height() == 0 && !a.input.quiet {
+    if df.height() == 0 && !a.io.input.quiet {
         super::console::say(&format!("postsleuth: nothing found for {:?}", printable(&a.target)));
     }
     let mut out = stdout();
-    crate::render::write_frame(&df, a.output.format, &zone, &mut out)?;
+    crate::render::write_frame(&df, a.io.output.format, &zone, &mut out)?;
     finish(out, ds)
 }

@@ -4,7 +4,7 @@
 use super::{display_zone, finish, load_frames, stdout, Outcome};
 use crate::analyze::top::{key_name, metric_name, top, validate, Buckets, RankError};
 use crate::analyze::top::{Key, Metric};
-use crate::cli::{InputArgs, OutputArgs};
+use crate::cli::Io;
 use crate::duration::Length;
 use clap::Args;
 
@@ -36,24 +36,22 @@ pub struct TopArgs {
     #[arg(long, short = 'n', default_value_t = 10)]
     pub limit: usize,
     #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub io: Io,
 }
 
 pub fn run(a: &TopArgs) -> anyhow::Result<Outcome> {
-    let zone = display_zone(&a.output)?;
+    let zone = display_zone(&a.io.output)?;
     validate(a.by, a.metric).map_err(worded)?;
     let every = a.every.as_deref().map(|e| Length::parse("--every", e).and_then(|l| l.bucket("--every", e)));
     let every = every.transpose().map_err(super::UsageError)?;
-    let (ds, frames) = load_frames(&a.input, &zone, false)?;
+    let (ds, frames) = load_frames(&a.io.input, &zone, false)?;
     // Only buckets need the zone's name (for `local`, read from the system).
     let zone_name = every.and_then(|_| zone.iana_name());
     let every = every.map(|every| Buckets { every, zone: zone_name.as_deref() });
     let lf = top(&frames, a.by, a.metric, every, a.limit).map_err(worded)?;
     let df = lf.collect()?;
     let mut out = stdout();
-    crate::render::write_frame(&df, a.output.format, &zone, &mut out)?;
+    crate::render::write_frame(&df, a.io.output.format, &zone, &mut out)?;
     finish(out, ds)
 }
 

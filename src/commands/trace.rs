@@ -4,7 +4,7 @@
 
 use super::{display_zone, finish, load, stdout, window, Load, Outcome, UsageError};
 use crate::analyze::trace::{flow_lines, flows};
-use crate::cli::{InputArgs, OutputArgs};
+use crate::cli::Io;
 use crate::correlate::LineRef;
 use crate::render::trace::{write_json, write_text};
 use crate::render::Format;
@@ -37,13 +37,11 @@ pub struct TraceArgs {
     /// Queue ID, Message-ID or address.
     pub query: String,
     #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub io: Io,
 }
 
 pub fn run(a: &TraceArgs) -> anyhow::Result<Outcome> {
-    if matches!(a.output.format, Format::Csv | Format::Markdown) {
+    if matches!(a.io.output.format, Format::Csv | Format::Markdown) {
         // A flow is a record and its lines, not a table: say so rather than
         // print text the user asked not to get.
         return Err(UsageError(
@@ -51,15 +49,15 @@ pub fn run(a: &TraceArgs) -> anyhow::Result<Outcome> {
         )
         .into());
     }
-    let zone = display_zone(&a.output)?;
-    let window = window(&a.input, &zone)?;
-    let ds = load(&a.input, Load { lines: true, details: true })?;
+    let zone = display_zone(&a.io.output)?;
+    let window = window(&a.io.input, &zone)?;
+    let ds = load(&a.io.input, Load { lines: true, details: true })?;
     let mut flows = flows(&ds.records, &a.query);
     flows.retain(|f| f.iter().any(|&id| window.contains(ds.records.messages[id as usize].first_seen)));
     let wanted: BTreeSet<LineRef> = flows.iter().flat_map(|f| flow_lines(&ds.records, f)).collect();
     let text = fetch_lines(&ds.inputs, &wanted, &ds.stdin_lines);
     let mut out = stdout();
-    match a.output.format {
+    match a.io.output.format {
         Format::Json => write_json(&ds, &a.query, &flows, &text, &mut out)?,
         _ => write_text(&ds, &flows, &text, &zone, &mut out)?,
     }
