@@ -4,15 +4,17 @@
 //! picked per input by [`Format::sniff`] on its first bytes, the way
 //! compression is picked by magic bytes.
 //!
-//! Adding a format (the journal's JSON, say) is one file with a [`Split`]
+//! Adding a format is one file with a [`Split`]
 //! implementation, one arm in [`Format`] and one rule in [`Format::sniff`];
 //! the compiler then lists the `match`es that must learn it. Correlation
 //! sees only [`Envelope`]: it never looks at a format's bytes.
 
+pub mod journald;
 #[cfg(test)]
 pub mod tab;
 
 use crate::time::Micros;
+use std::ops::Range;
 
 /// When a line was written, as far as the line itself says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +60,52 @@ impl Envelope<'_> {
 pub trait Split {
     /// The envelope of `line`, or `None` when the line is not of this format.
     fn split(line: &str) -> Option<Envelope<'_>>;
+
+    /// The envelope of a line `split` could not lend from itself, its
+    /// fields decoded into a text of their own (the journal's JSON
+    /// escapes); `None` when the line is not of this format. Asked only of
+    /// lines `split` refused, so a format whose fields are always on the
+    /// line as they are has nothing to decode.
+    fn decode(line: &str) -> Option<Decoded> {
+        let _ = line;
+        None
+    }
+}
+
+/// An [`Envelope`] whose names and payload are in a text of its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decoded {
+    pub text: String,
+    pub stamp: Stamp,
+    pub host: Range<usize>,
+    pub instance: Range<usize>,
+    pub daemon: Range<usize>,
+    pub pid: u32,
+    pub payload: Range<usize>,
+    /// Invalid UTF-8 (or a lone surrogate) was replaced by U+FFFD.
+    pub repaired: bool,
+}
+
+impl Decoded {
+    /// The envelope, borrowing from [`Decoded::text`].
+    pub fn envelope(&self) -> Envelope<'_> {
+        self.envelope_in(&self.text)
+    }
+
+    /// The envelope, borrowing from `text`, which must be
+    /// [`Decoded::text`] (or a copy of it).
+    pub fn envelope_in<'a>(&self, text: &'a str) -> Envelope<'a> {
+        let at = |r: &Range<usize>| text.get(r.clone()).unwrap_or_default();
+        Envelope {
+            stamp: self.stamp,
+            host: at(&self.host),
+            instance: at(&self.instance),
+            daemon: at(&self.daemon),
+            pid: self.pid,
+            payload: at(&self.payload),
+            key: "",
+        }
+    }
 }
 
 /// The formats an input may be in.
@@ -66,6 +114,8 @@ pub enum Format {
     /// RFC 3164 or RFC 3339 syslog lines ([`crate::syslog`]), mixed freely.
     #[default]
     Syslog,
+    /// `journalctl -o json` ([`journald`]).
+    Journald,
     /// A tab-separated stand-in ([`tab`]): proof that a second format plugs
     /// in without a change to correlation.
     #[cfg(test)]
@@ -75,13 +125,16 @@ pub enum Format {
 impl Format {
     /// The format of an input, from its first bytes (after decompression).
     /// Syslog is the default: a file of junk is reported line by line as
-    /// "not a syslog line", as it always was.
+    /// "not a syslog line", as it always was. The journal's JSON: a first
+    /// line that is an object naming `__REALTIME_TIMESTAMP` or `MESSAGE`.
     pub fn sniff(first: &[u8]) -> Format {
+        if journald::Journald::sniff(first) {
+            return Format::Journald;
+        }
         #[cfg(test)]
         if tab::Tab::sniff(first) {
             return Format::Tab;
         }
-        let _ = first;
         Format::Syslog
     }
 }

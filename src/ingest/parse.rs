@@ -165,6 +165,7 @@ impl Parsed {
     ) -> bool {
         match format {
             Format::Syslog => Parsed::batches_in::<crate::syslog::Syslog>(chunk, range, contexts, emit),
+            Format::Journald => Parsed::batches_in::<crate::envelope::journald::Journald>(chunk, range, contexts, emit),
             #[cfg(test)]
             Format::Tab => Parsed::batches_in::<crate::envelope::tab::Tab>(chunk, range, contexts, emit),
         }
@@ -215,7 +216,7 @@ impl Parsed {
             batch.lines.push(Line { raw, kind: Kind::Empty });
             let Some(line) = batch.lines.last_mut() else { return };
             match clean.and_then(|c| c.get(at..at + raw.len())) {
-                Some(text) => classify_clean::<F>(text, contexts, &mut line.kind),
+                Some(text) => classify_clean::<F>(text, &mut batch.repaired, contexts, &mut line.kind),
                 None => classify::<F>(raw, &mut batch.repaired, contexts, &mut line.kind),
             }
         });
@@ -229,11 +230,16 @@ fn offset_in(whole: &[u8], part: &[u8]) -> usize {
 }
 
 /// [`classify`] of a line from a chunk known to be UTF-8 without NULs.
-fn classify_clean<'a, F: Split>(text: &'a str, contexts: &mut Contexts, out: &mut Kind<'a>) {
+fn classify_clean<F: Split>(
+    text: &'static str,
+    decoded: &mut Vec<String>,
+    contexts: &mut Contexts,
+    out: &mut Kind<'static>,
+) {
     match text.len() {
         0 => *out = Kind::Empty,
         n if n > MAX_LINE => *out = Kind::TooLong,
-        _ => text_kind::<F>(text, false, contexts, out),
+        _ => text_kind::<F>(text, false, decoded, contexts, out),
     }
 }
 
@@ -258,24 +264,47 @@ fn classify<F: Split>(
         return;
     }
     match std::str::from_utf8(raw) {
-        Ok(text) => text_kind::<F>(text, false, contexts, out),
+        Ok(text) => text_kind::<F>(text, false, repaired, contexts, out),
         Err(_) => {
             let fixed = String::from_utf8_lossy(raw).into_owned();
             // SAFETY: the string's text stays where it is until the `Parsed`
             // holding both it and this line is dropped (see `Parsed::new`).
             let text: &'static str = unsafe { &*(fixed.as_str() as *const str) };
             repaired.push(fixed);
-            text_kind::<F>(text, true, contexts, out)
+            text_kind::<F>(text, true, repaired, contexts, out)
         }
     }
 }
 
 /// Parses a line of text into `out`. The event is parsed last, into its
-/// place: returned up through the kind, it was copied at each level.
-fn text_kind<'a, F: Split>(text: &'a str, repaired: bool, contexts: &mut Contexts, out: &mut Kind<'a>) {
-    let Some(env) = F::split(text) else {
-        *out = Kind::NotSyslog { repaired };
-        return;
+/// place: returned up through the kind, it was copied at each level. A
+/// format's decoded fields ([`Split::decode`]) go into `decoded`, which the
+/// kind borrows from as it does from repaired lines.
+fn text_kind<F: Split>(
+    text: &'static str,
+    mut repaired: bool,
+    decoded: &mut Vec<String>,
+    contexts: &mut Contexts,
+    out: &mut Kind<'static>,
+) {
+    let env = match F::split(text) {
+        Some(env) => env,
+        None => match F::decode(text) {
+            Some(d) => {
+                repaired |= d.repaired;
+                // SAFETY: as for a repaired line in `classify`: the text
+                // stays where it is until the `Parsed` holding both it and
+                // this line is dropped.
+                let own: &'static str = unsafe { &*(d.text.as_str() as *const str) };
+                let env = d.envelope_in(own);
+                decoded.push(d.text);
+                env
+            }
+            None => {
+                *out = Kind::NotSyslog { repaired };
+                return;
+            }
+        },
     };
     if !env.is_postfix() {
         *out = Kind::Other { repaired, stamp: env.stamp };

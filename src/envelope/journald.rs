@@ -1,0 +1,464 @@
+//! The systemd journal's `journalctl -o json`: one JSON object per line.
+//!
+//! The fields read: `__REALTIME_TIMESTAMP` (microseconds since the epoch,
+//! UTC, as a string: no year to infer), `_HOSTNAME`, `SYSLOG_IDENTIFIER`
+//! (`postfix/smtpd`, `postfix/submission/smtpd`: split into instance and
+//! daemon as a syslog tag is; `_COMM` when it is missing), `SYSLOG_PID`
+//! else `_PID` (strings), and `MESSAGE`: a string, or an array of byte
+//! values when it is not valid UTF-8 (then repaired as the syslog path
+//! repairs invalid UTF-8). A field with several values is an array of them:
+//! the first is read. `MESSAGE` is `null` when journalctl elided a large one
+//! (without `--all`): such a line, like a malformed one, is no line of the
+//! format.
+//!
+//! Every string is attacker-controlled: the object is scanned strictly
+//! (strings with their escapes, nested values, nothing after the closing
+//! brace), without a JSON library: only the few fields read are looked at,
+//! and when none of them holds an escape the envelope borrows them from the
+//! line ([`Split::split`]); otherwise they are decoded ([`Split::decode`]).
+
+use super::{Decoded, Envelope, Split, Stamp};
+
+pub struct Journald;
+
+impl Journald {
+    /// The first line is an object naming a journal field.
+    pub fn sniff(first: &[u8]) -> bool {
+        let line = match memchr::memchr(b'\n', first) {
+            Some(n) => &first[..n],
+            None => first,
+        };
+        line.first() == Some(&b'{')
+            && (memchr::memmem::find(line, b"\"__REALTIME_TIMESTAMP\"").is_some()
+                || memchr::memmem::find(line, b"\"MESSAGE\"").is_some())
+    }
+}
+
+impl Split for Journald {
+    fn split(line: &str) -> Option<Envelope<'_>> {
+        let f = Fields::scan(line)?;
+        let stamp = f.stamp()?;
+        let (Value::Str(host, false), Value::Str(message, false)) = (f.host, f.message) else {
+            return None;
+        };
+        let ident = match f.ident() {
+            Value::Str(s, false) => s,
+            Value::Missing => "",
+            _ => return None,
+        };
+        if host.is_empty() || [host, ident, message].iter().any(|s| s.bytes().any(|b| b < 0x20 && b != b'\t')) {
+            // Control characters are not allowed raw in JSON strings.
+            return None;
+        }
+        let (instance, daemon) = tag(ident)?;
+        Some(Envelope { stamp, host, instance, daemon, pid: f.pid(), payload: message, key: "" })
+    }
+
+    fn decode(line: &str) -> Option<Decoded> {
+        let f = Fields::scan(line)?;
+        let stamp = f.stamp()?;
+        let mut text = String::new();
+        let mut repaired = false;
+        let host = put(&mut text, f.host, &mut repaired)?;
+        let ident = match f.ident() {
+            Value::Missing => text.len()..text.len(),
+            v => put(&mut text, v, &mut repaired)?,
+        };
+        let payload = put(&mut text, f.message, &mut repaired)?;
+        // NUL would make names ambiguous when joined into a context key,
+        // and a syslog line holding one is binary junk.
+        if host.is_empty() || text.as_bytes().contains(&0) {
+            return None;
+        }
+        let (instance, daemon) = tag(&text[ident.clone()])?;
+        let at = |part: &str| {
+            let start = part.as_ptr() as usize - text.as_ptr() as usize;
+            start..start + part.len()
+        };
+        let (instance, daemon) = (at(instance), at(daemon));
+        Some(Decoded { stamp, host, instance, daemon, pid: f.pid(), payload, repaired, text })
+    }
+}
+
+/// Instance and daemon of a tag, split at its last slash as syslog does.
+fn tag(ident: &str) -> Option<(&str, &str)> {
+    match ident.rsplit_once('/') {
+        Some((_, "")) => None,
+        Some((instance, daemon)) => Some((instance, daemon)),
+        None => Some(("", ident)),
+    }
+}
+
+/// Appends the decoded value to `text`: where it is.
+fn put(text: &mut String, v: Value, repaired: &mut bool) -> Option<std::ops::Range<usize>> {
+    let start = text.len();
+    match v {
+        Value::Str(raw, _) => *repaired |= unescape(raw, text)?,
+        Value::Bytes(raw) => {
+            let bytes = bytes(raw)?;
+            match String::from_utf8(bytes) {
+                Ok(s) => text.push_str(&s),
+                Err(e) => {
+                    *repaired = true;
+                    text.push_str(&String::from_utf8_lossy(e.as_bytes()));
+                }
+            }
+        }
+        Value::Missing | Value::Other => return None,
+    }
+    Some(start..text.len())
+}
+
+/// A field's value, as found on the line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Value<'a> {
+    Missing,
+    /// The text between the quotes, and whether it holds an escape.
+    Str(&'a str, bool),
+    /// The text between the brackets of an array of numbers.
+    Bytes(&'a str),
+    /// `null`, a number, an object…: not what a field read holds.
+    Other,
+}
+
+/// The fields read, from one scan of the object.
+struct Fields<'a> {
+    time: Value<'a>,
+    host: Value<'a>,
+    ident: Value<'a>,
+    comm: Value<'a>,
+    syslog_pid: Value<'a>,
+    pid: Value<'a>,
+    message: Value<'a>,
+}
+
+/// Deepest nesting of values skipped over.
+const MAX_DEPTH: usize = 16;
+
+impl<'a> Fields<'a> {
+    fn scan(line: &'a str) -> Option<Fields<'a>> {
+        let b = line.as_bytes();
+        let mut f = Fields {
+            time: Value::Missing,
+            host: Value::Missing,
+            ident: Value::Missing,
+            comm: Value::Missing,
+            syslog_pid: Value::Missing,
+            pid: Value::Missing,
+            message: Value::Missing,
+        };
+        let mut i = ws(b, 0);
+        if b.get(i) != Some(&b'{') {
+            return None;
+        }
+        i = ws(b, i + 1);
+        if b.get(i) == Some(&b'}') {
+            i += 1;
+        } else {
+            loop {
+                let (key, _, next) = string(b, i)?;
+                i = ws(b, next);
+                if b.get(i) != Some(&b':') {
+                    return None;
+                }
+                i = ws(b, i + 1);
+                let start = i;
+                i = skip_value(b, i, 0)?;
+                let slot = match &line[key] {
+                    "__REALTIME_TIMESTAMP" => Some(&mut f.time),
+                    "_HOSTNAME" => Some(&mut f.host),
+                    "SYSLOG_IDENTIFIER" => Some(&mut f.ident),
+                    "_COMM" => Some(&mut f.comm),
+                    "SYSLOG_PID" => Some(&mut f.syslog_pid),
+                    "_PID" => Some(&mut f.pid),
+                    "MESSAGE" => Some(&mut f.message),
+                    _ => None,
+                };
+                // A key given twice (journalctl never does): the first counts.
+                if let Some(slot) = slot.filter(|s| **s == Value::Missing) {
+                    *slot = value(line, start, i)?;
+                }
+                i = ws(b, i);
+                match b.get(i) {
+                    Some(b',') => i = ws(b, i + 1),
+                    Some(b'}') => {
+                        i += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        (ws(b, i) == b.len()).then_some(f)
+    }
+
+    fn stamp(&self) -> Option<Stamp> {
+        let Value::Str(t, false) = self.time else { return None };
+        if t.is_empty() || t.len() > 18 || !t.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        Some(Stamp::Exact(t.parse().ok()?))
+    }
+
+    fn ident(&self) -> Value<'a> {
+        match self.ident {
+            Value::Missing => self.comm,
+            v => v,
+        }
+    }
+
+    /// `SYSLOG_PID`, else `_PID`, else 0.
+    fn pid(&self) -> u32 {
+        let number = |v: Value| match v {
+            Value::Str(s, false) if s.bytes().all(|c| c.is_ascii_digit()) => s.parse().ok(),
+            _ => None,
+        };
+        number(self.syslog_pid).or_else(|| number(self.pid)).unwrap_or(0)
+    }
+}
+
+/// What the value at `start..end` (already checked well-formed) is; the
+/// first of an array of values, an array of numbers being bytes.
+fn value(line: &str, start: usize, end: usize) -> Option<Value<'_>> {
+    let b = line.as_bytes();
+    Some(match b[start] {
+        b'"' => {
+            let (raw, escaped, _) = string(b, start)?;
+            Value::Str(&line[raw], escaped)
+        }
+        b'[' => {
+            let inner = &line[start + 1..end - 1];
+            let first = ws(b, start + 1);
+            match b.get(first) {
+                Some(b'0'..=b'9') => Value::Bytes(inner),
+                // Several values: the first (a string, or bytes).
+                Some(b'"' | b'[') => value(line, first, skip_value(b, first, 0)?)?,
+                _ => Value::Other,
+            }
+        }
+        _ => Value::Other,
+    })
+}
+
+/// The index of the first non-whitespace byte at or after `i`.
+fn ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+        i += 1;
+    }
+    i
+}
+
+/// The string starting with the quote at `i`: the range of its raw text,
+/// whether it holds an escape, and the index after its closing quote.
+fn string(b: &[u8], i: usize) -> Option<(std::ops::Range<usize>, bool, usize)> {
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    let start = i + 1;
+    let mut j = start;
+    let mut escaped = false;
+    loop {
+        j += memchr::memchr2(b'"', b'\\', b.get(j..)?)?;
+        if b[j] == b'"' {
+            return Some((start..j, escaped, j + 1));
+        }
+        escaped = true;
+        j += 2;
+    }
+}
+
+/// The index after the value at `i`.
+fn skip_value(b: &[u8], i: usize, depth: usize) -> Option<usize> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    match *b.get(i)? {
+        b'"' => string(b, i).map(|(_, _, end)| end),
+        open @ (b'[' | b'{') => {
+            let close = if open == b'[' { b']' } else { b'}' };
+            let mut j = ws(b, i + 1);
+            if b.get(j) == Some(&close) {
+                return Some(j + 1);
+            }
+            loop {
+                if open == b'{' {
+                    j = ws(b, string(b, j)?.2);
+                    if b.get(j) != Some(&b':') {
+                        return None;
+                    }
+                    j = ws(b, j + 1);
+                }
+                j = ws(b, skip_value(b, j, depth + 1)?);
+                match b.get(j) {
+                    Some(b',') => j = ws(b, j + 1),
+                    Some(&c) if c == close => return Some(j + 1),
+                    _ => return None,
+                }
+            }
+        }
+        _ => {
+            let n = b[i..].iter().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.')).count();
+            (n > 0).then_some(i + n)
+        }
+    }
+}
+
+/// The bytes of an array of numbers 0 to 255 (its text between brackets).
+fn bytes(inner: &str) -> Option<Vec<u8>> {
+    inner.split(',').map(|n| n.trim_matches([' ', '\t', '\r', '\n']).parse::<u8>().ok()).collect()
+}
+
+/// Appends the JSON string `raw` (between its quotes), unescaped, to `out`.
+/// `Some(true)` when a lone surrogate had to be replaced by U+FFFD; `None`
+/// when it is no valid JSON string text.
+fn unescape(raw: &str, out: &mut String) -> Option<bool> {
+    let b = raw.as_bytes();
+    let mut repaired = false;
+    let mut i = 0;
+    while i < b.len() {
+        let n = memchr::memchr(b'\\', &b[i..]).unwrap_or(b.len() - i);
+        let plain = &raw[i..i + n];
+        if plain.bytes().any(|c| c < 0x20 && c != b'\t') {
+            return None;
+        }
+        out.push_str(plain);
+        i += n;
+        if i == b.len() {
+            break;
+        }
+        let c = *b.get(i + 1)?;
+        i += 2;
+        out.push(match c {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let hi = hex4(b, i)?;
+                i += 4;
+                match hi {
+                    0xd800..=0xdbff => match (b.get(i..i + 2), hex4(b, i + 2)) {
+                        (Some(b"\\u"), Some(lo @ 0xdc00..=0xdfff)) => {
+                            i += 6;
+                            char::from_u32(0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00))?
+                        }
+                        _ => {
+                            repaired = true;
+                            '\u{fffd}'
+                        }
+                    },
+                    0xdc00..=0xdfff => {
+                        repaired = true;
+                        '\u{fffd}'
+                    }
+                    c => char::from_u32(c)?,
+                }
+            }
+            _ => return None,
+        });
+    }
+    Some(repaired)
+}
+
+/// Four hex digits at `i`.
+fn hex4(b: &[u8], i: usize) -> Option<u32> {
+    let s = b.get(i..i + 4)?;
+    s.iter().try_fold(0u32, |acc, &c| Some(acc * 16 + (c as char).to_digit(16)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINE: &str = r#"{"__CURSOR":"s=0a;i=1","__REALTIME_TIMESTAMP":"1764875048000000","__MONOTONIC_TIMESTAMP":"12","_BOOT_ID":"b","PRIORITY":"6","SYSLOG_FACILITY":"2","_TRANSPORT":"syslog","_HOSTNAME":"mx1","SYSLOG_IDENTIFIER":"postfix/submission/smtpd","SYSLOG_PID":"354","_PID":"9","MESSAGE":"connect from unknown[127.0.0.67]:56507"}"#;
+
+    fn decoded(line: &str) -> Option<(String, String, String, u32, String, bool)> {
+        let d = Journald::decode(line)?;
+        let e = d.envelope();
+        Some((e.host.into(), e.instance.into(), e.daemon.into(), e.pid, e.payload.into(), d.repaired))
+    }
+
+    #[test]
+    fn splits_a_journalctl_json_line() {
+        let e = Journald::split(LINE).unwrap();
+        assert_eq!(e.stamp, Stamp::Exact(1_764_875_048_000_000));
+        assert_eq!((e.host, e.instance, e.daemon, e.pid), ("mx1", "postfix/submission", "smtpd", 354));
+        assert_eq!((e.payload, e.key), ("connect from unknown[127.0.0.67]:56507", ""));
+        assert!(Journald::sniff(LINE.as_bytes()));
+        assert!(Journald::sniff(b"{\"MESSAGE\":\"x\"}\n"));
+        assert!(!Journald::sniff(b"Dec  4 19:04:23 mx1 postfix/smtpd[1]: {\"MESSAGE\""));
+        assert!(!Journald::sniff(b"{\"a\":1}\n{\"MESSAGE\":\"x\"}"));
+        // The decoding path agrees with the borrowing one.
+        assert_eq!(
+            decoded(LINE).unwrap(),
+            ("mx1".into(), "postfix/submission".into(), "smtpd".into(), 354, e.payload.into(), false)
+        );
+    }
+
+    #[test]
+    fn pids_identifiers_and_other_programs() {
+        let no_syslog_pid = LINE.replace(r#""SYSLOG_PID":"354","#, "");
+        assert_eq!(Journald::split(&no_syslog_pid).unwrap().pid, 9);
+        let line =
+            r#"{"__REALTIME_TIMESTAMP":"1","_HOSTNAME":"mx1","SYSLOG_IDENTIFIER":"dovecot","MESSAGE":"imap-login: x"}"#;
+        let e = Journald::split(line).unwrap();
+        assert!(!e.is_postfix());
+        assert_eq!((e.daemon, e.pid), ("dovecot", 0));
+        let line = r#"{"__REALTIME_TIMESTAMP":"1","_HOSTNAME":"h","_COMM":"smtpd","MESSAGE":"x"}"#;
+        assert_eq!(Journald::split(line).unwrap().daemon, "smtpd");
+        let line =
+            r#"{"__REALTIME_TIMESTAMP":"1","_HOSTNAME":"h","SYSLOG_IDENTIFIER":["postfix/qmgr","x"],"MESSAGE":"m"}"#;
+        assert_eq!(Journald::split(line).unwrap().daemon, "qmgr");
+    }
+
+    #[test]
+    fn escapes_and_byte_arrays_are_decoded() {
+        let line = LINE.replace("connect from", r#"a \"q\" \\ \/ \t \u00e9 \ud83d\ude00 \ud800 x"#);
+        assert!(Journald::split(&line).is_none());
+        let d = decoded(&line).unwrap();
+        assert_eq!(d.4, "a \"q\" \\ / \t é 😀 \u{fffd} x unknown[127.0.0.67]:56507");
+        assert!(d.5, "a lone surrogate is a repair");
+        let bytes = |m: &str| LINE.replace(r#""connect from unknown[127.0.0.67]:56507""#, m);
+        assert_eq!(decoded(&bytes("[104, 105]")).unwrap().4, "hi");
+        let d = decoded(&bytes("[104,255,105]")).unwrap();
+        assert_eq!((d.4.as_str(), d.5), ("h\u{fffd}i", true));
+        let host = LINE.replace(r#""mx1""#, r#""m\u0078""#);
+        assert_eq!(decoded(&host).unwrap().0, "mx");
+    }
+
+    #[test]
+    fn malformed_lines_are_none() {
+        let with = |from: &str, to: &str| LINE.replacen(from, to, 1);
+        for bad in [
+            String::new(),
+            "{".into(),
+            "{}".into(),
+            LINE[..LINE.len() - 1].into(),
+            format!("{LINE} x"),
+            with("\"1764875048000000\"", "1764875048000000"),
+            with("\"1764875048000000\"", "\"17x\""),
+            with("\"MESSAGE\":\"connect from unknown[127.0.0.67]:56507\"", "\"MESSAGE\":null"),
+            with("\"MESSAGE\"", "\"MESSAGE_ID\""),
+            with("\"mx1\"", "\"\""),
+            with("connect", r"con\qnect"),
+            with("connect", r"con\u12"),
+            with("connect", r"con\u0000"),
+            with("connect", "con\u{1}nect"),
+            with("\"mx1\"", "[256]"),
+            with("\"postfix/submission/smtpd\"", "\"postfix/\""),
+            with(",\"_PID\"", "\"_PID\""),
+            with("\"PRIORITY\":\"6\"", "\"PRIORITY\":{\"a\":[1,[2,{}]]}x"),
+        ] {
+            assert!(Journald::split(&bad).is_none() && Journald::decode(&bad).is_none(), "{bad}");
+        }
+        // Nested values of fields not read are skipped.
+        let nested = with("\"PRIORITY\":\"6\"", "\"PRIORITY\":{\"a\":[1,[2,{}]],\"b\":null}");
+        assert!(Journald::split(&nested).is_some());
+        let deep = with("\"PRIORITY\":\"6\"", &format!("\"PRIORITY\":{}{}", "[".repeat(100), "]".repeat(100)));
+        assert!(Journald::split(&deep).is_none());
+    }
+}
