@@ -461,4 +461,36 @@ mod tests {
         let deep = with("\"PRIORITY\":\"6\"", &format!("\"PRIORITY\":{}{}", "[".repeat(100), "]".repeat(100)));
         assert!(Journald::split(&deep).is_none());
     }
+
+    /// Lines mangled at random (JSON's own characters and escapes, in
+    /// place of a byte of a real line) never panic, and whenever the line
+    /// lends its fields, decoding them gives the same envelope.
+    #[test]
+    fn mangled_lines_split_and_decode_alike() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let pieces = [
+            "\"", "\\", "\\u", "\\ud800", "\\udc00", "{", "}", "[", "]", ",", ":", "0", "255", "é", " ", "null", "/",
+            "",
+        ];
+        for _ in 0..100_000 {
+            let mut line: Vec<char> = LINE.chars().collect();
+            for _ in 0..1 + next(3) {
+                let at = next(line.len());
+                let piece = pieces[next(pieces.len())];
+                line.splice(at..at + usize::from(next(2) == 0).min(line.len() - at), piece.chars());
+            }
+            let line: String = line.into_iter().collect();
+            let decoded = Journald::decode(&line);
+            if let Some(e) = Journald::split(&line) {
+                let d = decoded.unwrap_or_else(|| panic!("{line}"));
+                assert_eq!(d.envelope(), e, "{line}");
+            }
+        }
+    }
 }
