@@ -184,7 +184,12 @@ fn read_one(file: u32, input: &Input, sink: &mut Sink, progress: &Arc<AtomicU64>
     // Every decoder reads concatenations to their end (`cat a.xz b.xz`).
     match format {
         "gzip" => decompressing(file, format, flate2::bufread::MultiGzDecoder::new(buffered), sink),
-        "zstd" => match zstd::stream::read::Decoder::with_buffer(buffered) {
+        // Windows up to 2 GiB (`zstd --long=31`); memory is only taken when
+        // a frame asks for it.
+        "zstd" => match zstd::stream::read::Decoder::with_buffer(buffered).and_then(|mut d| {
+            d.window_log_max(31)?;
+            Ok(d)
+        }) {
             Ok(d) => decompressing(file, format, d, sink),
             Err(e) => sink(Chunk::End { file, error: Some(read_error(format, &e, 0)) }),
         },
@@ -527,6 +532,22 @@ mod tests {
         let (threaded, refused) = (read(false), read(true));
         assert!(threaded.1 == text && threaded.2 == [None]);
         assert!(refused == threaded);
+    }
+
+    /// Corrupt xz data after a good stream: the good stream's text comes
+    /// first, then the error (liblzma's own reader drops that text).
+    #[test]
+    fn xz_hands_on_text_before_corrupt_data() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+        let one = std::fs::read(format!("{dir}compressed/one.log.xz")).unwrap();
+        let mut data = std::fs::read(format!("{dir}compressed/two.log.xz")).unwrap();
+        let mid = one.len() + (data.len() - one.len()) / 2;
+        data[mid..mid + 16].iter_mut().for_each(|b| *b ^= 0x5a);
+        let mut xz = Xz::new(io::Cursor::new(data)).unwrap();
+        let mut got = Vec::new();
+        let err = xz.read_to_end(&mut got).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData, "{err}");
+        assert!(got.starts_with(&std::fs::read(format!("{dir}long_queue_ids.log")).unwrap()));
     }
 
     /// Buffers come back and are read into again without zeroing: the
