@@ -3,7 +3,9 @@
 //!
 //! Rotation schemes: logrotate numbers (`mail.log.1`, `mail.log.2.gz`; higher
 //! is older), dateext (`maillog-20261122.gz`), and `postfix logrotate`
-//! (`postfix.log.20261123-042020.gz`). Names with a date sort by it.
+//! (`postfix.log.20261123-042020.gz`). Names with a date sort by it. A
+//! rotation may end in `.gz`, `.zst`, `.xz` or `.bz2` (logrotate's
+//! compressext); the reader tells the format by content, not by this name.
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +30,9 @@ impl Input {
 /// `mail.err`/`mail.warn` repeat lines of `mail.log` and are left out.
 pub const KNOWN_BASES: [&str; 4] = ["mail.log", "maillog", "postfix.log", "mail"];
 
+/// Endings of compressed rotations.
+const COMPRESSED_EXTS: [&str; 4] = [".gz", ".zst", ".xz", ".bz2"];
+
 /// Where a name sits in its rotated set: sorts oldest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rotation {
@@ -41,7 +46,7 @@ pub enum Rotation {
 /// Splits a file name into its base and rotation: `mail.log.2.gz` →
 /// (`mail.log`, Numbered(-2)).
 pub fn split_rotation(name: &str) -> (&str, Rotation) {
-    let stem = name.strip_suffix(".gz").unwrap_or(name);
+    let stem = COMPRESSED_EXTS.iter().find_map(|ext| name.strip_suffix(ext)).unwrap_or(name);
     if let Some((base, n)) = stem.rsplit_once('.') {
         if !n.is_empty() && n.len() <= 4 && n.bytes().all(|c| c.is_ascii_digit()) {
             return (base, Rotation::Numbered(-n.parse::<i64>().unwrap_or(0)));
@@ -220,6 +225,12 @@ mod tests {
         assert_eq!(split_rotation("maillog-20261122"), ("maillog", Rotation::Dated(20261122000000)));
         assert_eq!(split_rotation("postfix.log.20261123-042020.gz"), ("postfix.log", Rotation::Dated(20261123042020)));
         assert_eq!(split_rotation("mail.err"), ("mail.err", Rotation::Current));
+        assert_eq!(split_rotation("mail.log.2.zst"), ("mail.log", Rotation::Numbered(-2)));
+        assert_eq!(split_rotation("mail.log.2.xz"), ("mail.log", Rotation::Numbered(-2)));
+        assert_eq!(split_rotation("mail.log.3.bz2"), ("mail.log", Rotation::Numbered(-3)));
+        assert_eq!(split_rotation("maillog-20261122.xz"), ("maillog", Rotation::Dated(20261122000000)));
+        assert_eq!(split_rotation("postfix.log.20261123-042020.bz2"), ("postfix.log", Rotation::Dated(20261123042020)));
+        assert_eq!(split_rotation("maillog-20261121.zst"), ("maillog", Rotation::Dated(20261121000000)));
     }
 
     #[test]

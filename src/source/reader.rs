@@ -1,11 +1,13 @@
 //! Reads inputs and hands whole lines on in large chunks. Plain files are
-//! read on the thread that parses them (see [`read_all`]); gzip is inflated
-//! on a thread of its own, so that decompression (the floor for .gz input)
-//! overlaps parsing on the second core.
+//! read on the thread that parses them (see [`read_all`]); gzip, zstd, xz
+//! and bzip2 are decompressed on a thread of its own, so that decompression
+//! (the floor for compressed input) overlaps parsing on the second core.
 //!
-//! Compression is recognised by magic bytes, never by name; gzip may have
-//! several members (`cat a.gz b.gz`). A read error (truncated gzip, I/O
-//! error) ends that file with a message; the lines before it still count.
+//! Compression is recognised by magic bytes, never by name; each may have
+//! several members, frames or streams (`cat a.gz b.gz`). A read error
+//! (truncated or corrupt data, I/O error) ends that file with a message
+//! giving how many bytes of text (decompressed) were read; the lines before
+//! it still count.
 //!
 //! Long with its unit tests, which sit at the end.
 
@@ -148,7 +150,7 @@ pub type Sink<'a> = dyn FnMut(Chunk) -> bool + 'a;
 /// Reads every input in turn into `sink`, on this thread: the bytes of a
 /// plain file are then still in this core's cache when its lines are
 /// parsed (read on another core, fetching them was the largest single cost
-/// of parsing). Gzip is decompressed on a thread of its own, so that
+/// of parsing). Compressed input is decompressed on a thread of its own, so that
 /// decompressing and parsing overlap. `progress` counts bytes read from
 /// disk.
 pub fn read_all(inputs: &[Input], progress: &Arc<AtomicU64>, sink: &mut Sink) {
@@ -171,35 +173,43 @@ fn read_one(file: u32, input: &Input, sink: &mut Sink, progress: &Arc<AtomicU64>
     };
     let counted = Counting { inner: raw, count: progress.clone() };
     let mut buffered = BufReader::with_capacity(256 << 10, counted);
-    match detect(&mut buffered) {
-        Ok("gzip") => {
-            meta.compression = "gzip";
-            sink(Chunk::Opened { file, meta })
-                && decompressing(file, flate2::bufread::MultiGzDecoder::new(buffered), sink)
-        }
-        Ok("plain") => {
-            meta.compression = "plain";
-            sink(Chunk::Opened { file, meta }) && read_to_end(file, buffered, sink)
-        }
-        Ok(other) => {
-            let tool = if other == "bzip2" { "bz" } else { other };
-            let error = format!(
-                "compressed with {other}, which postsleuth does not read; decompress it and pipe it in \
-                 (e.g. {tool}cat FILE | postsleuth … -)"
-            );
-            sink(Chunk::End { file, error: Some(error) })
-        }
-        Err(e) => sink(Chunk::End { file, error: Some(format!("cannot read: {e}")) }),
+    let format = match detect(&mut buffered) {
+        Ok(f) => f,
+        Err(e) => return sink(Chunk::End { file, error: Some(format!("cannot read: {e}")) }),
+    };
+    meta.compression = format;
+    if !sink(Chunk::Opened { file, meta }) {
+        return false;
+    }
+    // Every decoder reads concatenations to their end (`cat a.xz b.xz`).
+    match format {
+        "gzip" => decompressing(file, format, flate2::bufread::MultiGzDecoder::new(buffered), sink),
+        // Windows up to 2 GiB (`zstd --long=31`); memory is only taken when
+        // a frame asks for it.
+        "zstd" => match zstd::stream::read::Decoder::with_buffer(buffered).and_then(|mut d| {
+            d.window_log_max(31)?;
+            Ok(d)
+        }) {
+            Ok(d) => decompressing(file, format, d, sink),
+            Err(e) => sink(Chunk::End { file, error: Some(read_error(format, &e, 0)) }),
+        },
+        "xz" => match Xz::new(buffered) {
+            Ok(d) => decompressing(file, format, d, sink),
+            Err(e) => sink(Chunk::End { file, error: Some(read_error(format, &e, 0)) }),
+        },
+        "bzip2" => decompressing(file, format, bzip2::bufread::MultiBzDecoder::new(buffered), sink),
+        _ => read_to_end(file, format, buffered, sink),
     }
 }
 
 /// Reads `r` to its end into `sink`, then ends the file. False when the
 /// consumer stopped.
-fn read_to_end(file: u32, r: impl Read, sink: &mut Sink) -> bool {
+fn read_to_end(file: u32, format: &'static str, r: impl Read, sink: &mut Sink) -> bool {
     let error = match pump(file, r, sink) {
         Ok(()) => None,
         Err(PumpError::Hangup) => return false,
-        Err(PumpError::Read(e)) => Some(e),
+        Err(PumpError::Read(e, at)) => Some(read_error(format, &e, at)),
+        Err(PumpError::Binary(e)) => Some(e),
     };
     sink(Chunk::End { file, error })
 }
@@ -208,8 +218,8 @@ fn read_to_end(file: u32, r: impl Read, sink: &mut Sink) -> bool {
 /// here as they come. A thread the system refuses is no error: the file is
 /// inflated here, in turn with its parsing, slower but the same (as ingest
 /// does with a refused parse thread).
-fn decompressing<R: Read + Send + 'static>(file: u32, r: R, sink: &mut Sink) -> bool {
-    decompressing_with(file, r, sink, |work| std::thread::Builder::new().spawn(work))
+fn decompressing<R: Read + Send + 'static>(file: u32, format: &'static str, r: R, sink: &mut Sink) -> bool {
+    decompressing_with(file, format, r, sink, |work| std::thread::Builder::new().spawn(work))
 }
 
 /// The work of the decompressing thread: true unless its consumer stopped.
@@ -218,6 +228,7 @@ type Work = Box<dyn FnOnce() -> bool + Send>;
 /// [`decompressing`], its thread started by `spawn` (a stand-in in tests).
 fn decompressing_with<R: Read + Send + 'static>(
     file: u32,
+    format: &'static str,
     r: R,
     sink: &mut Sink,
     spawn: impl FnOnce(Work) -> io::Result<std::thread::JoinHandle<bool>>,
@@ -227,15 +238,15 @@ fn decompressing_with<R: Read + Send + 'static>(
     // leaves it here to be read.
     let (give, take) = sync_channel::<R>(1);
     let work: Work = Box::new(move || match take.recv() {
-        Ok(r) => read_to_end(file, r, &mut |chunk| tx.send(chunk).is_ok()),
+        Ok(r) => read_to_end(file, format, r, &mut |chunk| tx.send(chunk).is_ok()),
         Err(_) => false,
     });
     let Ok(thread) = spawn(work) else {
-        return read_to_end(file, r, sink);
+        return read_to_end(file, format, r, sink);
     };
     if let Err(std::sync::mpsc::SendError(r)) = give.send(r) {
         // The thread ended before taking it, which only a bug does.
-        return read_to_end(file, r, sink);
+        return read_to_end(file, format, r, sink);
     }
     if !rx.into_iter().all(&mut *sink) {
         return false; // dropping `rx` ends the thread's sending
@@ -273,14 +284,18 @@ fn detect(r: &mut impl BufRead) -> io::Result<&'static str> {
         [0x1f, 0x8b, ..] => "gzip",
         [0xfd, b'7', b'z', b'X', b'Z', 0, ..] => "xz",
         [b'B', b'Z', b'h', ..] => "bzip2",
+        // A frame, or a skippable frame (magic 0x184D2A50 to 0x184D2A5F).
         [0x28, 0xb5, 0x2f, 0xfd, ..] => "zstd",
+        [m, 0x2a, 0x4d, 0x18, ..] if m & 0xf0 == 0x50 => "zstd",
         _ => "plain",
     })
 }
 
 enum PumpError {
     Hangup,
-    Read(String),
+    /// A read failed after this many bytes of text.
+    Read(io::Error, u64),
+    Binary(String),
 }
 
 /// Reads to the end, sending chunks of whole lines.
@@ -311,12 +326,12 @@ fn pump(file: u32, mut r: impl Read, tx: &mut Sink) -> Result<(), PumpError> {
                     buf.truncate(memchr::memrchr(b'\n', &buf[..start]).map_or(0, |i| i + 1));
                     send(tx, block(buf))?;
                 }
-                return Err(PumpError::Read(read_error(&e, total)));
+                return Err(PumpError::Read(e, total));
             }
         };
         buf.truncate(start + n);
         if total == 0 && n > 0 && looks_binary(&buf) {
-            return Err(PumpError::Read("binary data, not a text log (control bytes at the start); skipped".into()));
+            return Err(PumpError::Binary("binary data, not a text log (control bytes at the start); skipped".into()));
         }
         total += n as u64;
         if n == 0 {
@@ -378,10 +393,16 @@ fn send(tx: &mut Sink, c: Chunk) -> Result<(), PumpError> {
     }
 }
 
-fn read_error(e: &io::Error, at: u64) -> String {
+/// `at` counts decompressed bytes (text), not bytes of the file.
+fn read_error(format: &str, e: &io::Error, at: u64) -> String {
     let what = match e.kind() {
-        io::ErrorKind::UnexpectedEof => "truncated gzip data (the file ends mid-stream)".to_string(),
+        io::ErrorKind::UnexpectedEof => format!("truncated {format} data (the file ends mid-stream)"),
         io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => format!("corrupt compressed data ({e})"),
+        // The zstd crate gives its decoding errors as `Other`; an error of
+        // the system (a disk's) keeps its OS code.
+        io::ErrorKind::Other if format == "zstd" && e.raw_os_error().is_none() => {
+            format!("corrupt compressed data ({e})")
+        }
         _ => format!("read error ({e})"),
     };
     format!("{what} after {at} bytes of text; the rest of this file was skipped")
@@ -393,6 +414,61 @@ fn looks_binary(head: &[u8]) -> bool {
     let head = &head[..head.len().min(4096)];
     let odd = head.iter().filter(|&&c| c == 0 || (c < 0x20 && !matches!(c, b'\n' | b'\r' | b'\t' | 0x1b))).count();
     odd * 20 > head.len() || head.iter().take(512).any(|&c| c == 0)
+}
+
+/// xz streams, concatenated ones too. liblzma's own reader drops the text
+/// it decoded in the call that met corrupt data, which can be the whole
+/// file when it is small; this one hands that text on first, then the
+/// error.
+struct Xz<R> {
+    inner: R,
+    stream: liblzma::stream::Stream,
+    error: Option<io::Error>,
+}
+
+impl<R: BufRead> Xz<R> {
+    fn new(inner: R) -> io::Result<Self> {
+        let stream = liblzma::stream::Stream::new_stream_decoder(u64::MAX, liblzma::stream::CONCATENATED)?;
+        Ok(Xz { inner, stream, error: None })
+    }
+}
+
+impl<R: BufRead> Read for Xz<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use liblzma::stream::{Action, Status};
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let input = self.inner.fill_buf()?;
+            let eof = input.is_empty();
+            let (out, inp) = (self.stream.total_out(), self.stream.total_in());
+            let status = self.stream.process(input, buf, if eof { Action::Finish } else { Action::Run });
+            let read = (self.stream.total_out() - out) as usize;
+            let consumed = (self.stream.total_in() - inp) as usize;
+            self.inner.consume(consumed);
+            let status = match status {
+                Ok(status) => status,
+                Err(e) if read > 0 => {
+                    self.error = Some(e.into());
+                    return Ok(read);
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if read > 0 || status == Status::StreamEnd {
+                return Ok(read);
+            }
+            if eof {
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the xz stream ends early"));
+            }
+            if consumed == 0 {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, "corrupt xz stream"));
+            }
+        }
+    }
 }
 
 /// Counts bytes read from disk, for the progress bar.
@@ -448,14 +524,30 @@ mod tests {
             };
             let decoder = flate2::read::MultiGzDecoder::new(io::Cursor::new(gz.clone()));
             let finished = match refuse {
-                true => decompressing_with(0, decoder, &mut sink, |_| Err(io::Error::other("refused"))),
-                false => decompressing(0, decoder, &mut sink),
+                true => decompressing_with(0, "gzip", decoder, &mut sink, |_| Err(io::Error::other("refused"))),
+                false => decompressing(0, "gzip", decoder, &mut sink),
             };
             (finished, got, ends)
         };
         let (threaded, refused) = (read(false), read(true));
         assert!(threaded.1 == text && threaded.2 == [None]);
         assert!(refused == threaded);
+    }
+
+    /// Corrupt xz data after a good stream: the good stream's text comes
+    /// first, then the error (liblzma's own reader drops that text).
+    #[test]
+    fn xz_hands_on_text_before_corrupt_data() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+        let one = std::fs::read(format!("{dir}compressed/one.log.xz")).unwrap();
+        let mut data = std::fs::read(format!("{dir}compressed/two.log.xz")).unwrap();
+        let mid = one.len() + (data.len() - one.len()) / 2;
+        data[mid..mid + 16].iter_mut().for_each(|b| *b ^= 0x5a);
+        let mut xz = Xz::new(io::Cursor::new(data)).unwrap();
+        let mut got = Vec::new();
+        let err = xz.read_to_end(&mut got).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData, "{err}");
+        assert!(got.starts_with(&std::fs::read(format!("{dir}long_queue_ids.log")).unwrap()));
     }
 
     /// Buffers come back and are read into again without zeroing: the
