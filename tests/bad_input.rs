@@ -562,3 +562,39 @@ fn every_path_missing_is_named_once() {
         ]
     );
 }
+
+/// A FIFO among the rotated logs (`mkfifo mail.log.1`): opening it would
+/// wait for a writer forever. It is named and skipped; the rest is analysed
+/// and the run is partial.
+#[test]
+fn a_fifo_among_the_logs_is_skipped_not_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "mail.log", support::good_log().as_bytes());
+    let fifo = dir.path().join("mail.log.1");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("mkfifo unavailable: test skipped");
+        return;
+    }
+    let mut child = std::process::Command::new(support::bin())
+        .args(["summary", "--format", "json", path_str(dir.path())])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("postsleuth waited on the FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let o = child.wait_with_output().unwrap();
+    support::assert_no_panic(&o);
+    assert_eq!(support::code(&o), 3, "{}", support::stderr(&o));
+    let err = support::stderr(&o);
+    assert!(err.contains("mail.log.1: not a regular file"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["totals"]["received"].as_u64().unwrap_or(0) > 0, "{v}");
+}

@@ -260,6 +260,12 @@ fn decompressing_with<R: Read + Send + 'static>(
 }
 
 fn open_file(p: &std::path::Path) -> Result<(Box<dyn Read + Send>, FileMeta), String> {
+    // Opening a FIFO blocks until something writes to it, and a device may
+    // never end: only regular files are read by name (a pipe comes as `-`).
+    let kind = std::fs::metadata(p).map_err(|e| format!("cannot open: {}", io_reason(&e)))?.file_type();
+    if !kind.is_file() {
+        return Err("not a regular file (a FIFO, socket or device); skipped (pipe it in as -)".into());
+    }
     let f = File::open(p).map_err(|e| format!("cannot open: {}", io_reason(&e)))?;
     let md = f.metadata().ok();
     let meta =
