@@ -27,6 +27,9 @@ pub enum DiagKind {
     Empty,
     /// A file's skipped lines, counted at the end.
     SkippedSummary,
+    /// NUL bytes before a file's first line (what a `copytruncate`
+    /// rotation leaves when the writer did not append): skipped, not lines.
+    Padding,
 }
 
 /// One thing the run has to say about its input.
@@ -153,6 +156,8 @@ pub struct FileReport {
     pub skipped: BTreeMap<Skip, u64>,
     /// Lines with invalid UTF-8, analysed with U+FFFD in place of the bad bytes.
     pub repaired_utf8: u64,
+    /// NUL bytes skipped before the first line.
+    pub padding: u64,
     /// Why the file could not be read, or ended early.
     pub error: Option<String>,
 }
@@ -215,6 +220,17 @@ impl Diagnostics {
     pub fn unrecognised(&mut self, daemon: &str, payload: &str) {
         let e = self.unrecognised.entry(daemon.to_string()).or_insert_with(|| (0, cell(payload, 100)));
         e.0 += 1;
+    }
+
+    /// NUL padding skipped before a file's first line: always said, never
+    /// partial (the lines after it are all there).
+    pub fn padding(&mut self, file: usize, bytes: u64, to: &Handle) {
+        let Some(f) = self.files.get_mut(file) else { return };
+        f.padding += bytes;
+        let s = if bytes == 1 { "" } else { "s" };
+        let message =
+            format!("{bytes} NUL byte{s} before the first line skipped (what a copytruncate rotation leaves)");
+        to.diagnostic(&Diagnostic { file: f.name.as_str(), line: None, kind: DiagKind::Padding, message: &message });
     }
 
     /// A file-level problem: always reported.
@@ -285,5 +301,6 @@ fn kind_name(kind: DiagKind) -> &'static str {
         DiagKind::FileError => "file",
         DiagKind::Empty => "empty",
         DiagKind::SkippedSummary => "summary",
+        DiagKind::Padding => "padding",
     }
 }

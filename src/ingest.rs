@@ -246,6 +246,7 @@ impl Run {
                     true
                 });
             }
+            Chunk::Padding { file, bytes } => self.diag.padding(file as usize, bytes, &self.observer),
             Chunk::LongLine { file, len } => {
                 self.file = file;
                 self.line += 1;

@@ -598,3 +598,23 @@ fn a_fifo_among_the_logs_is_skipped_not_waited_for() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["totals"]["received"].as_u64().unwrap_or(0) > 0, "{v}");
 }
+
+/// What `copytruncate` leaves when the writer does not append: the old
+/// length as NUL bytes, then new lines. The padding is skipped and said;
+/// the lines after it are all analysed, at their own line numbers (the
+/// whole file used to be rejected as binary).
+#[test]
+fn nul_padding_before_the_first_line_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = support::good_log();
+    let mut data = vec![0u8; 100_000];
+    data.extend(text.as_bytes());
+    let padded = write(dir.path(), "padded.log", &data);
+    let plain = write(dir.path(), "plain.log", text.as_bytes());
+    let (code, padded_json, err) = support::summary_json(&["--exact", path_str(&padded)], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("padded.log: 100000 NUL bytes before the first line skipped"), "{err}");
+    let (_, plain_json, _) = support::summary_json(&["--exact", path_str(&plain)], None);
+    assert_eq!(padded_json["totals"], plain_json["totals"]);
+    assert_eq!(padded_json["files"][0]["lines"], plain_json["files"][0]["lines"]);
+}

@@ -50,7 +50,7 @@ fn fetch_from(file: u32, input: Input, wanted: &BTreeSet<LineRef>, out: &mut BTr
                 }
             }),
             Chunk::LongLine { .. } => line += 1,
-            Chunk::Opened { .. } | Chunk::End { .. } => {}
+            Chunk::Opened { .. } | Chunk::Padding { .. } | Chunk::End { .. } => {}
         }
         line < last // past the last line wanted: stop reading
     });

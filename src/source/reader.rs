@@ -39,6 +39,11 @@ pub enum Chunk {
         file: u32,
         bytes: Block,
     },
+    /// `bytes` NUL bytes before the file's first line were dropped here.
+    Padding {
+        file: u32,
+        bytes: u64,
+    },
     /// One line of `len` bytes was too long to buffer and was dropped here.
     LongLine {
         file: u32,
@@ -310,6 +315,7 @@ fn pump(file: u32, mut r: impl Read, tx: &mut Sink) -> Result<(), PumpError> {
     let block = |bytes| Chunk::Data { file, bytes: Block { bytes, home: Some(home.clone()) } };
     let mut buf = home.take();
     let mut total = 0u64;
+    let mut padding = 0u64;
     // Bytes of a giant line dropped so far, while looking for its end.
     let mut dropping: Option<u64> = None;
     loop {
@@ -336,8 +342,25 @@ fn pump(file: u32, mut r: impl Read, tx: &mut Sink) -> Result<(), PumpError> {
             }
         };
         buf.truncate(start + n);
+        let mut n = n;
+        if total == 0 && n > 0 && buf.first() == Some(&0) {
+            // A copytruncate rotation leaves the file's old length as NULs
+            // before the new lines: drop them rather than the whole file.
+            let lead = buf.iter().take_while(|&&b| b == 0).count();
+            buf.drain(..lead);
+            padding += lead as u64;
+            n -= lead;
+            if buf.is_empty() {
+                continue;
+            }
+        }
         if total == 0 && n > 0 && looks_binary(&buf) {
             return Err(PumpError::Binary("binary data, not a text log (control bytes at the start); skipped".into()));
+        }
+        // Said only once the rest is known to be text: binary data that
+        // starts with a NUL is binary, not padded.
+        if padding > 0 {
+            send(tx, Chunk::Padding { file, bytes: std::mem::take(&mut padding) })?;
         }
         total += n as u64;
         if n == 0 {
