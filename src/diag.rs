@@ -27,6 +27,8 @@ pub enum DiagKind {
     Empty,
     /// A file's skipped lines, counted at the end.
     SkippedSummary,
+    /// A file named twice (a symlink, `./x` and `x`): read once.
+    Duplicate,
     /// NUL bytes before a file's first line (what a `copytruncate`
     /// rotation leaves when the writer did not append): skipped, not lines.
     Padding,
@@ -302,5 +304,6 @@ fn kind_name(kind: DiagKind) -> &'static str {
         DiagKind::Empty => "empty",
         DiagKind::SkippedSummary => "summary",
         DiagKind::Padding => "padding",
+        DiagKind::Duplicate => "duplicate",
     }
 }

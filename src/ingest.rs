@@ -128,6 +128,11 @@ fn ingest_with(opts: &IngestOptions, observer: &Handle, spawn: SpawnParse) -> Re
     for p in &problems {
         observer.about_file(&p.path, DiagKind::PathProblem, &p.message);
     }
+    let (inputs, twice) = source::discover::dedupe(inputs);
+    for d in &twice {
+        let message = format!("the same file as {}; read once", crate::text::cell(&d.kept, 200));
+        observer.about_file(&d.dropped, DiagKind::Duplicate, &message);
+    }
     if inputs.is_empty() {
         return Err(IngestError::unreadable(problems.len()));
     }

@@ -618,3 +618,18 @@ fn nul_padding_before_the_first_line_is_skipped() {
     assert_eq!(padded_json["totals"], plain_json["totals"]);
     assert_eq!(padded_json["files"][0]["lines"], plain_json["files"][0]["lines"]);
 }
+
+/// One file named twice, as a path and through a symlink: its messages
+/// were counted twice. It is read once, and the second name is said.
+#[test]
+fn a_file_named_twice_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "mail.log", support::good_log().as_bytes());
+    let link = dir.path().join("alias.log");
+    std::os::unix::fs::symlink(&log, &link).unwrap();
+    let (_, once, _) = support::summary_json(&["--exact", path_str(&log)], None);
+    let (code, twice, err) = support::summary_json(&["--exact", path_str(&log), path_str(&link)], None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(twice["totals"], once["totals"]);
+    assert!(err.contains(&format!("{}: the same file as {}; read once", link.display(), log.display())), "{err}");
+}

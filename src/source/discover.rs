@@ -112,6 +112,46 @@ pub fn resolve(paths: &[PathBuf], exact: bool) -> (Vec<Input>, Vec<PathProblem>)
     (inputs, problems)
 }
 
+/// One file named twice (`x` and `./x`, a symlink and its target, a
+/// directory and a file in it): the second name is dropped, and said.
+pub struct Duplicate {
+    pub dropped: String,
+    pub kept: String,
+}
+
+/// `inputs` without the files that another input already names (same
+/// device and inode), in order; standard input is kept.
+pub fn dedupe(inputs: Vec<Input>) -> (Vec<Input>, Vec<Duplicate>) {
+    let mut seen: Vec<((u64, u64), String)> = Vec::new();
+    let (mut kept, mut dropped) = (Vec::new(), Vec::new());
+    for input in inputs {
+        match identity(&input) {
+            Some(id) => match seen.iter().find(|(s, _)| *s == id) {
+                Some((_, first)) => dropped.push(Duplicate { dropped: input.display(), kept: first.clone() }),
+                None => {
+                    seen.push((id, input.display()));
+                    kept.push(input);
+                }
+            },
+            None => kept.push(input),
+        }
+    }
+    (kept, dropped)
+}
+
+/// The file's device and inode, following symlinks.
+#[cfg(unix)]
+fn identity(input: &Input) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let Input::File(p) = input else { return None };
+    std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(_: &Input) -> Option<(u64, u64)> {
+    None
+}
+
 fn problem(path: &Path, message: impl Into<String>) -> PathProblem {
     PathProblem { path: path.display().to_string(), message: message.into() }
 }
