@@ -48,7 +48,8 @@ pub enum Rotation {
 pub fn split_rotation(name: &str) -> (&str, Rotation) {
     let stem = COMPRESSED_EXTS.iter().find_map(|ext| name.strip_suffix(ext)).unwrap_or(name);
     if let Some((base, n)) = stem.rsplit_once('.') {
-        if !n.is_empty() && n.len() <= 4 && n.bytes().all(|c| c.is_ascii_digit()) {
+        // Up to seven digits: `rotate 10000` exists; eight and more are dates.
+        if !n.is_empty() && n.len() <= 7 && n.bytes().all(|c| c.is_ascii_digit()) {
             return (base, Rotation::Numbered(-n.parse::<i64>().unwrap_or(0)));
         }
         if let Some(d) = date_suffix(n) {
@@ -271,6 +272,9 @@ mod tests {
         assert_eq!(split_rotation("maillog-20261122.xz"), ("maillog", Rotation::Dated(20261122000000)));
         assert_eq!(split_rotation("postfix.log.20261123-042020.bz2"), ("postfix.log", Rotation::Dated(20261123042020)));
         assert_eq!(split_rotation("maillog-20261121.zst"), ("maillog", Rotation::Dated(20261121000000)));
+        // Rotations numbered 10000 and more were left out silently.
+        assert_eq!(split_rotation("mail.log.10000.gz"), ("mail.log", Rotation::Numbered(-10000)));
+        assert_eq!(split_rotation("mail.log.1234567"), ("mail.log", Rotation::Numbered(-1234567)));
     }
 
     #[test]
