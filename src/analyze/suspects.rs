@@ -355,8 +355,13 @@ fn pick_by_burst<'a>(
     th: &Thresholds,
 ) -> Option<(&'a Login, Burst)> {
     let mut found: Vec<(&Login, Burst)> = Vec::new();
-    for (i, l) in logins.iter().enumerate().filter(|(_, l)| l.new.ip) {
-        let own: BTreeSet<String> = logins[..i].iter().filter(|x| x.time < l.time).map(|x| x.ip.clone()).collect();
+    // The IPs of the logins before each one (logins are in time order).
+    let (mut own, mut known) = (BTreeSet::new(), 0);
+    for l in logins.iter().filter(|l| l.new.ip) {
+        while known < logins.len() && logins[known].time < l.time {
+            own.insert(logins[known].ip.clone());
+            known += 1;
+        }
         let Some(b) = streams.after(who, l.time, &own, th.ratio) else { continue };
         let soon = b.first.as_ref().is_some_and(|m| m.time < l.time.saturating_add(th.horizon));
         let spread = !l.new.first || b.ips_at_once >= SPREAD_AT_ONCE;

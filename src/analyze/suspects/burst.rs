@@ -13,7 +13,7 @@
 //! how many client IPs sent as the identity at once, and how many envelope
 //! senders it had never used (forged senders).
 
-use super::{numbers, strings, times, who_of, Line, Who, HOUR};
+use super::{numbers, times, who_of, Line, Who, HOUR};
 use crate::analyze::Frames;
 use crate::time::Micros;
 use polars::prelude::*;
@@ -43,10 +43,16 @@ struct Sent {
     row: u32,
 }
 
+/// One identity's messages while they are collected, and the id of its own
+/// name as envelope sender.
+type Group = (Vec<Sent>, Option<u32>);
+
 /// Every identity's accepted messages in time order, and what the
 /// measurements compare with.
 pub struct Streams {
     by_who: HashMap<Who, Vec<Sent>>,
+    /// Each account's own name as an envelope sender, when it used it.
+    own_sender: HashMap<Who, u32>,
     df: DataFrame,
     ip_ids: HashMap<String, u32>,
     start: Micros,
@@ -123,13 +129,18 @@ impl Streams {
             ])
             .sort(["time"], SortMultipleOptions::default().with_maintain_order(true))
             .collect()?;
-        let (kind, name, time) = (strings(&df, "kind")?, strings(&df, "name")?, times(&df, "time")?);
+        let time = times(&df, "time")?;
         let (ip, sender, rcpt) =
             (numbers(&df, "root_client_ip_id")?, numbers(&df, "sender_id")?, numbers(&df, "recipients")?);
-        let mut by_who: HashMap<Who, Vec<Sent>> = HashMap::new();
         let id = |v: Option<u64>| v.and_then(|x| u32::try_from(x).ok());
+        // Grouped by the texts as the frame holds them: one owned name per
+        // identity, not one per message.
+        let (kinds, names) = (df.column("kind")?.str()?, df.column("name")?.str()?);
+        let (ip_texts, sender_texts) = (df.column("root_client_ip")?.str()?, df.column("sender")?.str()?);
+        let mut groups: HashMap<(&str, &str), Group> = HashMap::new();
+        let mut ip_ids = HashMap::new();
         for i in 0..df.height() {
-            let (Some(k), Some(n), Some(t)) = (&kind[i], &name[i], time[i]) else { continue };
+            let (Some(k), Some(n), Some(t)) = (kinds.get(i), names.get(i), time[i]) else { continue };
             let sent = Sent {
                 time: t,
                 ip: id(ip[i]),
@@ -137,17 +148,31 @@ impl Streams {
                 recipients: u32::try_from(rcpt[i].unwrap_or(0)).unwrap_or(u32::MAX),
                 row: u32::try_from(i).unwrap_or(u32::MAX),
             };
-            by_who.entry(who_of(k, n)).or_default().push(sent);
-        }
-        let mut ip_ids = HashMap::new();
-        for (text, id) in strings(&df, "root_client_ip")?.into_iter().zip(ip) {
-            if let (Some(text), Some(id)) = (text, id.and_then(|x| u32::try_from(x).ok())) {
-                ip_ids.entry(text).or_insert(id);
+            let (stream, own) = groups.entry((k, n)).or_default();
+            // The account's own name as envelope sender (what most clients
+            // send) is never a forged sender.
+            if own.is_none() && k == "account" && sender_texts.get(i).is_some_and(|x| x.eq_ignore_ascii_case(n)) {
+                *own = sent.sender;
             }
+            stream.push(sent);
+            if let (Some(text), Some(ip)) = (ip_texts.get(i), sent.ip) {
+                if !ip_ids.contains_key(text) {
+                    ip_ids.insert(text.to_string(), ip);
+                }
+            }
+        }
+        let mut by_who = HashMap::with_capacity(groups.len());
+        let mut own_sender = HashMap::new();
+        for ((k, n), (stream, own)) in groups {
+            let who = who_of(k, n);
+            if let Some(own) = own {
+                own_sender.insert(who.clone(), own);
+            }
+            by_who.insert(who, stream);
         }
         let start = time.iter().flatten().copied().min().unwrap_or(0);
         let end = time.iter().flatten().copied().max().unwrap_or(0);
-        let mut s = Streams { by_who, df, ip_ids, start, end, site: (0.0, 0.0) };
+        let mut s = Streams { by_who, own_sender, df, ip_ids, start, end, site: (0.0, 0.0) };
         s.site = s.typical_account();
         Ok(s)
     }
@@ -176,10 +201,6 @@ impl Streams {
         let line = self.df.column("line").ok()?.get(i).ok()?.extract::<u64>()?;
         let time = self.df.column("time").ok()?.i64().ok()?.get(i)?;
         Some(Line { time, file, line })
-    }
-
-    fn sender(&self, row: u32) -> Option<&str> {
-        self.df.column("sender").ok()?.str().ok()?.get(row as usize)
     }
 
     /// What `who` sent from `t` on, from IPs outside `own` (the IPs it
@@ -218,7 +239,7 @@ impl Streams {
         let last = stretch.last().map_or(t, |s| s.time);
         let r = self.rates(who, t, was, now, last, ratio);
         let used: HashSet<u32> = before.iter().filter_map(|s| s.sender).collect();
-        let own = self.own_sender(who, before, stretch);
+        let own = self.own_sender.get(who).copied();
         let new_senders: HashSet<u32> =
             stretch.iter().filter_map(|s| s.sender).filter(|s| !used.contains(s) && Some(*s) != own).collect();
         Burst {
@@ -236,17 +257,6 @@ impl Streams {
             ips_at_once: ips_at_once(stretch),
             new_senders: new_senders.len() as u64,
         }
-    }
-
-    /// The sender id that is the account's own name (`from=` equal to its
-    /// `sasl_username`, as most clients send), if it ever used it.
-    fn own_sender(&self, who: &Who, before: &[Sent], stretch: &[&Sent]) -> Option<u32> {
-        let Who::Account(name) = who else { return None };
-        before
-            .iter()
-            .chain(stretch.iter().copied())
-            .find(|s| self.sender(s.row).is_some_and(|t| t.eq_ignore_ascii_case(name)))
-            .and_then(|s| s.sender)
     }
 
     /// The moment a uid's (or a login-less account's) rate changed, when
@@ -293,7 +303,8 @@ fn change_likelihood(n1: usize, n: usize, t1: Micros, t2: Micros) -> f64 {
     xlnx(n1, t1) + xlnx(n - n1, t2) - xlnx(n, t1 + t2)
 }
 
-fn xlnx(c: f64, span: f64) -> f64 {
+/// `c ln(c / span)`, the term of a Poisson log-likelihood; 0 for no events.
+pub(super) fn xlnx(c: f64, span: f64) -> f64 {
     if c > 0.0 {
         c * (c / span).ln()
     } else {

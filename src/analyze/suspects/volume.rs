@@ -9,6 +9,7 @@
 //! burst is found as a change of rate, and the usual hour is taken from
 //! the day or more before it.
 
+use super::burst::xlnx;
 use super::{identity_exprs, numbers, strings, times, who_of, Line, Who, HOUR};
 use crate::analyze::Frames;
 use crate::time::Micros;
@@ -202,7 +203,6 @@ fn profile(who: Who, rows: Vec<Hour>, span: Span, ratio: f64, floor: f64) -> Pro
 /// at least half the abnormal bar. `None` otherwise.
 fn before_change(rows: &[Hour], span: Span, ratio: f64) -> Option<f64> {
     let total: f64 = rows.iter().map(|h| f64::from(h.messages)).sum();
-    let xlnx = |c: f64, n: f64| if c > 0.0 { c * (c / n).ln() } else { 0.0 };
     let mut best: Option<(f64, usize, f64)> = None;
     let mut c1 = 0.0;
     for (j, h) in rows.iter().enumerate() {
