@@ -168,6 +168,29 @@ impl FileReport {
     pub fn skipped_total(&self) -> u64 {
         self.skipped.values().sum()
     }
+
+    /// `skipped N of M lines (why…)`, and the lines repaired, when a line
+    /// was skipped or repaired. A repaired line may be skipped too: the
+    /// repairs are said apart, not as a part of the skipped ones.
+    fn skipped_words(&self) -> Option<String> {
+        let total = self.skipped_total();
+        let skipped = (total > 0).then(|| {
+            let parts: Vec<String> = self.skipped.iter().map(|(k, v)| format!("{v} {}", k.as_str())).collect();
+            format!("skipped {total} of {} lines ({})", self.lines, parts.join(", "))
+        });
+        let n = self.repaired_utf8;
+        match skipped {
+            None if n == 0 => None,
+            None => Some(format!("{n} of {} lines with invalid UTF-8 repaired", self.lines)),
+            Some(s) if n == 0 => Some(s),
+            Some(s) => Some(format!("{s}; {n} with invalid UTF-8 repaired")),
+        }
+    }
+}
+
+fn padding_words(bytes: u64) -> String {
+    let s = if bytes == 1 { "" } else { "s" };
+    format!("{bytes} NUL byte{s} before the first line skipped (what a copytruncate rotation leaves)")
 }
 
 /// Everything the run has to say about its input.
@@ -181,6 +204,8 @@ pub struct Diagnostics {
     pub warnings: BTreeMap<String, u64>,
     pub postfix_lines: u64,
     pub other_lines: u64,
+    /// Files named twice, read once.
+    pub duplicates: Vec<crate::source::discover::Duplicate>,
     /// Print the first problems of each kind to stderr as they happen.
     pub verbose: bool,
     shown: BTreeMap<(usize, &'static str), u32>,
@@ -229,9 +254,7 @@ impl Diagnostics {
     pub fn padding(&mut self, file: usize, bytes: u64, to: &Handle) {
         let Some(f) = self.files.get_mut(file) else { return };
         f.padding += bytes;
-        let s = if bytes == 1 { "" } else { "s" };
-        let message =
-            format!("{bytes} NUL byte{s} before the first line skipped (what a copytruncate rotation leaves)");
+        let message = padding_words(bytes);
         to.diagnostic(&Diagnostic { file: f.name.as_str(), line: None, kind: DiagKind::Padding, message: &message });
     }
 
@@ -259,9 +282,35 @@ impl Diagnostics {
         self.files.iter().map(FileReport::skipped_total).sum()
     }
 
-    /// True when some input could not be read in full: results are partial.
+    /// True when some input was not analysed in full (a path that names
+    /// nothing, a file that could not be read or ended early, a line
+    /// skipped): results are partial. Repaired UTF-8 and NUL padding are
+    /// not: every line was analysed.
     pub fn input_incomplete(&self) -> bool {
-        !self.path_problems.is_empty() || self.files.iter().any(|f| f.error.is_some())
+        !self.path_problems.is_empty() || self.files.iter().any(|f| f.error.is_some() || f.skipped_total() > 0)
+    }
+
+    /// Every problem with the input, one per file and kind, in words, for
+    /// the "input problems" block of a summary: (file, what happened).
+    /// Empty when the input was read whole.
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> =
+            self.path_problems.iter().map(|p| (p.path.clone(), p.message.clone())).collect();
+        for f in &self.files {
+            if let Some(e) = &f.error {
+                out.push((f.name.clone(), e.clone()));
+            }
+            if let Some(skipped) = f.skipped_words() {
+                out.push((f.name.clone(), skipped));
+            }
+            if f.padding > 0 {
+                out.push((f.name.clone(), padding_words(f.padding)));
+            }
+        }
+        for d in &self.duplicates {
+            out.push((d.dropped.clone(), d.words()));
+        }
+        out
     }
 
     /// The closing diagnostics: empty files, skipped counts per file.
@@ -279,16 +328,9 @@ impl Diagnostics {
                 to.about_file(&f.name, DiagKind::Empty, &format!("empty, nothing to analyse{hint}"));
                 continue;
             }
-            let total = f.skipped_total();
-            if total == 0 && f.repaired_utf8 == 0 {
-                continue;
+            if let Some(message) = f.skipped_words() {
+                to.about_file(&f.name, DiagKind::SkippedSummary, &message);
             }
-            let mut parts: Vec<String> = f.skipped.iter().map(|(k, v)| format!("{v} {}", k.as_str())).collect();
-            if f.repaired_utf8 > 0 {
-                parts.push(format!("{} with invalid UTF-8 repaired", f.repaired_utf8));
-            }
-            let message = format!("skipped {total} of {} lines ({})", f.lines, parts.join(", "));
-            to.about_file(&f.name, DiagKind::SkippedSummary, &message);
         }
     }
 }

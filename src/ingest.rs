@@ -130,14 +130,14 @@ fn ingest_with(opts: &IngestOptions, observer: &Handle, spawn: SpawnParse) -> Re
     }
     let (inputs, twice) = source::discover::dedupe(inputs);
     for d in &twice {
-        let message = format!("the same file as {}; read once", crate::text::cell(&d.kept, 200));
-        observer.about_file(&d.dropped, DiagKind::Duplicate, &message);
+        observer.about_file(&d.dropped, DiagKind::Duplicate, &d.words());
     }
     if inputs.is_empty() {
         return Err(IngestError::unreadable(problems.len()));
     }
     let mut diag = Diagnostics::new(opts.verbose);
     diag.path_problems = problems;
+    diag.duplicates = twice;
     diag.files = inputs
         .iter()
         .map(|i| FileReport { name: i.display(), stdin: *i == Input::Stdin, ..FileReport::default() })

@@ -5,12 +5,21 @@
 
 use super::{display_zone, finish, load, stdout, Load, Outcome};
 use crate::cli::Io;
+use crate::diag::{Diagnostics, FileReport};
+use crate::render::Format;
 use clap::Args;
 use polars::prelude::*;
+use std::io::Write;
 use std::time::Instant;
 
 #[derive(Args, Debug, Clone)]
 pub struct CheckArgs {
+    /// Only the table of input files (name, format, compression, lines,
+    /// bytes, skipped, repaired, padding, problem), in any --format. The
+    /// terminal and Markdown show it under the counts anyway; JSON and CSV
+    /// give the counts alone unless this is asked, as scripts read them.
+    #[arg(long)]
+    pub files: bool,
     #[command(flatten)]
     pub io: Io,
 }
@@ -53,7 +62,37 @@ pub fn run(a: &CheckArgs) -> anyhow::Result<Outcome> {
         "what" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
         "value" => rows.iter().map(|r| r.1).collect::<Vec<_>>()
     )?;
+    let format = a.io.output.format;
     let mut out = stdout();
-    crate::render::write_frame(&df, a.io.output.format, &zone, &mut out)?;
+    let people = matches!(format, Format::Table | Format::Markdown);
+    if !a.files {
+        crate::render::write_frame(&df, format, &zone, &mut out)?;
+    }
+    if a.files || people {
+        if people && !a.files {
+            writeln!(out)?;
+        }
+        crate::render::write_frame(&files(&ds.diag)?, format, &zone, &mut out)?;
+    }
     finish(out, ds)
+}
+
+/// One row per input, as read: where the counts above came from.
+fn files(d: &Diagnostics) -> PolarsResult<DataFrame> {
+    let f = &d.files;
+    let problem = |r: &FileReport| -> Option<String> {
+        let mut why: Vec<String> = r.error.iter().cloned().collect();
+        why.extend(d.duplicates.iter().filter(|x| x.kept == r.name).map(|x| format!("also named as {}", x.dropped)));
+        (!why.is_empty()).then(|| why.join("; "))
+    };
+    df!(
+        "file" => f.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+        "compression" => f.iter().map(|r| r.compression).collect::<Vec<_>>(),
+        "lines" => f.iter().map(|r| r.lines).collect::<Vec<_>>(),
+        "bytes" => f.iter().map(|r| r.bytes).collect::<Vec<_>>(),
+        "skipped" => f.iter().map(FileReport::skipped_total).collect::<Vec<_>>(),
+        "repaired_utf8" => f.iter().map(|r| r.repaired_utf8).collect::<Vec<_>>(),
+        "padding" => f.iter().map(|r| r.padding).collect::<Vec<_>>(),
+        "problem" => f.iter().map(problem).collect::<Vec<_>>()
+    )
 }

@@ -138,6 +138,20 @@ fn header(ds: &Dataset, window: &Window, zone: &Zone) -> String {
     )
 }
 
+/// What was skipped or damaged, first, so that nobody reads the figures
+/// without knowing they are partial; stderr said it too, but scrolled away.
+fn input_problems(d: &mut Document, ds: &Dataset) {
+    let problems = ds.diag.problems();
+    let rows: Vec<serde_json::Value> =
+        problems.iter().map(|(file, problem)| serde_json::json!({"file": file, "problem": problem})).collect();
+    d.data("input_problems", rows);
+    if problems.is_empty() {
+        return;
+    }
+    let items = problems.iter().map(|(file, problem)| format!("{}: {problem}", crate::text::cell(file, 80)));
+    d.push(Block::List { lead: "Input problems:".into(), items: items.collect() });
+}
+
 /// The summary: the input read, the totals, the rankings, the problems.
 fn document(
     ds: &Dataset,
@@ -149,6 +163,7 @@ fn document(
     let mut d = Document::default();
     d.heading(2, "Postfix log summary");
     d.push(Block::Lines(header(ds, window, zone).lines().map(str::to_string).collect()));
+    input_problems(&mut d, ds);
     d.data("first", ds.span.map(|s| rfc3339_utc(s.0)));
     d.data("last", ds.span.map(|s| rfc3339_utc(s.1)));
     d.data("since", window.since.map(rfc3339_utc));
@@ -159,7 +174,7 @@ fn document(
         .iter()
         .map(|f| {
             serde_json::json!({"file": f.name, "lines": f.lines, "skipped": f.skipped_total(),
-                "repaired_utf8": f.repaired_utf8, "error": f.error})
+                "repaired_utf8": f.repaired_utf8, "padding": f.padding, "error": f.error})
         })
         .collect();
     d.data("files", files);

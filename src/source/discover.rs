@@ -17,6 +17,14 @@ pub enum Input {
 }
 
 impl Input {
+    /// Named by the same bytes.
+    fn same_name(&self, other: &Input) -> bool {
+        match (self, other) {
+            (Input::File(a), Input::File(b)) => a.as_os_str() == b.as_os_str(),
+            (a, b) => a == b,
+        }
+    }
+
     /// The name used in messages and evidence.
     pub fn display(&self) -> String {
         match self {
@@ -102,7 +110,11 @@ pub fn resolve(paths: &[PathBuf], exact: bool) -> (Vec<Input>, Vec<PathProblem>)
         match expand(p, exact) {
             Ok(found) => {
                 for f in found {
-                    if !inputs.contains(&f) {
+                    // The same name twice (a directory and a file in it)
+                    // goes silently; another name for the same file (`a/./b`,
+                    // which `Path` equality takes for `a/b`) is said by
+                    // [`dedupe`].
+                    if !inputs.iter().any(|i| i.same_name(&f)) {
                         inputs.push(f);
                     }
                 }
@@ -115,9 +127,17 @@ pub fn resolve(paths: &[PathBuf], exact: bool) -> (Vec<Input>, Vec<PathProblem>)
 
 /// One file named twice (`x` and `./x`, a symlink and its target, a
 /// directory and a file in it): the second name is dropped, and said.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Duplicate {
     pub dropped: String,
     pub kept: String,
+}
+
+impl Duplicate {
+    /// What happened to the dropped name, in words.
+    pub fn words(&self) -> String {
+        format!("the same file as {}; read once", crate::text::cell(&self.kept, 200))
+    }
 }
 
 /// `inputs` without the files that another input already names (same
@@ -182,18 +202,22 @@ fn expand(p: &Path, exact: bool) -> Result<Vec<Input>, PathProblem> {
         Ok(md) if md.is_dir() => expand_dir(p),
         Ok(_) if exact => Ok(vec![Input::File(p.to_path_buf())]),
         Ok(_) => {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            match split_rotation(name) {
-                (base, Rotation::Current) => {
-                    Ok(family(p.parent(), base).unwrap_or_else(|_| vec![Input::File(p.to_path_buf())]))
-                }
-                _ => Ok(vec![Input::File(p.to_path_buf())]),
+            // A name that is not UTF-8 is matched by its lossy form; the
+            // path read stays the real one.
+            let name = p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            let me = || vec![Input::File(p.to_path_buf())];
+            match split_rotation(&name) {
+                (base, Rotation::Current) => match family(p.parent(), base) {
+                    Ok(found) if !found.is_empty() => Ok(found),
+                    _ => Ok(me()),
+                },
+                _ => Ok(me()),
             }
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             // A base name whose current file is gone may still have rotations.
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            match family(p.parent(), name) {
+            let name = p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            match family(p.parent(), &name) {
                 Ok(found) if !exact && !found.is_empty() => Ok(found),
                 _ => Err(problem(p, "no such file or directory")),
             }
@@ -214,7 +238,8 @@ fn family(dir: Option<&Path>, base: &str) -> Result<Vec<Input>, PathProblem> {
         .into_iter()
         .filter_map(|(name, path)| {
             let (b, rot) = split_rotation(&name);
-            (b == base).then(|| (rot, if bare { PathBuf::from(&name) } else { path }))
+            let bare_name = || path.file_name().map_or_else(|| path.clone(), PathBuf::from);
+            (b == base).then(|| (rot, if bare { bare_name() } else { path.clone() }))
         })
         .collect();
     members.sort();
@@ -241,13 +266,14 @@ fn expand_dir(dir: &Path) -> Result<Vec<Input>, PathProblem> {
     Ok(out)
 }
 
-/// Regular files in a directory, by name (sorted, for a stable order).
+/// Files in a directory, by name (sorted, for a stable order). Names that
+/// are not UTF-8 are kept, matched by their lossy form.
 fn list_dir(dir: &Path) -> Result<Vec<(String, PathBuf)>, PathProblem> {
     let rd = std::fs::read_dir(dir).map_err(|e| problem(dir, e.to_string()))?;
     let mut out: Vec<(String, PathBuf)> = rd
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().map(|t| !t.is_dir()).unwrap_or(false))
-        .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
         .collect();
     out.sort();
     Ok(out)
@@ -307,5 +333,23 @@ mod tests {
         assert_eq!(inputs.len(), 1);
         assert_eq!(problems.len(), 1);
         assert!(problems[0].message.contains("no such file"));
+    }
+
+    /// A name that is not UTF-8 was dropped: "nothing to read: no input",
+    /// without naming it.
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_are_read() {
+        use std::os::unix::ffi::OsStrExt;
+        let d = tempfile::tempdir().unwrap();
+        let odd = d.path().join(std::ffi::OsStr::from_bytes(b"mail\xff.log"));
+        std::fs::write(&odd, "").unwrap();
+        std::fs::write(d.path().join(std::ffi::OsStr::from_bytes(b"mail\xff.log.1")), "").unwrap();
+        let (inputs, problems) = resolve(std::slice::from_ref(&odd), false);
+        assert!(problems.is_empty());
+        assert_eq!(inputs.len(), 2);
+        assert_eq!(inputs[1], Input::File(odd.clone()));
+        let (inputs, _) = resolve(std::slice::from_ref(&odd), true);
+        assert_eq!(inputs, [Input::File(odd)]);
     }
 }
