@@ -1,6 +1,7 @@
 //! Finding and reading the input: rotated sets, plain or gzip, files or
 //! standard input. Every line keeps its file and line number.
 
+mod ahead;
 pub mod discover;
 pub mod fetch;
 pub mod framing;

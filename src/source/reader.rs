@@ -155,54 +155,80 @@ pub type Sink<'a> = dyn FnMut(Chunk) -> bool + 'a;
 /// Reads every input in turn into `sink`, on this thread: the bytes of a
 /// plain file are then still in this core's cache when its lines are
 /// parsed (read on another core, fetching them was the largest single cost
-/// of parsing). Compressed input is decompressed on a thread of its own, so that
-/// decompressing and parsing overlap. `progress` counts bytes read from
-/// disk.
+/// of parsing). Compressed input is decompressed on a thread of its own, so
+/// that decompressing and parsing overlap, and a compressed file starts
+/// decompressing while the file before it is still read ([`super::ahead`]).
+/// `progress` counts bytes read from disk.
 pub fn read_all(inputs: &[Input], progress: &Arc<AtomicU64>, sink: &mut Sink) {
-    for (i, input) in inputs.iter().enumerate() {
-        if !read_one(i as u32, input, sink, progress) {
-            return; // the consumer stopped
+    let mut next = inputs.first().map(|input| super::ahead::Ahead::open(0, input, progress));
+    for i in 0..inputs.len() {
+        let Some(current) = next.take() else { return };
+        next = inputs.get(i + 1).map(|input| super::ahead::Ahead::start((i + 1) as u32, input, progress));
+        if !current.read(sink) {
+            return; // the consumer stopped; dropping `next` stops its thread
         }
     }
 }
 
-/// Returns false when the consumer stopped.
-fn read_one(file: u32, input: &Input, sink: &mut Sink, progress: &Arc<AtomicU64>) -> bool {
-    let opened = match input {
-        Input::Stdin => Ok((Box::new(io::stdin()) as Box<dyn Read + Send>, FileMeta::default())),
-        Input::File(p) => open_file(p),
-    };
-    let (raw, mut meta) = match opened {
-        Ok(x) => x,
-        Err(e) => return sink(Chunk::End { file, error: Some(e) }),
+/// An input opened, its format known from its first bytes.
+pub(super) struct Opened {
+    pub meta: FileMeta,
+    pub format: &'static str,
+    reader: BufReader<Counting<Box<dyn Read + Send>>>,
+}
+
+/// Opens `input` and names its format; the error ends the file.
+pub(super) fn open(input: &Input, progress: &Arc<AtomicU64>) -> Result<Opened, String> {
+    let (raw, mut meta) = match input {
+        Input::Stdin => (Box::new(io::stdin()) as Box<dyn Read + Send>, FileMeta::default()),
+        Input::File(p) => open_file(p)?,
     };
     let counted = Counting { inner: raw, count: progress.clone() };
-    let mut buffered = BufReader::with_capacity(256 << 10, counted);
-    let format = match detect(&mut buffered) {
-        Ok(f) => f,
-        Err(e) => return sink(Chunk::End { file, error: Some(format!("cannot read: {e}")) }),
-    };
+    let mut reader = BufReader::with_capacity(256 << 10, counted);
+    let format = detect(&mut reader).map_err(|e| format!("cannot read: {e}"))?;
     meta.compression = format;
+    Ok(Opened { meta, format, reader })
+}
+
+/// Where a file is decompressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Decompress {
+    /// On a thread of its own, while its lines are parsed here.
+    Apart,
+    /// On the calling thread (itself apart from the parsing).
+    Here,
+}
+
+/// Reads an opened file to its end into `sink`. Returns false when the
+/// consumer stopped.
+pub(super) fn read_opened(file: u32, opened: Opened, sink: &mut Sink, how: Decompress) -> bool {
+    let Opened { meta, format, reader: buffered } = opened;
     if !sink(Chunk::Opened { file, meta }) {
         return false;
     }
+    fn run<R: Read + Send + 'static>(file: u32, format: &'static str, r: R, sink: &mut Sink, how: Decompress) -> bool {
+        match how {
+            Decompress::Apart => decompressing(file, format, r, sink),
+            Decompress::Here => read_to_end(file, format, r, sink),
+        }
+    }
     // Every decoder reads concatenations to their end (`cat a.xz b.xz`).
     match format {
-        "gzip" => decompressing(file, format, flate2::bufread::MultiGzDecoder::new(buffered), sink),
+        "gzip" => run(file, format, flate2::bufread::MultiGzDecoder::new(buffered), sink, how),
         // Windows up to 2 GiB (`zstd --long=31`); memory is only taken when
         // a frame asks for it.
         "zstd" => match zstd::stream::read::Decoder::with_buffer(buffered).and_then(|mut d| {
             d.window_log_max(31)?;
             Ok(d)
         }) {
-            Ok(d) => decompressing(file, format, d, sink),
+            Ok(d) => run(file, format, d, sink, how),
             Err(e) => sink(Chunk::End { file, error: Some(read_error(format, &e, 0)) }),
         },
         "xz" => match Xz::new(buffered) {
-            Ok(d) => decompressing(file, format, d, sink),
+            Ok(d) => run(file, format, d, sink, how),
             Err(e) => sink(Chunk::End { file, error: Some(read_error(format, &e, 0)) }),
         },
-        "bzip2" => decompressing(file, format, bzip2::bufread::MultiBzDecoder::new(buffered), sink),
+        "bzip2" => run(file, format, bzip2::bufread::MultiBzDecoder::new(buffered), sink, how),
         _ => read_to_end(file, format, buffered, sink),
     }
 }
@@ -501,7 +527,7 @@ impl<R: BufRead> Read for Xz<R> {
 }
 
 /// Counts bytes read from disk, for the progress bar.
-struct Counting<R> {
+pub(super) struct Counting<R> {
     inner: R,
     count: Arc<AtomicU64>,
 }
