@@ -182,8 +182,9 @@ pub fn delivery_aggregations() -> Vec<(&'static str, Expr)> {
 
 /// The final deliveries of `key`'s submissions, keyed by `name`, when the
 /// deliveries frame says whose they are (the original submission's account,
-/// uid or client IP: the frames `top`, `report` and `suspects` read; not
-/// summary's, which leave those columns out).
+/// uid, client IP, network, sender, country, AS: the frames `top`, `report`
+/// and `suspects` read, and summary's when cut to a window; not summary's
+/// otherwise, which leave those columns out as its figures need no join).
 ///
 /// Deliveries of messages in the window that are no submission of their
 /// own (a content filter's copy without its original, Postfix's
@@ -193,6 +194,11 @@ fn deliveries_of_key(f: &Frames, fact: Fact, key: Key, name: &str) -> Option<Laz
         (Fact::Messages, Key::Account) => "root_sasl_username",
         (Fact::Messages, Key::Uid) => "root_uid",
         (Fact::Messages, Key::Ip) => "root_client_ip",
+        (Fact::Messages, Key::Net) => "root_client_net",
+        (Fact::Messages, Key::Sender) => "root_sender",
+        (Fact::Messages, Key::SenderDomain) => "root_sender_domain",
+        (Fact::Messages, Key::Country) => "root_country",
+        (Fact::Messages, Key::Asn) => "root_asn",
         _ => return None,
     };
     if f.deliveries.column(column).is_err() {

@@ -51,7 +51,12 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let geo = geo(&a.io.input)?;
     geo.warm_up_countries();
     let mut ds = load(&a.io.input, Load::FRAMES)?;
-    let mut frames = Frames::build_ungeolocated(&mut ds, &window, Detail::Summary)?;
+    // Cut to a window, the rankings' delivery figures come from the
+    // window's deliveries (as the totals' do), which needs the columns that
+    // say whose each delivery is; without one, every delivery is in, and
+    // the messages' own counts say the same for less memory.
+    let detail = if window.is_open() { Detail::Summary } else { Detail::Analysis };
+    let mut frames = Frames::build_ungeolocated(&mut ds, &window, detail)?;
     // The totals need no geolocation: they are counted on a second core
     // while this one geolocates (both a few tenths of a second on a big log).
     // Only the messages' clients: no section ranks logins or rejects by country.
@@ -89,7 +94,13 @@ fn rankings(frames: &Frames) -> anyhow::Result<Vec<(String, DataFrame)>> {
         if metric == Metric::Messages {
             query = query.select([all().exclude_cols(["bytes", "first", "last"]).as_expr()]);
         }
-        Ok((title.to_string(), query.collect()?))
+        let mut frame = query.collect()?;
+        // Distinct recipients too, which only a window's frames count:
+        // the sections have the same columns with a window and without.
+        if frame.column("distinct_recipients").is_ok() {
+            frame = frame.drop("distinct_recipients")?;
+        }
+        Ok((title.to_string(), frame))
     };
     let jobs: Vec<Job<_>> = SECTIONS.into_iter().map(|section| Box::new(move || rank(section)) as Job<_>).collect();
     in_order(jobs, 2).into_iter().collect()

@@ -87,10 +87,16 @@ impl Frames {
         add_geo_columns(&mut self.rejects, "client_ip", "", geo, which)
     }
 
-    /// [`Frames::geolocate`] of the messages only (`root_…`): for `summary`,
-    /// whose rankings of logins read no country.
+    /// [`Frames::geolocate`] of the messages only (`root_…`, and on the
+    /// deliveries when they carry their roots' IPs, for the rankings'
+    /// delivery figures by country): for `summary`, whose rankings of
+    /// logins read no country.
     pub fn geolocate_messages(&mut self, geo: &Geo, which: GeoColumns) -> PolarsResult<()> {
-        add_geo_columns(&mut self.messages, "root_client_ip", "root_", geo, which)
+        add_geo_columns(&mut self.messages, "root_client_ip", "root_", geo, which)?;
+        if self.deliveries.column("root_client_ip").is_ok() {
+            add_geo_columns(&mut self.deliveries, "root_client_ip", "root_", geo, which)?;
+        }
+        Ok(())
     }
 }
 

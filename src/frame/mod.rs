@@ -30,6 +30,9 @@ pub struct Roots {
     who: Vec<(Sym, Sym, Option<u32>)>,
     /// Each message's own size: its deliveries' bytes.
     sizes: Vec<Option<u64>>,
+    /// Each message's own envelope sender: its root's is whose deliveries
+    /// they are, by sender.
+    senders: Vec<Option<Sym>>,
 }
 
 impl Roots {
@@ -38,7 +41,12 @@ impl Roots {
     /// continuations, so its identity is known by the time they come.
     pub fn of(r: &Records) -> Roots {
         let n = r.messages.len();
-        let mut roots = Roots { ids: Vec::with_capacity(n), who: Vec::with_capacity(n), sizes: Vec::with_capacity(n) };
+        let mut roots = Roots {
+            ids: Vec::with_capacity(n),
+            who: Vec::with_capacity(n),
+            sizes: Vec::with_capacity(n),
+            senders: Vec::with_capacity(n),
+        };
         for (i, m) in r.messages.iter().enumerate() {
             let root = crate::correlate::root_of(&roots.ids, i, m);
             let who = match roots.who.get(root as usize) {
@@ -48,8 +56,14 @@ impl Roots {
             roots.ids.push(root);
             roots.who.push(who);
             roots.sizes.push(m.size);
+            roots.senders.push(m.sender);
         }
         roots
+    }
+
+    /// The envelope sender of message `id`'s root.
+    fn sender(&self, id: u32) -> Option<Sym> {
+        self.senders.get(self.id(id) as usize).copied().flatten()
     }
 
     /// The size of message `id` itself (not its root's).
@@ -354,6 +368,14 @@ pub fn deliveries_with_roots(ds: &Dataset, detail: Detail, root_of: &Roots) -> P
         c.try_col(|| opt_sym("root_sasl_username", r, roots().map(|x| x.0)));
         c.try_col(|| opt_sym("root_client_ip", r, roots().map(|x| x.1)));
         c.col(|| opt_u32("root_uid", roots().map(|x| x.2)));
+    }
+    if wide && !all {
+        // Whose deliveries they are by every other key a message is ranked
+        // by: the rankings count a window's deliveries as its totals do,
+        // whenever their message came in.
+        c.try_col(|| net_col("root_client_net", r, roots().map(|x| x.1)));
+        c.try_col(|| maybe_sym("root_sender", r, d.iter().map(|x| root_of.sender(x.message))));
+        c.try_col(|| domain_col("root_sender_domain", r, d.iter().map(|x| root_of.sender(x.message))));
     }
     if all {
         c.col(|| file_col(ds, d.iter().map(|x| x.line)));
