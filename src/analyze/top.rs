@@ -194,6 +194,7 @@ fn deliveries_of_key(f: &Frames, fact: Fact, key: Key, name: &str) -> Option<Laz
         (Fact::Messages, Key::Account) => "root_sasl_username",
         (Fact::Messages, Key::Uid) => "root_uid",
         (Fact::Messages, Key::Ip) => "root_client_ip",
+        // Only in a window's frames: see `frame::deliveries_with_roots`.
         (Fact::Messages, Key::Net) => "root_client_net",
         (Fact::Messages, Key::Sender) => "root_sender",
         (Fact::Messages, Key::SenderDomain) => "root_sender_domain",
@@ -249,7 +250,9 @@ fn grouped(
     let (mut from_messages, mut names) = (Vec::new(), Vec::new());
     for (n, e) in aggs {
         names.push(n);
-        if n == "recipients" {
+        // Distinct recipients are a figure of the identities that send,
+        // not of where they send from: shown with a window and without.
+        if n == "recipients" && matches!(key, Key::Account | Key::Uid | Key::Ip) {
             names.push("distinct_recipients");
         }
         if !DELIVERY_FIGURES.contains(&n) {

@@ -67,13 +67,11 @@ impl Frames {
         (ds.records.auth, ds.records.rejects) = (Vec::new(), Vec::new());
         // Messages first: the deliveries frame needs only their roots, so
         // the message records are gone before it is built.
-        let messages = super::messages_with_chain(ds, detail, &chain, &roots)?;
+        let messages = super::messages_with_chain(ds, detail, &chain, &roots, window)?;
         ds.records.messages = Vec::new();
-        let deliveries = super::deliveries_with_roots(ds, detail, &roots)?;
-        let deliveries = in_window(deliveries, "time", window)?;
+        let deliveries = super::deliveries_with_roots(ds, detail, &roots, window)?;
         ds.records = Default::default();
         crate::mem::give_back();
-        let messages = in_window(messages, "first_seen", window)?;
         ds.observer.stage(Stage::Analysing);
         Ok(Frames { messages, deliveries, auth, rejects })
     }
@@ -93,7 +91,9 @@ impl Frames {
     /// logins read no country.
     pub fn geolocate_messages(&mut self, geo: &Geo, which: GeoColumns) -> PolarsResult<()> {
         add_geo_columns(&mut self.messages, "root_client_ip", "root_", geo, which)?;
-        if self.deliveries.column("root_client_ip").is_ok() {
+        // Only a window's deliveries carry their roots' keys beyond the
+        // account, uid and IP (see `deliveries_with_roots`).
+        if self.deliveries.column("root_client_net").is_ok() {
             add_geo_columns(&mut self.deliveries, "root_client_ip", "root_", geo, which)?;
         }
         Ok(())

@@ -16,6 +16,7 @@ pub use tables::Table;
 
 use crate::correlate::{DeliveryDetail, Link, Message, Records, Sym};
 use crate::ingest::Dataset;
+use crate::window::Window;
 pub use build::Distinct;
 use build::{dt, opt_dt, opt_str, opt_u32, opt_u64, repeated_str, str_col, u32_col, u64_col, Cols};
 pub use frames::{in_window, Frames};
@@ -194,75 +195,78 @@ impl Detail {
 pub fn messages(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     ds.observer.stage(crate::diag::Stage::BuildingFrames);
     let roots = Roots::of(&ds.records);
-    messages_with_chain(ds, detail, &chain_counts(&ds.records, &roots), &roots)
+    messages_with_chain(ds, detail, &chain_counts(&ds.records, &roots), &roots, &Window::default())
 }
 
 /// [`messages`] with the chains' counts already taken from the deliveries
-/// (which may be gone by now).
+/// (which may be gone by now), only those first seen in `window`.
 pub fn messages_with_chain(
     ds: &Dataset,
     detail: Detail,
     chain: &[ChainCounts],
     root_of: &Roots,
+    window: &Window,
 ) -> PolarsResult<DataFrame> {
     let (all, wide) = (detail == Detail::All, detail.wide());
     let r = &ds.records;
-    let ms = &r.messages;
-    let roots = || ms.iter().map(|m| root_of.who(m.id));
+    // Only the messages first seen in `window`, as for the deliveries.
+    let rows = rows_in(r.messages.iter().map(|m| m.first_seen), window);
+    let ms = || rows.iter().map(|&i| &r.messages[i as usize]);
+    let roots = || ms().map(|m| root_of.who(m.id));
     let counts = |m: &Message| chain.get(m.id as usize).copied().unwrap_or_default();
     let mut c = Cols::default();
     if wide {
         // Summary joins nothing: no message numbers.
-        c.col(|| u32_col("message", ms.iter().map(|m| m.id)));
-        c.try_col(|| sym_col("host", r, ms.iter().map(|m| m.host)));
-        c.col(|| str_col("queue_id", ms.iter().map(|m| m.queue_id.as_str())));
+        c.col(|| u32_col("message", ms().map(|m| m.id)));
+        c.try_col(|| sym_col("host", r, ms().map(|m| m.host)));
+        c.col(|| str_col("queue_id", ms().map(|m| m.queue_id.as_str())));
     }
-    c.try_col(|| dt("first_seen", ms.iter().map(|m| m.first_seen)));
+    c.try_col(|| dt("first_seen", ms().map(|m| m.first_seen)));
     if wide {
-        c.try_col(|| dt("last_seen", ms.iter().map(|m| m.last_seen)));
+        c.try_col(|| dt("last_seen", ms().map(|m| m.last_seen)));
     }
-    c.try_col(|| repeated_str("origin", ms.iter().map(|m| m.origin), |o| Some(o.as_str())));
+    c.try_col(|| repeated_str("origin", ms().map(|m| m.origin), |o| Some(o.as_str())));
     if all {
-        c.try_col(|| opt_sym("instance", r, ms.iter().map(|m| m.instance)));
-        c.try_col(|| opt_sym("client_name", r, ms.iter().map(|m| m.client_name)));
+        c.try_col(|| opt_sym("instance", r, ms().map(|m| m.instance)));
+        c.try_col(|| opt_sym("client_name", r, ms().map(|m| m.client_name)));
     }
     if wide {
-        c.try_col(|| opt_sym("client_ip", r, ms.iter().map(|m| m.client_ip)));
-    }
-    if all {
-        c.try_col(|| opt_sym("sasl_method", r, ms.iter().map(|m| m.sasl_method)));
-    }
-    if wide {
-        c.try_col(|| opt_sym("sasl_username", r, ms.iter().map(|m| m.sasl_username)));
+        c.try_col(|| opt_sym("client_ip", r, ms().map(|m| m.client_ip)));
     }
     if all {
-        c.try_col(|| opt_sym("sasl_sender", r, ms.iter().map(|m| m.sasl_sender)));
+        c.try_col(|| opt_sym("sasl_method", r, ms().map(|m| m.sasl_method)));
     }
     if wide {
-        c.col(|| opt_u32("uid", ms.iter().map(|m| m.uid)));
+        c.try_col(|| opt_sym("sasl_username", r, ms().map(|m| m.sasl_username)));
     }
     if all {
-        c.col(|| opt_str("message_id", ms.iter().map(|m| r.message_id(m.id))));
+        c.try_col(|| opt_sym("sasl_sender", r, ms().map(|m| m.sasl_sender)));
     }
     if wide {
-        c.try_col(|| maybe_sym("sender", r, ms.iter().map(|m| m.sender)));
+        c.col(|| opt_u32("uid", ms().map(|m| m.uid)));
+    }
+    if all {
+        c.col(|| opt_str("message_id", ms().map(|m| r.message_id(m.id))));
+    }
+    if wide {
+        c.try_col(|| maybe_sym("sender", r, ms().map(|m| m.sender)));
     }
     if !all {
         // Distinct counts read interned numbers, not texts: see `to_id`.
-        c.col(|| opt_u32("sender_id", ms.iter().map(|m| m.sender.map(|s| s.0))));
+        c.col(|| opt_u32("sender_id", ms().map(|m| m.sender.map(|s| s.0))));
     }
-    c.try_col(|| domain_col("sender_domain", r, ms.iter().map(|m| m.sender)));
-    c.col(|| opt_u64("size", ms.iter().map(|m| m.size)));
+    c.try_col(|| domain_col("sender_domain", r, ms().map(|m| m.sender)));
+    c.col(|| opt_u64("size", ms().map(|m| m.size)));
     if wide {
-        c.col(|| opt_u32("nrcpt", ms.iter().map(|m| m.nrcpt)));
-        c.col(|| opt_u32("parent", ms.iter().map(|m| m.parent.map(|p| p.0))));
-        c.col(|| opt_str("link", ms.iter().map(|m| m.parent.map(|p| link_name(p.1)))));
-        c.col(|| u32_col("root", ms.iter().map(|m| root_of.id(m.id))));
+        c.col(|| opt_u32("nrcpt", ms().map(|m| m.nrcpt)));
+        c.col(|| opt_u32("parent", ms().map(|m| m.parent.map(|p| p.0))));
+        c.col(|| opt_str("link", ms().map(|m| m.parent.map(|p| link_name(p.1)))));
+        c.col(|| u32_col("root", ms().map(|m| root_of.id(m.id))));
     }
     c.col(|| {
         Column::new(
             "is_continuation".into(),
-            ms.iter().map(|m| matches!(m.parent, Some((_, Link::Reinjected)))).collect::<Vec<_>>(),
+            ms().map(|m| matches!(m.parent, Some((_, Link::Reinjected)))).collect::<Vec<_>>(),
         )
     });
     c.try_col(|| opt_sym("root_sasl_username", r, roots().map(|x| x.0)));
@@ -274,22 +278,27 @@ pub fn messages_with_chain(
         c.try_col(|| net_col("root_client_net", r, roots().map(|x| x.1)));
     }
     c.col(|| opt_u32("root_uid", roots().map(|x| x.2)));
-    c.try_col(|| repeated_str("state", ms.iter().map(|m| m.state), |o| Some(o.as_str())));
-    c.col(|| u32_col("recipients", ms.iter().map(|m| counts(m).recipients)));
+    c.try_col(|| repeated_str("state", ms().map(|m| m.state), |o| Some(o.as_str())));
+    c.col(|| u32_col("recipients", ms().map(|m| counts(m).recipients)));
     if wide {
-        c.col(|| u32_col("final_sent", ms.iter().map(|m| counts(m).sent)));
+        c.col(|| u32_col("final_sent", ms().map(|m| counts(m).sent)));
     }
-    c.col(|| u32_col("final_deferred", ms.iter().map(|m| counts(m).deferred)));
-    c.col(|| u32_col("final_bounced", ms.iter().map(|m| counts(m).bounced)));
+    c.col(|| u32_col("final_deferred", ms().map(|m| counts(m).deferred)));
+    c.col(|| u32_col("final_bounced", ms().map(|m| counts(m).bounced)));
     if wide {
-        c.col(|| u32_col("sent", ms.iter().map(|m| m.sent)));
-        c.col(|| u32_col("deferred", ms.iter().map(|m| m.deferred)));
-        c.col(|| u32_col("bounced", ms.iter().map(|m| m.bounced)));
-        c.col(|| file_col(ds, ms.iter().map(|m| m.first_line)));
-        c.col(|| u64_col("line", ms.iter().map(|m| m.first_line.line)));
-        c.col(|| opt_u32("session", ms.iter().map(|m| m.session)));
+        c.col(|| u32_col("sent", ms().map(|m| m.sent)));
+        c.col(|| u32_col("deferred", ms().map(|m| m.deferred)));
+        c.col(|| u32_col("bounced", ms().map(|m| m.bounced)));
+        c.col(|| file_col(ds, ms().map(|m| m.first_line)));
+        c.col(|| u64_col("line", ms().map(|m| m.first_line.line)));
+        c.col(|| opt_u32("session", ms().map(|m| m.session)));
     }
     c.finish()
+}
+
+/// The positions of the times in `window`: the rows a frame is built of.
+fn rows_in(times: impl Iterator<Item = crate::time::Micros>, window: &Window) -> Vec<u32> {
+    times.enumerate().filter(|(_, t)| window.contains(*t)).map(|(i, _)| i as u32).collect()
 }
 
 /// The `file` column: each input's name computed once, not once per row.
@@ -307,45 +316,52 @@ fn link_name(l: Link) -> &'static str {
 
 pub fn deliveries(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     ds.observer.stage(crate::diag::Stage::BuildingFrames);
-    deliveries_with_roots(ds, detail, &Roots::of(&ds.records))
+    deliveries_with_roots(ds, detail, &Roots::of(&ds.records), &Window::default())
 }
 
 /// [`deliveries`] with the roots taken already: but for [`Detail::All`]
 /// (host and queue ID of each row's message), the message records may be
-/// gone by now.
-pub fn deliveries_with_roots(ds: &Dataset, detail: Detail, root_of: &Roots) -> PolarsResult<DataFrame> {
+/// gone by now. Only the deliveries in `window`: the columns of the others
+/// are never built (on a big log, a day's window is a fraction of them).
+pub fn deliveries_with_roots(
+    ds: &Dataset,
+    detail: Detail,
+    root_of: &Roots,
+    window: &Window,
+) -> PolarsResult<DataFrame> {
     let (all, wide) = (detail == Detail::All, detail.wide());
     let r = &ds.records;
-    let d = &r.deliveries;
+    let rows = rows_in(r.deliveries.iter().map(|x| x.time), window);
+    let d = || rows.iter().map(|&i| &r.deliveries[i as usize]);
     let msg = |i: u32| r.messages.get(i as usize);
-    let roots = || d.iter().map(|x| root_of.who(x.message));
+    let roots = || d().map(|x| root_of.who(x.message));
     let mut c = Cols::default();
     if wide {
-        c.col(|| u32_col("message", d.iter().map(|x| x.message)));
-        c.col(|| u32_col("root", d.iter().map(|x| root_of.id(x.message))));
+        c.col(|| u32_col("message", d().map(|x| x.message)));
+        c.col(|| u32_col("root", d().map(|x| root_of.id(x.message))));
     }
     if all {
-        c.try_col(|| sym_col("host", r, d.iter().map(|x| msg(x.message).map_or(Sym::NONE, |m| m.host))));
-        c.col(|| str_col("queue_id", d.iter().map(|x| msg(x.message).map_or("", |m| m.queue_id.as_str()))));
+        c.try_col(|| sym_col("host", r, d().map(|x| msg(x.message).map_or(Sym::NONE, |m| m.host))));
+        c.col(|| str_col("queue_id", d().map(|x| msg(x.message).map_or("", |m| m.queue_id.as_str()))));
     }
-    c.try_col(|| dt("time", d.iter().map(|x| x.time)));
+    c.try_col(|| dt("time", d().map(|x| x.time)));
     // The detail of each row (all `None` unless details were kept).
-    let detail = || (0..d.len()).map(|i| r.delivery_detail(i));
+    let detail = || rows.iter().map(|&i| r.delivery_detail(i as usize));
     let detail_sym = |f: fn(&DeliveryDetail) -> Sym| detail().map(move |x| x.map_or(Sym::NONE, f));
     if all {
         c.try_col(|| sym_col("daemon", r, detail_sym(|x| x.daemon)));
     }
     if wide {
-        c.try_col(|| sym_col("to", r, d.iter().map(|x| x.to)));
+        c.try_col(|| sym_col("to", r, d().map(|x| x.to)));
     }
     if !all {
         // Counting distinct recipients needs only which rows name the same
         // address: interned symbols say it, without building and hashing
         // millions of strings (on a big log, most of summary's totals).
-        c.col(|| u32_col("to_id", d.iter().map(|x| x.to.0)));
+        c.col(|| u32_col("to_id", d().map(|x| x.to.0)));
     }
     if wide {
-        c.try_col(|| domain_col("recipient_domain", r, d.iter().map(|x| Some(x.to))));
+        c.try_col(|| domain_col("recipient_domain", r, d().map(|x| Some(x.to))));
     }
     if all {
         c.try_col(|| opt_sym("orig_to", r, detail_sym(|x| x.orig_to)));
@@ -356,30 +372,31 @@ pub fn deliveries_with_roots(ds: &Dataset, detail: Detail, root_of: &Roots) -> P
         });
         c.try_col(|| sym_col("dsn", r, detail_sym(|x| x.dsn)));
     }
-    c.try_col(|| sym_col("status", r, d.iter().map(|x| x.status)));
+    c.try_col(|| sym_col("status", r, d().map(|x| x.status)));
     if all {
         c.col(|| str_col("response", detail().map(|x| x.map_or("", |x| &*x.response))));
     }
-    c.col(|| Column::new("filter_hop".into(), d.iter().map(|x| x.filter_hop).collect::<Vec<_>>()));
+    c.col(|| Column::new("filter_hop".into(), d().map(|x| x.filter_hop).collect::<Vec<_>>()));
     // The delivery's message's size: bytes delivered are summed from here,
     // without joining millions of deliveries to their messages.
-    c.col(|| opt_u64("size", d.iter().map(|x| root_of.size(x.message))));
+    c.col(|| opt_u64("size", d().map(|x| root_of.size(x.message))));
     if wide {
         c.try_col(|| opt_sym("root_sasl_username", r, roots().map(|x| x.0)));
         c.try_col(|| opt_sym("root_client_ip", r, roots().map(|x| x.1)));
         c.col(|| opt_u32("root_uid", roots().map(|x| x.2)));
     }
-    if wide && !all {
+    if wide && !all && !window.is_open() {
         // Whose deliveries they are by every other key a message is ranked
-        // by: the rankings count a window's deliveries as its totals do,
-        // whenever their message came in.
+        // by: cut to a window, the rankings count its deliveries as its
+        // totals do, whenever their message came in. Without a window, the
+        // messages' own counts are the same figures, for no column here.
         c.try_col(|| net_col("root_client_net", r, roots().map(|x| x.1)));
-        c.try_col(|| maybe_sym("root_sender", r, d.iter().map(|x| root_of.sender(x.message))));
-        c.try_col(|| domain_col("root_sender_domain", r, d.iter().map(|x| root_of.sender(x.message))));
+        c.try_col(|| maybe_sym("root_sender", r, d().map(|x| root_of.sender(x.message))));
+        c.try_col(|| domain_col("root_sender_domain", r, d().map(|x| root_of.sender(x.message))));
     }
     if all {
-        c.col(|| file_col(ds, d.iter().map(|x| x.line)));
-        c.col(|| u64_col("line", d.iter().map(|x| x.line.line)));
+        c.col(|| file_col(ds, d().map(|x| x.line)));
+        c.col(|| u64_col("line", d().map(|x| x.line.line)));
     }
     c.finish()
 }
