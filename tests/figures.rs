@@ -216,6 +216,39 @@ fn every_message_key_counts_the_deliveries_in_the_window() {
     assert_eq!(keys(&v), keys(&open));
 }
 
+/// `distinct_countries` counts countries, as `suspects` does: an address
+/// class (private, documentation…) is none. julien's 15 counted the
+/// documentation range; an account seen only from a private address had 1.
+#[test]
+fn distinct_countries_are_countries() {
+    let rows = json(&[
+        "top",
+        "--by",
+        "account",
+        "--metric",
+        "distinct-countries",
+        "-n",
+        "1",
+        "--format",
+        "json",
+        "-q",
+        SAMPLE,
+    ]);
+    assert_eq!(
+        (rows[0]["account"].as_str(), rows[0]["distinct_countries"].as_u64()),
+        (Some("julien.fournier@example.com"), Some(14))
+    );
+    let (_dir, p) = log(&[
+        "2026-11-21T10:00:00+00:00 mx1 postfix/smtpd[100]: connect from lan[10.1.2.3]",
+        "2026-11-21T10:00:01+00:00 mx1 postfix/smtpd[100]: 0A1B2C3D4E: client=lan[10.1.2.3], sasl_method=PLAIN, sasl_username=office@example.org",
+        "2026-11-21T10:00:01+00:00 mx1 postfix/qmgr[101]: 0A1B2C3D4E: from=<office@example.org>, size=500, nrcpt=1 (queue active)",
+        "2026-11-21T10:00:02+00:00 mx1 postfix/smtp[102]: 0A1B2C3D4E: to=<x@example.net>, relay=mx.example.net[198.51.100.7]:25, delay=1, delays=0.1/0/0.4/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+        "2026-11-21T10:00:02+00:00 mx1 postfix/qmgr[101]: 0A1B2C3D4E: removed",
+    ]);
+    let rows = json(&["top", "--by", "account", "--format", "json", "-q", "--tz", "UTC", &p]);
+    assert_eq!(rows[0]["distinct_countries"], 0, "{rows}");
+}
+
 /// The day report ranked julien at 943 deferred against a day total of 753.
 #[test]
 fn day_report_rankings_stay_within_the_day() {

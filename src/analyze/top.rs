@@ -284,7 +284,12 @@ fn aggregations(fact: Fact) -> Vec<(&'static str, Expr)> {
             ("bounced", col("final_bounced").sum()),
             // By interned number: the same count as the texts', faster.
             ("distinct_ips", col("root_client_ip_id").drop_nulls().n_unique()),
-            ("distinct_countries", col("root_country").drop_nulls().n_unique()),
+            // Two-letter codes only, as `suspects` counts them: the column
+            // also names address classes (private, documentation…).
+            (
+                "distinct_countries",
+                col("root_country").filter(col("root_country").str().len_bytes().eq(lit(2))).drop_nulls().n_unique(),
+            ),
         ],
         Fact::Deliveries => {
             let mut v = vec![("messages", col("root").n_unique())];
