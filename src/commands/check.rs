@@ -50,6 +50,9 @@ pub fn run(a: &CheckArgs) -> anyhow::Result<Outcome> {
         // warnings too, and counted as auth attempts.
         ("other postfix warnings", warnings),
         ("lines of messages begun before the input", ds.orphan_lines),
+        // A record whose client address was a network or junk keeps the
+        // rest of its line (account, queue ID), without an IP.
+        ("damaged client addresses", r.damaged_addresses),
         ("messages", r.messages.len() as u64),
         ("deliveries", r.deliveries.len() as u64),
         ("auth attempts", r.auth.len() as u64),

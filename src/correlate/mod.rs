@@ -73,6 +73,9 @@ pub struct Records {
     /// Sessions seen, kept or not.
     pub session_count: u64,
     pub screen: Vec<ScreenEvent>,
+    /// Client addresses that were no host address; see
+    /// [`crate::event::Client::damaged`].
+    pub damaged_addresses: u64,
     /// Keep closed sessions, not only those open at the end.
     keep_closed_sessions: bool,
 }
@@ -187,6 +190,9 @@ pub struct Correlator<S: Sink = Records> {
     /// Lines naming a queue ID that is in no message we know (e.g. `removed`
     /// of a message whose life began before the input).
     pub orphan_lines: u64,
+    /// Client addresses that were no host address (a network, junk): the
+    /// records keep the rest of their line, without an IP.
+    damaged_addresses: u64,
 }
 
 impl Correlator<Records> {
@@ -221,6 +227,7 @@ impl<S: Sink> Correlator<S> {
             cur: CtxSyms::default(),
             contexts: Vec::new(),
             orphan_lines: 0,
+            damaged_addresses: 0,
         }
     }
 
@@ -228,6 +235,7 @@ impl<S: Sink> Correlator<S> {
     /// and a line repeated N times (`message repeated`) is fed N times.
     pub fn feed(&mut self, cx: &LineCtx, ev: &Event) {
         self.set_context(cx);
+        self.damaged_addresses += u64::from(ev.damaged_addresses());
         match ev {
             Event::Connect { client } => self.connect(cx, *client),
             Event::Disconnect { client, stats, auth_failed } => self.disconnect(cx, *client, stats, *auth_failed),
@@ -314,6 +322,7 @@ impl<S: Sink> Correlator<S> {
             message_details: self.message_details,
             deliveries: self.deliveries,
             delivery_details: self.delivery_details,
+            damaged_addresses: self.damaged_addresses,
         });
         self.sink
     }

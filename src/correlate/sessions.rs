@@ -230,6 +230,7 @@ impl<S: super::Sink> Correlator<S> {
             CleanupVerdict::Hold => "hold",
         };
         let r = event::cleanup_verdict(queue_id, action, detail);
+        self.damaged_addresses += u64::from(r.client.damaged);
         self.push_reject(cx, &r);
     }
 }

@@ -40,6 +40,8 @@ pub struct Ledger {
     pub deliveries: Vec<Delivery>,
     /// Row for row with `deliveries`, when details were kept.
     pub delivery_details: Vec<DeliveryDetail>,
+    /// Client addresses that were no host address.
+    pub damaged_addresses: u64,
 }
 
 impl Sink for Records {
@@ -74,5 +76,6 @@ impl Sink for Records {
         self.message_details = ledger.message_details;
         self.deliveries = ledger.deliveries;
         self.delivery_details = ledger.delivery_details;
+        self.damaged_addresses = ledger.damaged_addresses;
     }
 }

@@ -4,6 +4,7 @@
 //! the hot path. Every event borrows from the line, so lines that are parsed
 //! and dropped cost no allocation. Names follow Postfix's own vocabulary.
 
+pub mod addr;
 pub mod fields;
 mod queue;
 mod screen;
@@ -91,6 +92,23 @@ pub enum Event<'a> {
     /// A Postfix line that is understood and carries nothing to record
     /// (TLS chatter, `connect to … refused`, `statistics: …`).
     Noise,
+}
+
+impl Event<'_> {
+    /// The client addresses on this line that were no host address
+    /// ([`Client::damaged`]).
+    pub fn damaged_addresses(&self) -> u32 {
+        let n = |c: &Client| u32::from(c.damaged);
+        match self {
+            Event::Connect { client }
+            | Event::Disconnect { client, .. }
+            | Event::SessionAbort { client, .. }
+            | Event::AuthFailed { client, .. } => n(client),
+            Event::ClientLine(l) => n(&l.client) + l.orig_client.as_ref().map_or(0, n),
+            Event::Reject(r) => n(&r.client),
+            _ => 0,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

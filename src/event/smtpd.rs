@@ -112,8 +112,9 @@ fn auth_failure(rest: &str) -> Option<Event<'_>> {
 
 /// `client=name[ip], sasl_method=…, sasl_username=…, orig_queue_id=…`.
 fn client_line<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
-    let mut parts = split_fields(rest);
-    let first = client(parts.next()?)?;
+    let end = client_token_end(rest)?;
+    let first = client(&rest[..end])?;
+    let parts = split_fields(rest[end..].strip_prefix(", ").unwrap_or(""));
     let mut line = ClientLine {
         queue_id,
         client: first,
@@ -136,6 +137,18 @@ fn client_line<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
         }
     }
     Some(Event::ClientLine(line))
+}
+
+/// Where the `name[ip]` (or `name[ip]:port`) token that opens `s` ends: at
+/// the first `]` followed by the end or `, ` (after a port, if any). Found
+/// so, a damaged address with `, ` inside does not split the line.
+fn client_token_end(s: &str) -> Option<usize> {
+    memchr::memchr_iter(b']', s.as_bytes()).find_map(|i| {
+        let after = &s[i + 1..];
+        let port = after.strip_prefix(':').map_or(0, |p| 1 + p.bytes().take_while(u8::is_ascii_digit).count());
+        let end = i + 1 + port;
+        (s[end..].is_empty() || s[end..].starts_with(", ")).then_some(end)
+    })
 }
 
 /// `reject: RCPT from name[ip]: 554 5.7.1 <x>: reason; from=<a> to=<b> proto=ESMTP helo=<h>`.

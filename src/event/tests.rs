@@ -1,7 +1,7 @@
 use super::*;
 
 fn c<'a>(name: &'a str, ip: &'a str) -> Client<'a> {
-    Client { name, ip }
+    Client { name, ip, damaged: false }
 }
 
 #[test]
@@ -26,6 +26,24 @@ fn client_line_reinjected() {
     let Some(Event::ClientLine(l)) = e else { panic!("{e:?}") };
     assert_eq!(l.orig_queue_id, Some("4jXt634czfz6fF0"));
     assert_eq!(l.orig_client, Some(c("unknown", "127.0.0.10")));
+}
+
+/// A damaged address loses its IP, not the line: the account and queue ID
+/// stay, even with `, ` or `]` inside the brackets.
+#[test]
+fn client_line_with_damaged_address() {
+    for line in [
+        "5A1B2C3D4E: client=unknown[192.0.2.1;rm -rf /], sasl_method=LOGIN, sasl_username=erin@example.com",
+        "5A1B2C3D4E: client=unknown[192.0.2.1, sasl_username=mallory], sasl_method=LOGIN, sasl_username=erin@example.com",
+        "5A1B2C3D4E: client=unknown[a]b]:25, sasl_method=LOGIN, sasl_username=erin@example.com",
+    ] {
+        let e = parse("smtpd", line);
+        assert_eq!(e.as_ref().map(Event::damaged_addresses), Some(1));
+        let Some(Event::ClientLine(l)) = e else { panic!("{line}: {e:?}") };
+        assert_eq!(l.queue_id, "5A1B2C3D4E");
+        assert_eq!(l.client, Client { name: "unknown", ip: "", damaged: true }, "{line}");
+        assert_eq!((l.sasl_method, l.sasl_username), (Some("LOGIN"), Some("erin@example.com")), "{line}");
+    }
 }
 
 #[test]
