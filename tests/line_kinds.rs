@@ -62,3 +62,55 @@ fn damaged_client_addresses() {
     let s = summary(&p, Y2026);
     assert_clean_read(&s, &[12]);
 }
+
+/// Milters' verdicts (smtpd with NOQUEUE or a queue ID, and cleanup) and a
+/// before-queue filter's (`proxy-reject`, `proxy-accept`) are rejects with
+/// their stage, code and text; a verdict on a whole message makes it
+/// rejected, held or discarded; `proxy-accept`'s `queued as` gives the
+/// filter's re-injected message the session's client.
+#[test]
+fn milter_and_proxy_verdicts() {
+    let p = fixture("milter_and_proxy.log");
+    check_rows(
+        &export("rejects", &p, Y2026),
+        vec![
+            json!({"daemon": "smtpd", "queue_id": null, "action": "reject", "via": "milter", "stage": "RCPT",
+                "client_name": "mail.example.org", "client_ip": "203.0.113.20", "code": "451", "dsn": "4.7.1",
+                "reason": "Greylisting in action, please come back later", "sender": "news@example.org",
+                "recipient": "ann@example.com", "helo": "mail.example.org", "line": 2}),
+            json!({"queue_id": "7C3D4E5F6A", "action": "reject", "via": "milter", "stage": "DATA",
+                "client_ip": "198.51.100.31", "code": "550", "dsn": "5.7.1", "reason": "Command rejected",
+                "sender": "promo@example.net", "recipient": "bob@example.com", "line": 6}),
+            json!({"queue_id": "8D4E5F6A7B", "action": "hold", "via": "milter", "stage": "END-OF-MESSAGE",
+                "client_ip": "203.0.113.21", "code": null, "dsn": null, "reason": "milter triggers HOLD action",
+                "line": 10}),
+            json!({"daemon": "cleanup", "queue_id": "9E5F6A7B8C", "action": "discard", "via": "milter",
+                "stage": "END-OF-MESSAGE", "client_ip": "192.0.2.60", "reason": "milter triggers DISCARD action",
+                "recipient": "dora@example.com", "line": 14}),
+            json!({"daemon": "smtpd", "queue_id": null, "action": "accept", "via": "proxy", "stage": "END-OF-MESSAGE",
+                "client_name": "sender.example.net", "client_ip": "198.51.100.32", "code": "250", "dsn": "2.0.0",
+                "reason": "from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as AF6A7B8C9D",
+                "sender": "eve@example.net", "recipient": "fay@example.com", "line": 21}),
+            json!({"action": "reject", "via": "proxy", "client_ip": "198.51.100.32", "code": "554", "dsn": "5.7.0",
+                "reason": "Reject, id=4105-01 - spam", "recipient": "gus@example.com", "line": 25}),
+            json!({"action": "reject", "via": "proxy", "client_ip": "198.51.100.32", "code": null, "dsn": null,
+                "reason": "", "sender": "eve@example.net", "recipient": "hal@example.com", "proto": "ESMTP",
+                "helo": "sender.example.net", "line": 26}),
+        ],
+    );
+    check_rows(
+        &export("messages", &p, Y2026),
+        vec![
+            json!({"queue_id": "7C3D4E5F6A", "state": "rejected"}),
+            json!({"queue_id": "8D4E5F6A7B", "state": "held"}),
+            json!({"queue_id": "9E5F6A7B8C", "state": "discarded"}),
+            json!({"queue_id": "AF6A7B8C9D", "client_name": "sender.example.net", "client_ip": "198.51.100.32",
+                "state": "delivered", "session": 4}),
+        ],
+    );
+    let s = summary(&p, Y2026);
+    assert_clean_read(&s, &[27]);
+    assert_eq!((total(&s, "rejected"), total(&s, "held"), total(&s, "discarded")), (4, 1, 1));
+    let c = counts(&p);
+    assert_eq!(count(&c, "rejects"), 7);
+}

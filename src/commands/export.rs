@@ -11,7 +11,8 @@ pub const EXPORT_ABOUT: &str = "\
 Dump correlated records as rows, one table at a time, for your own analysis.
 
 Tables: messages (one per queue ID life), deliveries (one per recipient per attempt), auth
-(logins, successful and failed), rejects (NOQUEUE and cleanup verdicts), sessions (smtpd
+(logins, successful and failed), rejects (NOQUEUE, milter, before-queue filter and cleanup
+verdicts), sessions (smtpd
 connect → disconnect). Timestamps are UTC (RFC 3339).
 
 Examples:

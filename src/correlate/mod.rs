@@ -250,7 +250,9 @@ impl<S: Sink> Correlator<S> {
                     d.message_id = Some((*message_id).into());
                 }
             }
-            Event::CleanupAction { queue_id, action, detail } => self.cleanup_action(cx, queue_id, *action, detail),
+            Event::CleanupAction { queue_id, action, milter, detail } => {
+                self.cleanup_action(cx, queue_id, *action, *milter, detail)
+            }
             Event::QueueActive { queue_id, sender, size, nrcpt } => {
                 let s = self.strings.intern(sender);
                 self.with_message(cx, queue_id, true, |m, _| {
@@ -449,18 +451,32 @@ impl<S: Sink> Correlator<S> {
         self.note_line(id, cx.line);
     }
 
-    fn cleanup_action(&mut self, cx: &LineCtx, queue_id: &str, action: crate::event::CleanupVerdict, detail: &str) {
+    fn cleanup_action(
+        &mut self,
+        cx: &LineCtx,
+        queue_id: &str,
+        action: crate::event::CleanupVerdict,
+        milter: bool,
+        detail: &str,
+    ) {
+        self.message_verdict(cx, queue_id, action, true);
+        self.cleanup_reject_record(cx, queue_id, action, milter, detail);
+    }
+
+    /// A verdict on the whole message (cleanup's, or a milter's in smtpd at
+    /// DATA or END-OF-MESSAGE): held, discarded, or rejected and gone.
+    fn message_verdict(&mut self, cx: &LineCtx, queue_id: &str, action: crate::event::CleanupVerdict, create: bool) {
         use crate::event::CleanupVerdict as V;
-        self.with_message(cx, queue_id, true, |m, _| {
+        self.with_message(cx, queue_id, create, |m, _| {
             if action == V::Hold {
                 m.held = true;
             } else {
                 m.cleanup_verdict = Some(action);
             }
         });
-        self.cleanup_reject_record(cx, queue_id, action, detail);
         if action == V::Reject {
-            // cleanup deletes a rejected message itself: no `removed` follows.
+            // A rejected message is deleted where it was rejected: no
+            // `removed` follows.
             if let Some(key) = self.key(queue_id) {
                 self.finish_message(key);
             }

@@ -265,7 +265,8 @@ pub struct AuthAttempt {
     pub line: LineRef,
 }
 
-/// A NOQUEUE reject (or warn/discard/hold), or a cleanup verdict.
+/// A NOQUEUE reject (or warn/discard/hold), a milter's or a before-queue
+/// filter's verdict (its `accept` too), or a cleanup verdict.
 #[derive(Clone, Debug)]
 pub struct Reject {
     pub time: Micros,
@@ -277,6 +278,9 @@ pub struct Reject {
     pub stage: Sym,
     pub client_name: Sym,
     pub client_ip: Sym,
+    /// `milter` or `proxy` (a before-queue filter); none for Postfix's own
+    /// restrictions and header/body checks.
+    pub via: Sym,
     pub code: Sym,
     pub dsn: Sym,
     pub reason: Box<str>,

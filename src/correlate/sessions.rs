@@ -192,13 +192,57 @@ impl<S: super::Sink> Correlator<S> {
 
     pub(super) fn reject(&mut self, cx: &LineCtx, r: &event::Reject) {
         if let Some(q) = r.queue_id {
-            self.with_message(cx, q, false, |_, _| ());
+            // A milter's verdict at DATA or END-OF-MESSAGE is on the whole
+            // message; at RCPT, on one recipient of it.
+            let whole = r.via == "milter" && matches!(r.stage, "DATA" | "END-OF-MESSAGE");
+            let verdict = match r.action {
+                "reject" if whole => Some(CleanupVerdict::Reject),
+                "discard" if r.via == "milter" => Some(CleanupVerdict::Discard),
+                "hold" if r.via == "milter" => Some(CleanupVerdict::Hold),
+                _ => None,
+            };
+            match verdict {
+                Some(v) => self.message_verdict(cx, q, v, false),
+                None => {
+                    self.with_message(cx, q, false, |_, _| ());
+                }
+            }
+        }
+        if let Some(b) = r.queued_as {
+            self.proxy_accepted(cx, b);
         }
         self.push_reject(cx, r);
     }
 
+    /// A before-queue filter accepted the session's message, which the
+    /// filter's own re-injection queued as `queue_id` (its `client=` line
+    /// names the filter, usually `localhost[127.0.0.1]`): the message is the
+    /// session's, and its client the session's client when the session's
+    /// texts are kept.
+    fn proxy_accepted(&mut self, cx: &LineCtx, queue_id: &str) {
+        let Some(slot) = self.open_session(cx) else { return };
+        let Some(&id) = self.key(queue_id).and_then(|k| self.active.get(&k)) else { return };
+        let (number, session) = &mut self.sessions[slot as usize];
+        session.messages += 1;
+        let m = &mut self.messages[id as usize];
+        m.session = Some(*number);
+        let loopback = m.client_ip.is_none() || matches!(self.strings.get(m.client_ip), "127.0.0.1" | "::1");
+        if loopback && !session.client_ip.is_none() {
+            (m.client_name, m.client_ip) = (session.client_name, session.client_ip);
+        }
+        self.note_line(id, cx.line);
+    }
+
     fn push_reject(&mut self, cx: &LineCtx, r: &event::Reject) {
+        // A before-queue filter's verdict names no client: the session's
+        // (known when its texts are kept, see `session_text`).
+        let from_session =
+            (r.via == "proxy" && r.client == Client::default()).then(|| self.open_session(cx)).flatten().map(|slot| {
+                let s = &self.sessions[slot as usize].1;
+                (s.client_name, s.client_ip)
+            });
         let s = &mut self.strings;
+        let (client_name, client_ip) = from_session.unwrap_or_else(|| (s.intern(r.client.name), s.intern(r.client.ip)));
         let rec = Reject {
             time: cx.time,
             host: self.cur.host,
@@ -207,8 +251,9 @@ impl<S: super::Sink> Correlator<S> {
             queue_id: r.queue_id.and_then(QueueId::new),
             action: s.intern(r.action),
             stage: s.intern(r.stage),
-            client_name: s.intern(r.client.name),
-            client_ip: s.intern(r.client.ip),
+            client_name,
+            client_ip,
+            via: s.intern(r.via),
             code: s.intern(r.code),
             dsn: s.intern(r.dsn),
             reason: r.reason.into(),
@@ -223,13 +268,23 @@ impl<S: super::Sink> Correlator<S> {
 
     /// cleanup's verdicts are rejects too (pflogsumm counts them so); see
     /// [`event::cleanup_verdict`] for the two shapes of the detail.
-    pub(super) fn cleanup_reject_record(&mut self, cx: &LineCtx, queue_id: &str, action: CleanupVerdict, detail: &str) {
+    pub(super) fn cleanup_reject_record(
+        &mut self,
+        cx: &LineCtx,
+        queue_id: &str,
+        action: CleanupVerdict,
+        milter: bool,
+        detail: &str,
+    ) {
         let action = match action {
             CleanupVerdict::Reject => "reject",
             CleanupVerdict::Discard => "discard",
             CleanupVerdict::Hold => "hold",
         };
-        let r = event::cleanup_verdict(queue_id, action, detail);
+        let mut r = event::cleanup_verdict(queue_id, action, detail);
+        if milter {
+            r.via = "milter";
+        }
         self.damaged_addresses += u64::from(r.client.damaged);
         self.push_reject(cx, &r);
     }

@@ -53,6 +53,8 @@ pub enum Event<'a> {
     CleanupAction {
         queue_id: &'a str,
         action: CleanupVerdict,
+        /// `milter-reject:` and friends, not a header/body check.
+        milter: bool,
         detail: &'a str,
     },
     QueueActive {
@@ -127,8 +129,13 @@ pub struct ClientLine<'a> {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Reject<'a> {
     pub queue_id: Option<&'a str>,
-    /// reject, warn, discard, hold, filter, redirect.
+    /// reject, warn, discard, hold, filter, redirect; a before-queue
+    /// filter's `accept`.
     pub action: &'a str,
+    /// Who gave the verdict when not Postfix's own restrictions: `milter`
+    /// (`milter-reject:`…) or `proxy` (a before-queue content filter,
+    /// `proxy-reject:`/`proxy-accept:`); empty otherwise.
+    pub via: &'a str,
     /// The SMTP stage: CONNECT, EHLO, MAIL, RCPT, DATA, END-OF-MESSAGE…
     pub stage: &'a str,
     pub client: Client<'a>,
@@ -139,6 +146,9 @@ pub struct Reject<'a> {
     pub recipient: Option<&'a str>,
     pub proto: Option<&'a str>,
     pub helo: Option<&'a str>,
+    /// `proxy-accept:`'s `queued as NEWID`: the message the filter's
+    /// answer names.
+    pub queued_as: Option<&'a str>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -24,17 +24,18 @@ pub fn cleanup(p: &str) -> Option<Event<'_>> {
         let id = v.strip_prefix('<').map_or(v, |s| s.strip_suffix('>').unwrap_or(s));
         return Some(Event::MessageId { queue_id, message_id: id });
     }
+    let (milter, rest) = match rest.strip_prefix("milter-") {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
     let verdicts = [
         ("reject: ", CleanupVerdict::Reject),
-        ("milter-reject: ", CleanupVerdict::Reject),
         ("discard: ", CleanupVerdict::Discard),
-        ("milter-discard: ", CleanupVerdict::Discard),
         ("hold: ", CleanupVerdict::Hold),
-        ("milter-hold: ", CleanupVerdict::Hold),
     ];
     for (prefix, action) in verdicts {
         if let Some(detail) = rest.strip_prefix(prefix) {
-            return Some(Event::CleanupAction { queue_id, action, detail });
+            return Some(Event::CleanupAction { queue_id, action, milter, detail });
         }
     }
     Some(Event::Noise)
@@ -113,7 +114,7 @@ fn delivery<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
 
 /// The queue ID in `250 2.0.0 Ok: queued as 4jXt634mSNz6fK9` (also inside
 /// amavis's `from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as …`).
-fn queued_as(response: &str) -> Option<&str> {
+pub(super) fn queued_as(response: &str) -> Option<&str> {
     let i = super::fields::rfind_str(response, "queued as ")?;
     let id = response[i + 10..].split(|c: char| !c.is_ascii_alphanumeric()).next()?;
     super::fields::is_queue_id(id).then_some(id)

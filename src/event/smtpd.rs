@@ -17,6 +17,10 @@ pub fn parse(p: &str) -> Option<Event<'_>> {
     if let Some(rest) = p.strip_prefix("NOQUEUE: ") {
         return reject(None, rest);
     }
+    if p.starts_with("proxy-") {
+        // Postfix writes a before-queue filter's verdict without a queue ID.
+        return reject(None, p);
+    }
     for (prefix, reason) in ABORTS {
         if let Some(rest) = p.strip_prefix(prefix) {
             return session_abort(rest, reason);
@@ -38,14 +42,13 @@ const ABORTS: [(&str, &str); 4] = [
     ("improper command pipelining after ", "improper command pipelining"),
 ];
 
-const NOISE: [&str; 8] = [
+const NOISE: [&str; 7] = [
     "Anonymous TLS connection established",
     "Trusted TLS connection established",
     "Untrusted TLS connection established",
     "Verified TLS connection established",
     "SSL_accept error",
     "TLS SNI",
-    "proxy-accept",
     "non-SMTP command from",
 ];
 
@@ -153,13 +156,47 @@ fn client_token_end(s: &str) -> Option<usize> {
 
 /// `reject: RCPT from name[ip]: 554 5.7.1 <x>: reason; from=<a> to=<b> proto=ESMTP helo=<h>`.
 /// postscreen writes the same with `[ip]:port` and `, ` between the fields.
+/// A milter's verdict has the same shape (`milter-reject: RCPT from …`); a
+/// before-queue filter's has its own ([`proxy_verdict`]).
 pub fn reject<'a>(queue_id: Option<&'a str>, rest: &'a str) -> Option<Event<'a>> {
     let colon = find_str(rest, ": ")?;
-    let action = &rest[..colon];
-    if !matches!(action, "reject" | "warn" | "discard" | "hold" | "filter" | "redirect" | "reject_warning") {
+    let word = &rest[..colon];
+    let body = &rest[colon + 2..];
+    let (action, via) = match word {
+        "reject" | "warn" | "discard" | "hold" | "filter" | "redirect" | "reject_warning" => (word, ""),
+        "milter-reject" => ("reject", "milter"),
+        "milter-discard" => ("discard", "milter"),
+        "milter-hold" => ("hold", "milter"),
+        "proxy-reject" => return proxy_verdict(queue_id, "reject", body),
+        "proxy-accept" => return proxy_verdict(queue_id, "accept", body),
+        _ => return None,
+    };
+    let mut r = reject_body(queue_id, action, body)?;
+    r.via = via;
+    Some(Event::Reject(r))
+}
+
+/// `END-OF-MESSAGE: 554 5.7.0 text; from=<a> to=<b> proto=ESMTP helo=<h>`
+/// after `proxy-reject: ` or `proxy-accept: `: the filter's answer (empty
+/// when it gave none), then the envelope. No client: it is the session's.
+fn proxy_verdict<'a>(queue_id: Option<&'a str>, action: &'a str, body: &'a str) -> Option<Event<'a>> {
+    let colon = find_str(body, ": ")?;
+    let stage = &body[..colon];
+    if stage.is_empty() || !stage.bytes().all(|c| c.is_ascii_uppercase() || c == b'-') {
         return None;
     }
-    reject_body(queue_id, action, &rest[colon + 2..]).map(Event::Reject)
+    let rest = &body[colon + 2..];
+    let mut r = Reject { queue_id, action, via: "proxy", stage, ..Reject::default() };
+    let (status, envelope) = match envelope_start(rest) {
+        Some(i) => (&rest[..i], &rest[i + 2..]),
+        None => (rest, ""),
+    };
+    split_status(status, &mut r);
+    envelope_fields(envelope, &mut r);
+    if action == "accept" {
+        r.queued_as = super::queue::queued_as(r.reason);
+    }
+    Some(Event::Reject(r))
 }
 
 /// What follows `action: `: `RCPT from name[ip]: 554 5.7.1 reason; from=<a> …`.

@@ -316,3 +316,37 @@ fn unknown_lines_are_none() {
     assert_eq!(parse("smtpd", "something odd happened"), None);
     assert_eq!(parse("tlsproxy", "something odd"), None);
 }
+
+#[test]
+fn milter_and_proxy_verdicts() {
+    let e = parse("smtpd", "NOQUEUE: milter-reject: RCPT from x.example[192.0.2.5]: 451 4.7.1 Try later; from=<a@b> to=<c@d> proto=ESMTP helo=<x>");
+    let Some(Event::Reject(r)) = e else { panic!("{e:?}") };
+    assert_eq!(
+        (r.action, r.via, r.stage, r.code, r.dsn, r.reason),
+        ("reject", "milter", "RCPT", "451", "4.7.1", "Try later")
+    );
+    // Written bare, with NOQUEUE, or with a queue ID: the same verdict.
+    for line in [
+        "proxy-reject: END-OF-MESSAGE: 554 5.7.0 Spam; from=<a@b> to=<c@d> proto=ESMTP helo=<x>",
+        "NOQUEUE: proxy-reject: END-OF-MESSAGE: 554 5.7.0 Spam; from=<a@b> to=<c@d> proto=ESMTP helo=<x>",
+        "1A2B3C4D5E: proxy-reject: END-OF-MESSAGE: 554 5.7.0 Spam; from=<a@b> to=<c@d> proto=ESMTP helo=<x>",
+    ] {
+        let e = parse("smtpd", line);
+        let Some(Event::Reject(r)) = e else { panic!("{line}: {e:?}") };
+        assert_eq!(
+            (r.action, r.via, r.stage, r.code, r.dsn, r.reason),
+            ("reject", "proxy", "END-OF-MESSAGE", "554", "5.7.0", "Spam")
+        );
+        assert_eq!((r.sender, r.recipient, r.client), (Some("a@b"), Some("c@d"), Client::default()));
+    }
+    let e = parse("smtpd", "proxy-reject: END-OF-MESSAGE: ; from=<a@b> to=<c@d> proto=ESMTP helo=<x>");
+    let Some(Event::Reject(r)) = e else { panic!("{e:?}") };
+    assert_eq!((r.reason, r.recipient), ("", Some("c@d")));
+    let e = parse(
+        "smtpd",
+        "proxy-accept: END-OF-MESSAGE: 250 2.0.0 Ok: queued as 4F5A6B7C8D; from=<a@b> to=<c@d> proto=ESMTP helo=<x>",
+    );
+    let Some(Event::Reject(r)) = e else { panic!("{e:?}") };
+    assert_eq!((r.action, r.via, r.queued_as), ("accept", "proxy", Some("4F5A6B7C8D")));
+    assert_eq!(parse("smtpd", "proxy-accept: junk"), None);
+}

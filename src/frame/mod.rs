@@ -404,6 +404,7 @@ pub fn rejects(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     c.try_col(|| sym_col("daemon", r, x.iter().map(|x| x.daemon)));
     c.col(|| opt_str("queue_id", x.iter().map(|x| x.queue_id.map(|q| q.to_string()))));
     c.try_col(|| sym_col("action", r, x.iter().map(|x| x.action)));
+    c.try_col(|| opt_sym("via", r, x.iter().map(|x| x.via)));
     c.try_col(|| sym_col("stage", r, x.iter().map(|x| x.stage)));
     c.try_col(|| opt_sym("client_name", r, x.iter().map(|x| x.client_name)));
     c.try_col(|| opt_sym("client_ip", r, x.iter().map(|x| x.client_ip)));
