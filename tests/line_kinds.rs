@@ -114,3 +114,35 @@ fn milter_and_proxy_verdicts() {
     let c = counts(&p);
     assert_eq!(count(&c, "rejects"), 7);
 }
+
+/// A session whose `connect` is not in the input is known from its abort
+/// (`lost connection after …`, `too many errors`, pipelining, timeout, TLS
+/// handshake, bare newline, `NOQUEUE: lost connection`), with its client;
+/// the `disconnect` that follows closes that session, abort kept.
+#[test]
+fn session_aborts_without_connect() {
+    let p = fixture("session_aborts_without_connect.log");
+    let s =
+        |pid: u32, ip: &str, abort: &str, line: u64| json!({"pid": pid, "client_ip": ip, "abort": abort, "line": line});
+    let sessions = export("sessions", &p, Y2026);
+    check_rows(
+        &sessions,
+        vec![
+            s(5101, "203.0.113.81", "lost connection after CONNECT", 1),
+            s(5102, "198.51.100.82", "too many errors after RCPT", 3),
+            s(5103, "2001:db8::83", "improper command pipelining after EHLO", 5),
+            s(5104, "192.0.2.84", "timeout after DATA (1024 bytes)", 6),
+            s(5105, "192.0.2.85", "SSL_accept error", 7),
+            s(5106, "203.0.113.86", "bare <LF> received after CONNECT", 8),
+            s(5107, "192.0.2.87", "lost connection after CONNECT", 9),
+            s(5108, "198.51.100.88", "lost connection after AUTH", 10),
+        ],
+    );
+    check(&sessions[0], json!({"start": null, "end": "2026-11-23T06:00:01Z", "stats": "commands=0/0"}));
+    check(&sessions[1], json!({"client_name": "unknown", "end": "2026-11-23T06:00:11Z"}));
+    check(&sessions[2], json!({"end": null}));
+    check(&sessions[7], json!({"start": "2026-11-23T06:01:00Z", "auth_failed": 1}));
+    let c = counts(&p);
+    assert_eq!((count(&c, "sessions"), count(&c, "unrecognised postfix lines")), (8, 0));
+    assert_clean_read(&summary(&p, Y2026), &[12]);
+}

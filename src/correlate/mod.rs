@@ -239,7 +239,7 @@ impl<S: Sink> Correlator<S> {
         match ev {
             Event::Connect { client } => self.connect(cx, *client),
             Event::Disconnect { client, stats, auth_failed } => self.disconnect(cx, *client, stats, *auth_failed),
-            Event::SessionAbort { reason, after, .. } => self.session_abort(cx, reason, after),
+            Event::SessionAbort { client, reason, after } => self.session_abort(cx, *client, reason, after),
             Event::ClientLine(l) => self.client_line(cx, l),
             Event::AuthFailed { client, method, username, .. } => self.auth_failed(cx, *client, method, *username),
             Event::Reject(r) => self.reject(cx, r),

@@ -308,6 +308,8 @@ pub struct Session {
     pub auth_ok: bool,
     pub messages: u32,
     pub connect_line: Option<LineRef>,
+    /// The abort's line (`lost connection after …`).
+    pub abort_line: Option<LineRef>,
     pub end_line: Option<LineRef>,
 }
 

@@ -96,14 +96,40 @@ impl<S: super::Sink> Correlator<S> {
         self.closed_session(id);
     }
 
-    pub(super) fn session_abort(&mut self, cx: &LineCtx, reason: &str, after: &str) {
+    pub(super) fn session_abort(&mut self, cx: &LineCtx, client: Client, reason: &str, after: &str) {
+        let id = match self.open_session(cx) {
+            Some(id) => id,
+            None => {
+                // Its connect is before the input: the session is known from
+                // here, so that its client and the abort are kept, and the
+                // `disconnect` that follows closes this one.
+                let key = self.session_key(cx);
+                let (client_name, client_ip) = self.session_client(client);
+                let session = Session {
+                    host: key.0,
+                    instance: key.1,
+                    pid: cx.pid,
+                    client_name,
+                    client_ip,
+                    abort_line: Some(cx.line),
+                    ..Session::default()
+                };
+                let id = self.store_session(session);
+                self.open_sessions.insert(key, id);
+                id
+            }
+        };
         // Like the session's other texts, kept with the details only.
         if !self.keep_details {
             return;
         }
-        let Some(id) = self.open_session(cx) else { return };
-        let abort = self.strings.intern(&format!("{reason} after {after}"));
-        self.sessions[id as usize].1.abort = abort;
+        let abort = match after {
+            "" => self.strings.intern(reason),
+            _ => self.strings.intern(&format!("{reason} after {after}")),
+        };
+        let s = &mut self.sessions[id as usize].1;
+        s.abort = abort;
+        s.abort_line.get_or_insert(cx.line);
     }
 
     pub(super) fn client_line(&mut self, cx: &LineCtx, l: &ClientLine) {

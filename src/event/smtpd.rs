@@ -15,16 +15,16 @@ pub fn parse(p: &str) -> Option<Event<'_>> {
         return Some(auth_failure(rest).unwrap_or(Event::Warning));
     }
     if let Some(rest) = p.strip_prefix("NOQUEUE: ") {
-        return reject(None, rest);
+        // `NOQUEUE: lost connection after CONNECT from …` (a session that
+        // ended before any transaction) is an abort, not a verdict.
+        return reject(None, rest).or_else(|| abort(rest));
     }
     if p.starts_with("proxy-") {
         // Postfix writes a before-queue filter's verdict without a queue ID.
         return reject(None, p);
     }
-    for (prefix, reason) in ABORTS {
-        if let Some(rest) = p.strip_prefix(prefix) {
-            return session_abort(rest, reason);
-        }
+    if let Some(e) = abort(p) {
+        return Some(e);
     }
     if let Some((qid, rest)) = split_queue_id(p) {
         if let Some(rest) = rest.strip_prefix("client=") {
@@ -35,19 +35,38 @@ pub fn parse(p: &str) -> Option<Event<'_>> {
     NOISE.iter().any(|n| p.starts_with(n)).then_some(Event::Noise)
 }
 
-const ABORTS: [(&str, &str); 4] = [
+const ABORTS: [(&str, &str); 5] = [
     ("lost connection after ", "lost connection"),
     ("timeout after ", "timeout"),
     ("too many errors after ", "too many errors"),
     ("improper command pipelining after ", "improper command pipelining"),
+    // Postfix ≥ 3.9 with `smtpd_forbid_bare_newline`: it hangs up.
+    ("bare <LF> received after ", "bare <LF> received"),
 ];
 
-const NOISE: [&str; 7] = [
+/// The lines that end a session early, each naming its client: `lost
+/// connection after AUTH from name[ip]`…, and `SSL_accept error from
+/// name[ip]: detail` (the TLS handshake failed; no command to be after).
+fn abort(p: &str) -> Option<Event<'_>> {
+    // A cheap first-byte test: most smtpd lines are none of these.
+    if !matches!(p.as_bytes().first(), Some(b'l' | b't' | b'i' | b'b' | b'S')) {
+        return None;
+    }
+    for (prefix, reason) in ABORTS {
+        if let Some(rest) = p.strip_prefix(prefix) {
+            return session_abort(rest, reason);
+        }
+    }
+    let rest = p.strip_prefix("SSL_accept error from ")?;
+    let (client, _) = client_until_colon(rest)?;
+    Some(Event::SessionAbort { client, reason: "SSL_accept error", after: "" })
+}
+
+const NOISE: [&str; 6] = [
     "Anonymous TLS connection established",
     "Trusted TLS connection established",
     "Untrusted TLS connection established",
     "Verified TLS connection established",
-    "SSL_accept error",
     "TLS SNI",
     "non-SMTP command from",
 ];

@@ -143,6 +143,29 @@ fn session_aborts() {
     );
     let e = parse("smtpd", "too many errors after AUTH from unknown[1.2.3.4]");
     assert!(matches!(e, Some(Event::SessionAbort { reason: "too many errors", .. })));
+    fn abort(line: &str) -> (&str, &str, &str) {
+        match parse("smtpd", line) {
+            Some(Event::SessionAbort { client, reason, after }) => (client.ip, reason, after),
+            e => panic!("{line}: {e:?}"),
+        }
+    }
+    assert_eq!(
+        abort("NOQUEUE: lost connection after CONNECT from unknown[192.0.2.25]"),
+        ("192.0.2.25", "lost connection", "CONNECT")
+    );
+    assert_eq!(abort("SSL_accept error from unknown[192.0.2.26]: -1"), ("192.0.2.26", "SSL_accept error", ""));
+    assert_eq!(
+        abort("SSL_accept error from x.example[192.0.2.26]:4567: lost connection"),
+        ("192.0.2.26", "SSL_accept error", "")
+    );
+    assert_eq!(
+        abort("bare <LF> received after DATA from x.example[2001:db8::9]"),
+        ("2001:db8::9", "bare <LF> received", "DATA")
+    );
+    assert_eq!(
+        abort("improper command pipelining after QUIT from unknown[192.0.2.27]:"),
+        ("192.0.2.27", "improper command pipelining", "QUIT")
+    );
 }
 
 #[test]

@@ -440,7 +440,7 @@ pub fn sessions(ds: &Dataset) -> PolarsResult<DataFrame> {
     c.col(|| u32_col("auth_failed", s.iter().map(|x| x.auth_failed)));
     c.col(|| Column::new("auth_ok".into(), s.iter().map(|x| x.auth_ok).collect::<Vec<_>>()));
     c.col(|| u32_col("messages", s.iter().map(|x| x.messages)));
-    let first = |x: &crate::correlate::Session| x.connect_line.or(x.end_line).unwrap_or_default();
+    let first = |x: &crate::correlate::Session| x.connect_line.or(x.abort_line).or(x.end_line).unwrap_or_default();
     c.col(|| file_col(ds, s.iter().map(first)));
     c.col(|| u64_col("line", s.iter().map(|x| first(x).line)));
     c.finish()
