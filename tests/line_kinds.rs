@@ -146,3 +146,30 @@ fn session_aborts_without_connect() {
     assert_eq!((count(&c, "sessions"), count(&c, "unrecognised postfix lines")), (8, 0));
     assert_clean_read(&summary(&p, Y2026), &[12]);
 }
+
+/// local(8) writes `to=user@host` without brackets: a delivery like any
+/// other. `status=expired, returned to sender` names the sender of a
+/// message whose `from=` line is before the input.
+#[test]
+fn local_unbracketed_and_expired() {
+    let p = fixture("local_unbracketed_and_expired.log");
+    check_rows(
+        &export("deliveries", &p, Y2026),
+        vec![
+            json!({"queue_id": "1C2D3E4F5A", "daemon": "local", "to": "ops@mx1.example.com",
+                "orig_to": "root@localhost", "relay": "local", "dsn": "2.0.0", "status": "sent",
+                "response": "delivered to command: procmail -a \"$EXTENSION\"", "line": 4}),
+            json!({"to": "nobody-here@mx1.example.com", "orig_to": null, "relay": "local", "dsn": "5.1.1",
+                "status": "bounced", "response": "unknown user: \"nobody-here\"", "line": 5}),
+        ],
+    );
+    check_rows(
+        &export("messages", &p, Y2026),
+        vec![
+            json!({"queue_id": "1C2D3E4F5A", "uid": 0, "sender": "root@mx1.example.com", "state": "bounced"}),
+            json!({"queue_id": "2D3E4F5A6B", "sender": "old@example.org", "state": "expired"}),
+            json!({"queue_id": "3E4F5A6B7C", "sender": "", "state": "expired"}),
+        ],
+    );
+    assert_clean_read(&summary(&p, Y2026), &[8]);
+}

@@ -261,8 +261,13 @@ impl<S: Sink> Correlator<S> {
                     m.nrcpt = Some(*nrcpt);
                 });
             }
-            Event::Expired { queue_id, .. } => {
-                self.with_message(cx, queue_id, true, |m, _| m.expired = true);
+            Event::Expired { queue_id, sender } => {
+                // The sender of a message whose qmgr `from=` line is before
+                // the input is known from here.
+                self.with_message(cx, queue_id, true, |m, strings| {
+                    m.expired = true;
+                    m.sender.get_or_insert_with(|| strings.intern(sender));
+                });
             }
             Event::Removed { queue_id } => self.removed(cx, queue_id, false),
             Event::Postsuper { queue_id, action } => self.postsuper(cx, queue_id, *action),
