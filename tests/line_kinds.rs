@@ -173,3 +173,20 @@ fn local_unbracketed_and_expired() {
     );
     assert_clean_read(&summary(&p, Y2026), &[8]);
 }
+
+/// SASL failures without a mechanism, and Postfix 3.9's
+/// `sasl_username=(unavailable)` (no account named).
+#[test]
+fn sasl_failure_variants() {
+    let p = fixture("sasl_failure_variants.log");
+    check_rows(
+        &export("auth", &p, Y2026),
+        vec![
+            json!({"client_ip": "192.0.2.40", "sasl_method": "", "sasl_username": null, "success": false, "line": 1}),
+            json!({"client_ip": "192.0.2.41", "sasl_method": "PLAIN", "sasl_username": null, "line": 2}),
+            json!({"client_ip": "192.0.2.41", "sasl_method": "LOGIN", "sasl_username": "ivan@example.com", "line": 3}),
+        ],
+    );
+    let c = counts(&p);
+    assert_eq!((count(&c, "auth attempts"), count(&c, "other postfix warnings")), (3, 0));
+}

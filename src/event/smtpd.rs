@@ -119,9 +119,15 @@ fn session_abort<'a>(rest: &'a str, reason: &'a str) -> Option<Event<'a>> {
 fn auth_failure(rest: &str) -> Option<Event<'_>> {
     let (client, rest) = client_until_colon(rest)?;
     let rest = rest.strip_prefix("SASL ")?;
-    let sp = find_near(rest, b' ')?;
-    let method = &rest[..sp];
-    let reason = rest[sp + 1..].strip_prefix("authentication failed")?;
+    // Some SASL back-ends leave the mechanism out: `SASL authentication failed`.
+    let (method, after) = match rest.strip_prefix("authentication failed") {
+        Some(after) => ("", after),
+        None => {
+            let sp = find_near(rest, b' ')?;
+            (&rest[..sp], rest[sp + 1..].strip_prefix("authentication failed")?)
+        }
+    };
+    let reason = after;
     let reason = reason.strip_prefix(": ").unwrap_or(reason.trim_start_matches(':'));
     // The username is whatever the client sent: it may contain ", " itself,
     // so everything after the first marker is the username.
@@ -129,6 +135,9 @@ fn auth_failure(rest: &str) -> Option<Event<'_>> {
         Some(i) => (reason[..i].trim_end_matches([',', ' ']), Some(&reason[i + 14..])),
         None => (reason, None),
     };
+    // Postfix ≥ 3.9 writes `sasl_username=(unavailable)` when the client
+    // sent none.
+    let username = username.filter(|u| *u != "(unavailable)");
     Some(Event::AuthFailed { client, method, username, reason })
 }
 

@@ -72,6 +72,13 @@ fn auth_failures_with_and_without_username() {
         })
     );
     assert_eq!(parse("smtpd", "warning: hostname x does not resolve to address 1.2.3.4"), Some(Event::Warning));
+    let e = parse("smtpd", "warning: unknown[192.0.2.40]: SASL authentication failed: authentication failure");
+    assert!(matches!(e, Some(Event::AuthFailed { method: "", reason: "authentication failure", .. })), "{e:?}");
+    let e = parse(
+        "smtpd",
+        "warning: unknown[192.0.2.41]: SASL PLAIN authentication failed: authentication failure, sasl_username=(unavailable)",
+    );
+    assert!(matches!(e, Some(Event::AuthFailed { method: "PLAIN", username: None, .. })), "{e:?}");
 }
 
 /// `smtpd_client_port_logging = yes` appends `:port` to every client.
