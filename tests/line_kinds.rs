@@ -190,3 +190,47 @@ fn sasl_failure_variants() {
     let c = counts(&p);
     assert_eq!((count(&c, "auth attempts"), count(&c, "other postfix warnings")), (3, 0));
 }
+
+/// postscreen's and tlsproxy's verdicts, dnsblog's listings, anvil's
+/// statistics and smtpd's warnings naming a client are client events with
+/// the client's IP; cache sweeps are understood and recorded nowhere.
+#[test]
+fn client_events() {
+    let p = fixture("client_events.log");
+    let e = |daemon: &str, event: &str, ip: &str, line: u64| json!({"daemon": daemon, "event": event, "client_ip": ip, "line": line});
+    let rows = export("client-events", &p, Y2026);
+    check_rows(
+        &rows,
+        vec![
+            e("postscreen", "CONNECT", "203.0.113.90", 1),
+            e("dnsblog", "listed", "203.0.113.90", 2),
+            e("postscreen", "PREGREET", "203.0.113.90", 3),
+            e("postscreen", "DNSBL", "203.0.113.90", 4),
+            e("postscreen", "HANGUP", "203.0.113.90", 5),
+            e("postscreen", "DISCONNECT", "203.0.113.90", 6),
+            e("postscreen", "PASS NEW", "2001:db8::91", 7),
+            e("postscreen", "COMMAND TIME LIMIT", "198.51.100.92", 8),
+            e("postscreen", "NON-SMTP COMMAND", "198.51.100.93", 9),
+            e("postscreen", "ALLOWLISTED", "192.0.2.94", 10),
+            e("tlsproxy", "CONNECT", "192.0.2.95", 12),
+            e("tlsproxy", "DISCONNECT", "192.0.2.95", 13),
+            e("smtpd", "hostname does not resolve", "198.51.100.96", 14),
+            e("smtpd", "Connection rate limit exceeded", "198.51.100.97", 15),
+            e("smtpd", "Message delivery request rate limit exceeded", "198.51.100.97", 16),
+            e("anvil", "max connection rate 31/60s", "198.51.100.97", 17),
+            e("anvil", "max connection count 2", "2001:db8::91", 18),
+        ],
+    );
+    check(&rows[1], json!({"pid": 8102, "client_net": "203.0.113.0/24", "detail": "zen.example.org as 127.0.0.2"}));
+    check(&rows[3], json!({"detail": "rank 3 for [203.0.113.90]:50001", "time": "2026-11-23T09:00:06Z"}));
+    check(&rows[12], json!({"client_name": "bad.example.net", "detail": "Name or service not known"}));
+    check(
+        &rows[13],
+        json!({"client_name": "flood.example.net",
+        "detail": "31 from flood.example.net[198.51.100.97] for service smtp"}),
+    );
+    check(&rows[15], json!({"client_name": null, "detail": "smtp"}));
+    let c = counts(&p);
+    assert_eq!((count(&c, "client events"), count(&c, "other postfix warnings")), (17, 0));
+    assert_clean_read(&summary(&p, Y2026), &[20]);
+}

@@ -76,6 +76,9 @@ pub struct Records {
     /// Client addresses that were no host address; see
     /// [`crate::event::Client::damaged`].
     pub damaged_addresses: u64,
+    /// Client events seen (postscreen, tlsproxy, dnsblog, anvil, smtpd's
+    /// warnings naming a client), kept in `screen` or not.
+    pub client_events: u64,
     /// Keep closed sessions, not only those open at the end.
     keep_closed_sessions: bool,
 }
@@ -193,6 +196,8 @@ pub struct Correlator<S: Sink = Records> {
     /// Client addresses that were no host address (a network, junk): the
     /// records keep the rest of their line, without an IP.
     damaged_addresses: u64,
+    /// Client events seen, kept or not.
+    client_events: u64,
 }
 
 impl Correlator<Records> {
@@ -228,6 +233,7 @@ impl<S: Sink> Correlator<S> {
             contexts: Vec::new(),
             orphan_lines: 0,
             damaged_addresses: 0,
+            client_events: 0,
         }
     }
 
@@ -273,8 +279,7 @@ impl<S: Sink> Correlator<S> {
             Event::Postsuper { queue_id, action } => self.postsuper(cx, queue_id, *action),
             Event::Delivery(d) => self.delivery(cx, d),
             Event::Notification { queue_id, new_queue_id, .. } => self.notification(cx, queue_id, new_queue_id),
-            Event::Postscreen { verdict, ip } => self.screen(cx, verdict, ip),
-            Event::Anvil { what, client } => self.screen(cx, what, client),
+            Event::ClientEvent { what, client, detail } => self.client_event(cx, what, *client, detail),
             Event::Warning | Event::Noise => {}
         }
     }
@@ -291,7 +296,7 @@ impl<S: Sink> Correlator<S> {
         match ev {
             // Sessions and screen verdicts intern their texts only with details.
             Event::Connect { client: c } if self.keep_details => client(c),
-            Event::Postscreen { ip, .. } if self.keep_details => s.prefetch(ip),
+            Event::ClientEvent { client: c, .. } if self.keep_details => client(c),
             Event::AuthFailed { client: c, .. } => client(c),
             Event::ClientLine(l) => {
                 client(&l.client);
@@ -330,6 +335,7 @@ impl<S: Sink> Correlator<S> {
             deliveries: self.deliveries,
             delivery_details: self.delivery_details,
             damaged_addresses: self.damaged_addresses,
+            client_events: self.client_events,
         });
         self.sink
     }
@@ -515,9 +521,11 @@ impl<S: Sink> Correlator<S> {
         }
     }
 
-    /// postscreen's and anvil's verdicts: kept with the details only, as
-    /// no analysis reads them yet.
-    fn screen(&mut self, cx: &LineCtx, verdict: &str, ip: &str) {
+    /// Evidence about a client outside messages and sessions (postscreen,
+    /// tlsproxy, dnsblog, anvil, smtpd's warnings naming a client): counted
+    /// always, kept with the details only, as no analysis reads them yet.
+    fn client_event(&mut self, cx: &LineCtx, what: &str, client: crate::event::Client, detail: &str) {
+        self.client_events += 1;
         if !self.keep_details {
             return;
         }
@@ -526,8 +534,11 @@ impl<S: Sink> Correlator<S> {
             time: cx.time,
             host: self.cur.host,
             daemon: self.cur.daemon,
-            verdict: s.intern(verdict),
-            ip: s.intern(ip),
+            pid: cx.pid,
+            verdict: s.intern(what),
+            client_name: s.intern(client.name),
+            ip: s.intern(client.ip),
+            detail: detail.into(),
             line: cx.line,
         };
         self.sink.screen(ev, &self.strings);

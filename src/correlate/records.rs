@@ -313,14 +313,21 @@ pub struct Session {
     pub end_line: Option<LineRef>,
 }
 
-/// A postscreen verdict or anvil statistic about one client.
+/// Evidence about one client outside messages and sessions: a postscreen
+/// or tlsproxy verdict, a dnsblog listing, an anvil statistic, an smtpd
+/// warning naming the client.
 #[derive(Clone, Debug)]
 pub struct ScreenEvent {
     pub time: Micros,
     pub host: Sym,
     pub daemon: Sym,
+    pub pid: u32,
+    /// `PASS NEW`, `PREGREET`, `listed`, `hostname does not resolve`…
     pub verdict: Sym,
+    pub client_name: Sym,
     pub ip: Sym,
+    /// The rest of the line, as written.
+    pub detail: Box<str>,
     pub line: LineRef,
 }
 

@@ -97,7 +97,7 @@ pub struct Client<'a> {
 /// unreadable.
 pub fn client(s: &str) -> Option<Client<'_>> {
     let open = find_byte(s, b'[')?;
-    let close = open + memchr::memrchr(b']', s[open..].as_bytes())?;
+    let close = open + memchr::memrchr(b']', &s.as_bytes()[open..])?;
     let tail = &s[close + 1..];
     if !(tail.is_empty() || (tail.starts_with(':') && tail[1..].bytes().all(|c| c.is_ascii_digit()))) {
         return None;

@@ -81,13 +81,15 @@ pub enum Event<'a> {
         kind: &'a str,
         new_queue_id: &'a str,
     },
-    Postscreen {
-        verdict: &'a str,
-        ip: &'a str,
-    },
-    Anvil {
+    /// Evidence about a client outside messages and sessions: postscreen's
+    /// and tlsproxy's verdicts (`PASS NEW`, `PREGREET`, `DNSBL`…),
+    /// dnsblog's `listed`, anvil's statistics, smtpd's warnings that name a
+    /// client (`hostname does not resolve`, `… limit exceeded`).
+    ClientEvent {
         what: &'a str,
-        client: &'a str,
+        client: Client<'a>,
+        /// The rest of the line, as written (the evidence).
+        detail: &'a str,
     },
     /// A `warning:` Postfix wrote that no rule above turns into a record.
     Warning,
@@ -105,7 +107,8 @@ impl Event<'_> {
             Event::Connect { client }
             | Event::Disconnect { client, .. }
             | Event::SessionAbort { client, .. }
-            | Event::AuthFailed { client, .. } => n(client),
+            | Event::AuthFailed { client, .. }
+            | Event::ClientEvent { client, .. } => n(client),
             Event::ClientLine(l) => n(&l.client) + l.orig_client.as_ref().map_or(0, n),
             Event::Reject(r) => n(&r.client),
             _ => 0,
@@ -227,7 +230,8 @@ impl<'a> Delivery<'a> {
 pub fn parse<'a>(daemon: &str, payload: &'a str) -> Option<Event<'a>> {
     match daemon {
         "smtpd" => smtpd::parse(payload),
-        "postscreen" => screen::postscreen(payload),
+        "postscreen" | "tlsproxy" => screen::postscreen(payload),
+        "dnsblog" => screen::dnsblog(payload),
         "anvil" => screen::anvil(payload),
         "pickup" => queue::pickup(payload),
         "cleanup" => queue::cleanup(payload),
@@ -255,7 +259,11 @@ fn generic(payload: &str) -> Option<Event<'_>> {
     ];
     if payload.starts_with("warning:") || payload.starts_with("fatal:") || payload.starts_with("error:") {
         Some(Event::Warning)
-    } else if NOISE.iter().any(|n| payload.starts_with(n)) {
+    } else if NOISE.iter().any(|n| payload.starts_with(n))
+        // postscreen's and verify's cache sweeps: `cache TYPE:PATH full
+        // cleanup: retained=N dropped=M entries`.
+        || (payload.starts_with("cache ") && fields::find_str(payload, " cleanup: retained=").is_some())
+    {
         Some(Event::Noise)
     } else {
         None

@@ -12,7 +12,7 @@ pub fn parse(p: &str) -> Option<Event<'_>> {
         return disconnect(rest);
     }
     if let Some(rest) = p.strip_prefix("warning: ") {
-        return Some(auth_failure(rest).unwrap_or(Event::Warning));
+        return Some(auth_failure(rest).or_else(|| super::screen::client_warning(rest)).unwrap_or(Event::Warning));
     }
     if let Some(rest) = p.strip_prefix("NOQUEUE: ") {
         // `NOQUEUE: lost connection after CONNECT from …` (a session that

@@ -71,7 +71,7 @@ fn auth_failures_with_and_without_username() {
             reason: "authentication failure"
         })
     );
-    assert_eq!(parse("smtpd", "warning: hostname x does not resolve to address 1.2.3.4"), Some(Event::Warning));
+    assert_eq!(parse("smtpd", "warning: something else happened"), Some(Event::Warning));
     let e = parse("smtpd", "warning: unknown[192.0.2.40]: SASL authentication failed: authentication failure");
     assert!(matches!(e, Some(Event::AuthFailed { method: "", reason: "authentication failure", .. })), "{e:?}");
     let e = parse(
@@ -327,17 +327,68 @@ fn pickup_cleanup_bounce_postsuper() {
 
 #[test]
 fn postscreen_and_anvil() {
+    fn ev(daemon: &str, line: &str) -> (String, String, String, String) {
+        match parse(daemon, line) {
+            Some(Event::ClientEvent { what, client, detail }) => {
+                (what.into(), client.name.into(), client.ip.into(), detail.into())
+            }
+            e => panic!("{line}: {e:?}"),
+        }
+    }
+    let s = |a: &str| a.to_string();
     assert_eq!(
-        parse("postscreen", "PASS NEW [1.2.3.4]:5678"),
-        Some(Event::Postscreen { verdict: "PASS NEW", ip: "1.2.3.4" })
+        ev("postscreen", "PASS NEW [192.0.2.4]:5678"),
+        (s("PASS NEW"), s(""), s("192.0.2.4"), s("[192.0.2.4]:5678"))
+    );
+    assert_eq!(ev("postscreen", "DNSBL rank 3 for [2001:db8::1]:5678").0, "DNSBL");
+    assert_eq!(ev("postscreen", "COMMAND TIME LIMIT from [192.0.2.5]:3608 after CONNECT").0, "COMMAND TIME LIMIT");
+    assert_eq!(
+        ev("postscreen", "NON-SMTP COMMAND from [192.0.2.6]:45284 after CONNECT: GET / HTTP/1.1").0,
+        "NON-SMTP COMMAND"
+    );
+    assert_eq!(ev("postscreen", "PREGREET 14 after 0.08 from [192.0.2.7]:59415: EHLO x\\r\\n").2, "192.0.2.7");
+    assert_eq!(ev("postscreen", "DENYLISTED [192.0.2.8]:1234").0, "DENYLISTED");
+    assert_eq!(ev("tlsproxy", "DISCONNECT [192.0.2.9]:51637").0, "DISCONNECT");
+    assert_eq!(
+        parse("postscreen", "cache btree:/var/lib/postfix/postscreen_cache full cleanup: retained=2 dropped=1 entries"),
+        Some(Event::Noise)
     );
     assert_eq!(
-        parse("postscreen", "DNSBL rank 3 for [2001:db8::1]:5678"),
-        Some(Event::Postscreen { verdict: "DNSBL", ip: "2001:db8::1" })
+        ev("dnsblog", "addr 192.0.2.10 listed by domain zen.example.org as 127.0.0.2"),
+        (s("listed"), s(""), s("192.0.2.10"), s("zen.example.org as 127.0.0.2"))
     );
     assert_eq!(
-        parse("anvil", "statistics: max connection rate 1/60s for (smtp:1.2.3.4) at Nov 23 03:13:00"),
-        Some(Event::Anvil { what: "max connection rate 1/60s", client: "1.2.3.4" })
+        ev("anvil", "statistics: max connection rate 1/60s for (smtp:192.0.2.11) at Nov 23 03:13:00"),
+        (s("max connection rate 1/60s"), s(""), s("192.0.2.11"), s("smtp"))
+    );
+    assert_eq!(
+        ev("anvil", "statistics: max connection count 1 for (smtpd:2001:db8:0:1::3) at Oct 26 17:46:59").2,
+        "2001:db8:0:1::3"
+    );
+    assert_eq!(
+        ev("anvil", "statistics: max connection count 1 for (127.0.0.1:2525:192.0.2.12) at Oct 26 19:46:00").3,
+        "127.0.0.1:2525"
+    );
+    assert_eq!(parse("anvil", "statistics: max cache size 1 at Oct 26 18:13:50"), Some(Event::Noise));
+    assert_eq!(
+        ev(
+            "smtpd",
+            "warning: hostname bad.example.com does not resolve to address 192.0.2.44: Name or service not known"
+        ),
+        (s("hostname does not resolve"), s("bad.example.com"), s("192.0.2.44"), s("Name or service not known"))
+    );
+    assert_eq!(
+        ev("smtpd", "warning: Connection rate limit exceeded: 31 from spam.example.org[192.0.2.123] for service smtpd"),
+        (
+            s("Connection rate limit exceeded"),
+            s("spam.example.org"),
+            s("192.0.2.123"),
+            s("31 from spam.example.org[192.0.2.123] for service smtpd")
+        )
+    );
+    assert_eq!(
+        ev("smtpd", "warning: Message delivery request rate limit exceeded: 334 from spam.example.com[192.0.2.227] for service submission").0,
+        "Message delivery request rate limit exceeded"
     );
 }
 

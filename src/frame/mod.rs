@@ -9,6 +9,7 @@
 //! frame; its unit tests sit at the end.
 
 mod build;
+mod clients;
 mod frames;
 pub mod net;
 mod tables;
@@ -18,6 +19,7 @@ use crate::correlate::{DeliveryDetail, Link, Message, Records, Sym};
 use crate::ingest::Dataset;
 pub use build::Distinct;
 use build::{dt, opt_dt, opt_str, opt_u32, opt_u64, repeated_str, str_col, u32_col, u64_col, Cols};
+pub use clients::client_events;
 pub use frames::{in_window, Frames};
 use polars::prelude::*;
 

@@ -9,4 +9,7 @@ pub enum Table {
     Auth,
     Rejects,
     Sessions,
+    /// postscreen, tlsproxy, dnsblog, anvil, and smtpd's warnings naming a
+    /// client.
+    ClientEvents,
 }
