@@ -97,7 +97,19 @@ impl<S: super::Sink> Correlator<S> {
     }
 
     pub(super) fn session_abort(&mut self, cx: &LineCtx, client: Client, reason: &str, after: &str) {
-        let id = match self.open_session(cx) {
+        let open = self.open_session(cx).filter(|&id| {
+            // An abort naming another client than the open session's (known
+            // when texts are kept) ends a session whose `disconnect` is
+            // missing: this one starts after it.
+            let ip = self.sessions[id as usize].1.client_ip;
+            !self.keep_details || ip.is_none() || client.ip.is_empty() || self.strings.get(ip) == client.ip
+        });
+        if let (None, Some(old)) = (open, self.open_session(cx)) {
+            let key = self.session_key(cx);
+            self.open_sessions.remove(&key);
+            self.closed_session(old);
+        }
+        let id = match open {
             Some(id) => id,
             None => {
                 // Its connect is before the input: the session is known from
