@@ -36,13 +36,16 @@ fn log(lines: &[&str]) -> (tempfile::TempDir, String) {
 fn check_names_the_warnings_it_counts() {
     let (_dir, p) = log(&[
         "2026-11-21T10:00:00+00:00 mx1 postfix/smtpd[100]: warning: unknown[192.0.2.50]: SASL LOGIN authentication failed: authentication failure",
-        "2026-11-21T10:00:01+00:00 mx1 postfix/smtpd[100]: warning: hostname x.example does not resolve to address 192.0.2.51",
+        "2026-11-21T10:00:01+00:00 mx1 postfix/smtpd[100]: warning: database /etc/postfix/virtual.db is older than source file /etc/postfix/virtual",
+        // A warning naming a client is a client event, no "other" warning.
+        "2026-11-21T10:00:02+00:00 mx1 postfix/smtpd[100]: warning: hostname x.example does not resolve to address 192.0.2.51",
     ]);
     let rows = json(&["check", "--format", "json", "-q", &p]);
     let get = |what: &str| rows.as_array().unwrap().iter().find(|r| r["what"] == what).map(|r| r["value"].clone());
     assert_eq!(get("postfix warnings"), None, "the old, wrong name");
     assert_eq!(get("other postfix warnings"), Some(1.into()));
     assert_eq!(get("auth attempts"), Some(1.into()), "the SASL failure is an auth attempt");
+    assert_eq!(get("client events"), Some(1.into()));
 }
 
 #[test]

@@ -50,11 +50,15 @@ pub fn run(a: &CheckArgs) -> anyhow::Result<Outcome> {
         // warnings too, and counted as auth attempts.
         ("other postfix warnings", warnings),
         ("lines of messages begun before the input", ds.orphan_lines),
+        // A record whose client address was a network or junk keeps the
+        // rest of its line (account, queue ID), without an IP.
+        ("damaged client addresses", r.damaged_addresses),
         ("messages", r.messages.len() as u64),
         ("deliveries", r.deliveries.len() as u64),
         ("auth attempts", r.auth.len() as u64),
         ("rejects", r.rejects.len() as u64),
         ("sessions", r.session_count),
+        ("client events", r.client_events),
         ("milliseconds", (secs * 1000.0).round() as u64),
         ("MB/s", (bytes as f64 / 1e6 / secs.max(1e-9)).round() as u64),
     ];

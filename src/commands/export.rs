@@ -11,8 +11,10 @@ pub const EXPORT_ABOUT: &str = "\
 Dump correlated records as rows, one table at a time, for your own analysis.
 
 Tables: messages (one per queue ID life), deliveries (one per recipient per attempt), auth
-(logins, successful and failed), rejects (NOQUEUE and cleanup verdicts), sessions (smtpd
-connect → disconnect). Timestamps are UTC (RFC 3339).
+(logins, successful and failed), rejects (NOQUEUE, milter, before-queue filter and cleanup
+verdicts), sessions (smtpd
+connect → disconnect, or known from an abort), client-events (postscreen and tlsproxy
+verdicts, dnsblog listings, anvil statistics, smtpd warnings naming a client). Timestamps are UTC (RFC 3339).
 
 Examples:
   postsleuth export --table messages --format csv > messages.csv
@@ -36,6 +38,7 @@ pub fn run(a: &ExportArgs) -> anyhow::Result<Outcome> {
         Table::Auth => in_window(frame::auth(&ds, frame::Detail::All)?, "time", &window)?,
         Table::Rejects => in_window(frame::rejects(&ds, frame::Detail::All)?, "time", &window)?,
         Table::Sessions => in_window(frame::sessions(&ds)?, "start", &window)?,
+        Table::ClientEvents => in_window(frame::client_events(&ds)?, "time", &window)?,
     };
     let mut out = stdout();
     crate::render::write_frame(&df, a.io.output.format, &zone, &mut out)?;

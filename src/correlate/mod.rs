@@ -73,6 +73,12 @@ pub struct Records {
     /// Sessions seen, kept or not.
     pub session_count: u64,
     pub screen: Vec<ScreenEvent>,
+    /// Client addresses that were no host address; see
+    /// [`crate::event::Client::damaged`].
+    pub damaged_addresses: u64,
+    /// Client events seen (postscreen, tlsproxy, dnsblog, anvil, smtpd's
+    /// warnings naming a client), kept in `screen` or not.
+    pub client_events: u64,
     /// Keep closed sessions, not only those open at the end.
     keep_closed_sessions: bool,
 }
@@ -187,6 +193,11 @@ pub struct Correlator<S: Sink = Records> {
     /// Lines naming a queue ID that is in no message we know (e.g. `removed`
     /// of a message whose life began before the input).
     pub orphan_lines: u64,
+    /// Client addresses that were no host address (a network, junk): the
+    /// records keep the rest of their line, without an IP.
+    damaged_addresses: u64,
+    /// Client events seen, kept or not.
+    client_events: u64,
 }
 
 impl Correlator<Records> {
@@ -221,6 +232,8 @@ impl<S: Sink> Correlator<S> {
             cur: CtxSyms::default(),
             contexts: Vec::new(),
             orphan_lines: 0,
+            damaged_addresses: 0,
+            client_events: 0,
         }
     }
 
@@ -228,10 +241,11 @@ impl<S: Sink> Correlator<S> {
     /// and a line repeated N times (`message repeated`) is fed N times.
     pub fn feed(&mut self, cx: &LineCtx, ev: &Event) {
         self.set_context(cx);
+        self.damaged_addresses += u64::from(ev.damaged_addresses());
         match ev {
             Event::Connect { client } => self.connect(cx, *client),
             Event::Disconnect { client, stats, auth_failed } => self.disconnect(cx, *client, stats, *auth_failed),
-            Event::SessionAbort { reason, after, .. } => self.session_abort(cx, reason, after),
+            Event::SessionAbort { client, reason, after } => self.session_abort(cx, *client, reason, after),
             Event::ClientLine(l) => self.client_line(cx, l),
             Event::AuthFailed { client, method, username, .. } => self.auth_failed(cx, *client, method, *username),
             Event::Reject(r) => self.reject(cx, r),
@@ -242,7 +256,9 @@ impl<S: Sink> Correlator<S> {
                     d.message_id = Some((*message_id).into());
                 }
             }
-            Event::CleanupAction { queue_id, action, detail } => self.cleanup_action(cx, queue_id, *action, detail),
+            Event::CleanupAction { queue_id, action, milter, detail } => {
+                self.cleanup_action(cx, queue_id, *action, *milter, detail)
+            }
             Event::QueueActive { queue_id, sender, size, nrcpt } => {
                 let s = self.strings.intern(sender);
                 self.with_message(cx, queue_id, true, |m, _| {
@@ -251,15 +267,19 @@ impl<S: Sink> Correlator<S> {
                     m.nrcpt = Some(*nrcpt);
                 });
             }
-            Event::Expired { queue_id, .. } => {
-                self.with_message(cx, queue_id, true, |m, _| m.expired = true);
+            Event::Expired { queue_id, sender } => {
+                // The sender of a message whose qmgr `from=` line is before
+                // the input is known from here.
+                self.with_message(cx, queue_id, true, |m, strings| {
+                    m.expired = true;
+                    m.sender.get_or_insert_with(|| strings.intern(sender));
+                });
             }
             Event::Removed { queue_id } => self.removed(cx, queue_id, false),
             Event::Postsuper { queue_id, action } => self.postsuper(cx, queue_id, *action),
             Event::Delivery(d) => self.delivery(cx, d),
             Event::Notification { queue_id, new_queue_id, .. } => self.notification(cx, queue_id, new_queue_id),
-            Event::Postscreen { verdict, ip } => self.screen(cx, verdict, ip),
-            Event::Anvil { what, client } => self.screen(cx, what, client),
+            Event::ClientEvent { what, client, detail } => self.client_event(cx, what, *client, detail),
             Event::Warning | Event::Noise => {}
         }
     }
@@ -276,7 +296,7 @@ impl<S: Sink> Correlator<S> {
         match ev {
             // Sessions and screen verdicts intern their texts only with details.
             Event::Connect { client: c } if self.keep_details => client(c),
-            Event::Postscreen { ip, .. } if self.keep_details => s.prefetch(ip),
+            Event::ClientEvent { client: c, .. } if self.keep_details => client(c),
             Event::AuthFailed { client: c, .. } => client(c),
             Event::ClientLine(l) => {
                 client(&l.client);
@@ -314,6 +334,8 @@ impl<S: Sink> Correlator<S> {
             message_details: self.message_details,
             deliveries: self.deliveries,
             delivery_details: self.delivery_details,
+            damaged_addresses: self.damaged_addresses,
+            client_events: self.client_events,
         });
         self.sink
     }
@@ -440,18 +462,32 @@ impl<S: Sink> Correlator<S> {
         self.note_line(id, cx.line);
     }
 
-    fn cleanup_action(&mut self, cx: &LineCtx, queue_id: &str, action: crate::event::CleanupVerdict, detail: &str) {
+    fn cleanup_action(
+        &mut self,
+        cx: &LineCtx,
+        queue_id: &str,
+        action: crate::event::CleanupVerdict,
+        milter: bool,
+        detail: &str,
+    ) {
+        self.message_verdict(cx, queue_id, action, true);
+        self.cleanup_reject_record(cx, queue_id, action, milter, detail);
+    }
+
+    /// A verdict on the whole message (cleanup's, or a milter's in smtpd at
+    /// DATA or END-OF-MESSAGE): held, discarded, or rejected and gone.
+    fn message_verdict(&mut self, cx: &LineCtx, queue_id: &str, action: crate::event::CleanupVerdict, create: bool) {
         use crate::event::CleanupVerdict as V;
-        self.with_message(cx, queue_id, true, |m, _| {
+        self.with_message(cx, queue_id, create, |m, _| {
             if action == V::Hold {
                 m.held = true;
             } else {
                 m.cleanup_verdict = Some(action);
             }
         });
-        self.cleanup_reject_record(cx, queue_id, action, detail);
         if action == V::Reject {
-            // cleanup deletes a rejected message itself: no `removed` follows.
+            // A rejected message is deleted where it was rejected: no
+            // `removed` follows.
             if let Some(key) = self.key(queue_id) {
                 self.finish_message(key);
             }
@@ -485,9 +521,11 @@ impl<S: Sink> Correlator<S> {
         }
     }
 
-    /// postscreen's and anvil's verdicts: kept with the details only, as
-    /// no analysis reads them yet.
-    fn screen(&mut self, cx: &LineCtx, verdict: &str, ip: &str) {
+    /// Evidence about a client outside messages and sessions (postscreen,
+    /// tlsproxy, dnsblog, anvil, smtpd's warnings naming a client): counted
+    /// always, kept with the details only, as no analysis reads them yet.
+    fn client_event(&mut self, cx: &LineCtx, what: &str, client: crate::event::Client, detail: &str) {
+        self.client_events += 1;
         if !self.keep_details {
             return;
         }
@@ -496,8 +534,11 @@ impl<S: Sink> Correlator<S> {
             time: cx.time,
             host: self.cur.host,
             daemon: self.cur.daemon,
-            verdict: s.intern(verdict),
-            ip: s.intern(ip),
+            pid: cx.pid,
+            verdict: s.intern(what),
+            client_name: s.intern(client.name),
+            ip: s.intern(client.ip),
+            detail: detail.into(),
             line: cx.line,
         };
         self.sink.screen(ev, &self.strings);

@@ -265,7 +265,8 @@ pub struct AuthAttempt {
     pub line: LineRef,
 }
 
-/// A NOQUEUE reject (or warn/discard/hold), or a cleanup verdict.
+/// A NOQUEUE reject (or warn/discard/hold), a milter's or a before-queue
+/// filter's verdict (its `accept` too), or a cleanup verdict.
 #[derive(Clone, Debug)]
 pub struct Reject {
     pub time: Micros,
@@ -277,6 +278,9 @@ pub struct Reject {
     pub stage: Sym,
     pub client_name: Sym,
     pub client_ip: Sym,
+    /// `milter` or `proxy` (a before-queue filter); none for Postfix's own
+    /// restrictions and header/body checks.
+    pub via: Sym,
     pub code: Sym,
     pub dsn: Sym,
     pub reason: Box<str>,
@@ -304,17 +308,26 @@ pub struct Session {
     pub auth_ok: bool,
     pub messages: u32,
     pub connect_line: Option<LineRef>,
+    /// The abort's line (`lost connection after …`).
+    pub abort_line: Option<LineRef>,
     pub end_line: Option<LineRef>,
 }
 
-/// A postscreen verdict or anvil statistic about one client.
+/// Evidence about one client outside messages and sessions: a postscreen
+/// or tlsproxy verdict, a dnsblog listing, an anvil statistic, an smtpd
+/// warning naming the client.
 #[derive(Clone, Debug)]
 pub struct ScreenEvent {
     pub time: Micros,
     pub host: Sym,
     pub daemon: Sym,
+    pub pid: u32,
+    /// `PASS NEW`, `PREGREET`, `listed`, `hostname does not resolve`…
     pub verdict: Sym,
+    pub client_name: Sym,
     pub ip: Sym,
+    /// The rest of the line, as written.
+    pub detail: Box<str>,
     pub line: LineRef,
 }
 

@@ -96,14 +96,52 @@ impl<S: super::Sink> Correlator<S> {
         self.closed_session(id);
     }
 
-    pub(super) fn session_abort(&mut self, cx: &LineCtx, reason: &str, after: &str) {
+    pub(super) fn session_abort(&mut self, cx: &LineCtx, client: Client, reason: &str, after: &str) {
+        let open = self.open_session(cx).filter(|&id| {
+            // An abort naming another client than the open session's (known
+            // when texts are kept) ends a session whose `disconnect` is
+            // missing: this one starts after it.
+            let ip = self.sessions[id as usize].1.client_ip;
+            !self.keep_details || ip.is_none() || client.ip.is_empty() || self.strings.get(ip) == client.ip
+        });
+        if let (None, Some(old)) = (open, self.open_session(cx)) {
+            let key = self.session_key(cx);
+            self.open_sessions.remove(&key);
+            self.closed_session(old);
+        }
+        let id = match open {
+            Some(id) => id,
+            None => {
+                // Its connect is before the input: the session is known from
+                // here, so that its client and the abort are kept, and the
+                // `disconnect` that follows closes this one.
+                let key = self.session_key(cx);
+                let (client_name, client_ip) = self.session_client(client);
+                let session = Session {
+                    host: key.0,
+                    instance: key.1,
+                    pid: cx.pid,
+                    client_name,
+                    client_ip,
+                    abort_line: Some(cx.line),
+                    ..Session::default()
+                };
+                let id = self.store_session(session);
+                self.open_sessions.insert(key, id);
+                id
+            }
+        };
         // Like the session's other texts, kept with the details only.
         if !self.keep_details {
             return;
         }
-        let Some(id) = self.open_session(cx) else { return };
-        let abort = self.strings.intern(&format!("{reason} after {after}"));
-        self.sessions[id as usize].1.abort = abort;
+        let abort = match after {
+            "" => self.strings.intern(reason),
+            _ => self.strings.intern(&format!("{reason} after {after}")),
+        };
+        let s = &mut self.sessions[id as usize].1;
+        s.abort = abort;
+        s.abort_line.get_or_insert(cx.line);
     }
 
     pub(super) fn client_line(&mut self, cx: &LineCtx, l: &ClientLine) {
@@ -192,13 +230,57 @@ impl<S: super::Sink> Correlator<S> {
 
     pub(super) fn reject(&mut self, cx: &LineCtx, r: &event::Reject) {
         if let Some(q) = r.queue_id {
-            self.with_message(cx, q, false, |_, _| ());
+            // A milter's verdict at DATA or END-OF-MESSAGE is on the whole
+            // message; at RCPT, on one recipient of it.
+            let whole = r.via == "milter" && matches!(r.stage, "DATA" | "END-OF-MESSAGE");
+            let verdict = match r.action {
+                "reject" if whole => Some(CleanupVerdict::Reject),
+                "discard" if r.via == "milter" => Some(CleanupVerdict::Discard),
+                "hold" if r.via == "milter" => Some(CleanupVerdict::Hold),
+                _ => None,
+            };
+            match verdict {
+                Some(v) => self.message_verdict(cx, q, v, false),
+                None => {
+                    self.with_message(cx, q, false, |_, _| ());
+                }
+            }
+        }
+        if let Some(b) = r.queued_as {
+            self.proxy_accepted(cx, b);
         }
         self.push_reject(cx, r);
     }
 
+    /// A before-queue filter accepted the session's message, which the
+    /// filter's own re-injection queued as `queue_id` (its `client=` line
+    /// names the filter, usually `localhost[127.0.0.1]`): the message is the
+    /// session's, and its client the session's client when the session's
+    /// texts are kept.
+    fn proxy_accepted(&mut self, cx: &LineCtx, queue_id: &str) {
+        let Some(slot) = self.open_session(cx) else { return };
+        let Some(&id) = self.key(queue_id).and_then(|k| self.active.get(&k)) else { return };
+        let (number, session) = &mut self.sessions[slot as usize];
+        session.messages += 1;
+        let m = &mut self.messages[id as usize];
+        m.session = Some(*number);
+        let loopback = m.client_ip.is_none() || matches!(self.strings.get(m.client_ip), "127.0.0.1" | "::1");
+        if loopback && !session.client_ip.is_none() {
+            (m.client_name, m.client_ip) = (session.client_name, session.client_ip);
+        }
+        self.note_line(id, cx.line);
+    }
+
     fn push_reject(&mut self, cx: &LineCtx, r: &event::Reject) {
+        // A before-queue filter's verdict names no client: the session's
+        // (known when its texts are kept, see `session_text`).
+        let from_session =
+            (r.via == "proxy" && r.client == Client::default()).then(|| self.open_session(cx)).flatten().map(|slot| {
+                let s = &self.sessions[slot as usize].1;
+                (s.client_name, s.client_ip)
+            });
         let s = &mut self.strings;
+        let (client_name, client_ip) = from_session.unwrap_or_else(|| (s.intern(r.client.name), s.intern(r.client.ip)));
         let rec = Reject {
             time: cx.time,
             host: self.cur.host,
@@ -207,8 +289,9 @@ impl<S: super::Sink> Correlator<S> {
             queue_id: r.queue_id.and_then(QueueId::new),
             action: s.intern(r.action),
             stage: s.intern(r.stage),
-            client_name: s.intern(r.client.name),
-            client_ip: s.intern(r.client.ip),
+            client_name,
+            client_ip,
+            via: s.intern(r.via),
             code: s.intern(r.code),
             dsn: s.intern(r.dsn),
             reason: r.reason.into(),
@@ -223,13 +306,24 @@ impl<S: super::Sink> Correlator<S> {
 
     /// cleanup's verdicts are rejects too (pflogsumm counts them so); see
     /// [`event::cleanup_verdict`] for the two shapes of the detail.
-    pub(super) fn cleanup_reject_record(&mut self, cx: &LineCtx, queue_id: &str, action: CleanupVerdict, detail: &str) {
+    pub(super) fn cleanup_reject_record(
+        &mut self,
+        cx: &LineCtx,
+        queue_id: &str,
+        action: CleanupVerdict,
+        milter: bool,
+        detail: &str,
+    ) {
         let action = match action {
             CleanupVerdict::Reject => "reject",
             CleanupVerdict::Discard => "discard",
             CleanupVerdict::Hold => "hold",
         };
-        let r = event::cleanup_verdict(queue_id, action, detail);
+        let mut r = event::cleanup_verdict(queue_id, action, detail);
+        if milter {
+            r.via = "milter";
+        }
+        self.damaged_addresses += u64::from(r.client.damaged);
         self.push_reject(cx, &r);
     }
 }

@@ -20,7 +20,7 @@ pub trait Sink {
     fn auth(&mut self, attempt: AuthAttempt, strings: &Interner);
     /// A NOQUEUE reject, or a cleanup verdict.
     fn reject(&mut self, reject: Reject, strings: &Interner);
-    /// A postscreen verdict or anvil statistic.
+    /// Evidence about a client: a postscreen verdict, an anvil statistic…
     fn screen(&mut self, event: ScreenEvent, strings: &Interner);
     /// Session `number` (numbered from 0 in order of their start) ended, or
     /// was `still_open` at the end of the input.
@@ -40,6 +40,10 @@ pub struct Ledger {
     pub deliveries: Vec<Delivery>,
     /// Row for row with `deliveries`, when details were kept.
     pub delivery_details: Vec<DeliveryDetail>,
+    /// Client addresses that were no host address.
+    pub damaged_addresses: u64,
+    /// Client events seen, kept or not.
+    pub client_events: u64,
 }
 
 impl Sink for Records {
@@ -74,5 +78,7 @@ impl Sink for Records {
         self.message_details = ledger.message_details;
         self.deliveries = ledger.deliveries;
         self.delivery_details = ledger.delivery_details;
+        self.damaged_addresses = ledger.damaged_addresses;
+        self.client_events = ledger.client_events;
     }
 }

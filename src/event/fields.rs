@@ -82,25 +82,32 @@ pub fn field<'a>(list: &'a str, key: &str) -> &'a str {
 }
 
 /// A client as Postfix writes it: `name[ip]`, or postscreen's `[ip]:port`.
+/// `ip` is empty when Postfix wrote `unknown` or when the brackets held no
+/// host address ([`super::addr`]); the latter is `damaged`, so that the rest
+/// of the line is kept and the loss is counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Client<'a> {
     pub name: &'a str,
     pub ip: &'a str,
+    pub damaged: bool,
 }
 
-/// Parses a whole `name[ip]` (or `[ip]:port`) token.
+/// Parses a whole `name[ip]` (or `[ip]:port`) token. The address ends at
+/// the token's last `]`: a `]` inside it makes it damaged, not the token
+/// unreadable.
 pub fn client(s: &str) -> Option<Client<'_>> {
     let open = find_byte(s, b'[')?;
-    let close = open + find_byte(&s[open..], b']')?;
+    let close = open + memchr::memrchr(b']', &s.as_bytes()[open..])?;
     let tail = &s[close + 1..];
     if !(tail.is_empty() || (tail.starts_with(':') && tail[1..].bytes().all(|c| c.is_ascii_digit()))) {
         return None;
     }
-    let ip = &s[open + 1..close];
-    if ip.is_empty() || ip.contains(' ') {
-        return None;
-    }
-    Some(Client { name: &s[..open], ip })
+    let (ip, damaged) = match super::addr::address(&s[open + 1..close]) {
+        super::addr::Address::Ip(ip) => (ip, false),
+        super::addr::Address::Unknown => ("", false),
+        super::addr::Address::Damaged => ("", true),
+    };
+    Some(Client { name: &s[..open], ip, damaged })
 }
 
 /// Reads a `client` token that ends at `end` (e.g. `]: ` or `]` then end).
@@ -161,10 +168,18 @@ mod tests {
 
     #[test]
     fn clients() {
-        assert_eq!(client("unknown[94.251.111.121]"), Some(Client { name: "unknown", ip: "94.251.111.121" }));
-        assert_eq!(client("host.example[2001:db8::5]"), Some(Client { name: "host.example", ip: "2001:db8::5" }));
-        assert_eq!(client("[1.2.3.4]:5678"), Some(Client { name: "", ip: "1.2.3.4" }));
+        let ok = |name, ip| Some(Client { name, ip, damaged: false });
+        assert_eq!(client("unknown[94.251.111.121]"), ok("unknown", "94.251.111.121"));
+        assert_eq!(client("host.example[2001:db8::5]"), ok("host.example", "2001:db8::5"));
+        assert_eq!(client("[1.2.3.4]:5678"), ok("", "1.2.3.4"));
+        assert_eq!(client("unknown[unknown]"), ok("unknown", ""));
+        assert_eq!(client("mail.example[::ffff:192.0.2.8]"), ok("mail.example", "192.0.2.8"));
         assert_eq!(client("x[1.2.3.4] junk"), None);
+        let damaged = |name| Some(Client { name, ip: "", damaged: true });
+        assert_eq!(client("unknown[192.0.2.1;rm -rf /]"), damaged("unknown"));
+        assert_eq!(client("gw[10.0.0.0/8]"), damaged("gw"));
+        assert_eq!(client("lan[fe80::1%eth0]"), damaged("lan"));
+        assert_eq!(client("x[192.0.2.1]]"), damaged("x"));
         let (c, rest) = client_until("a[1.2.3.4]: 554 x", "]: ").unwrap();
         assert_eq!((c.ip, rest), ("1.2.3.4", "554 x"));
     }

@@ -4,6 +4,7 @@
 //! the hot path. Every event borrows from the line, so lines that are parsed
 //! and dropped cost no allocation. Names follow Postfix's own vocabulary.
 
+pub mod addr;
 pub mod fields;
 mod queue;
 mod screen;
@@ -52,6 +53,8 @@ pub enum Event<'a> {
     CleanupAction {
         queue_id: &'a str,
         action: CleanupVerdict,
+        /// `milter-reject:` and friends, not a header/body check.
+        milter: bool,
         detail: &'a str,
     },
     QueueActive {
@@ -78,19 +81,39 @@ pub enum Event<'a> {
         kind: &'a str,
         new_queue_id: &'a str,
     },
-    Postscreen {
-        verdict: &'a str,
-        ip: &'a str,
-    },
-    Anvil {
+    /// Evidence about a client outside messages and sessions: postscreen's
+    /// and tlsproxy's verdicts (`PASS NEW`, `PREGREET`, `DNSBL`…),
+    /// dnsblog's `listed`, anvil's statistics, smtpd's warnings that name a
+    /// client (`hostname does not resolve`, `… limit exceeded`).
+    ClientEvent {
         what: &'a str,
-        client: &'a str,
+        client: Client<'a>,
+        /// The rest of the line, as written (the evidence).
+        detail: &'a str,
     },
     /// A `warning:` Postfix wrote that no rule above turns into a record.
     Warning,
     /// A Postfix line that is understood and carries nothing to record
     /// (TLS chatter, `connect to … refused`, `statistics: …`).
     Noise,
+}
+
+impl Event<'_> {
+    /// The client addresses on this line that were no host address
+    /// ([`Client::damaged`]).
+    pub fn damaged_addresses(&self) -> u32 {
+        let n = |c: &Client| u32::from(c.damaged);
+        match self {
+            Event::Connect { client }
+            | Event::Disconnect { client, .. }
+            | Event::SessionAbort { client, .. }
+            | Event::AuthFailed { client, .. }
+            | Event::ClientEvent { client, .. } => n(client),
+            Event::ClientLine(l) => n(&l.client) + l.orig_client.as_ref().map_or(0, n),
+            Event::Reject(r) => n(&r.client),
+            _ => 0,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -109,8 +132,13 @@ pub struct ClientLine<'a> {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Reject<'a> {
     pub queue_id: Option<&'a str>,
-    /// reject, warn, discard, hold, filter, redirect.
+    /// reject, warn, discard, hold, filter, redirect; a before-queue
+    /// filter's `accept`.
     pub action: &'a str,
+    /// Who gave the verdict when not Postfix's own restrictions: `milter`
+    /// (`milter-reject:`…) or `proxy` (a before-queue content filter,
+    /// `proxy-reject:`/`proxy-accept:`); empty otherwise.
+    pub via: &'a str,
     /// The SMTP stage: CONNECT, EHLO, MAIL, RCPT, DATA, END-OF-MESSAGE…
     pub stage: &'a str,
     pub client: Client<'a>,
@@ -121,6 +149,9 @@ pub struct Reject<'a> {
     pub recipient: Option<&'a str>,
     pub proto: Option<&'a str>,
     pub helo: Option<&'a str>,
+    /// `proxy-accept:`'s `queued as NEWID`: the message the filter's
+    /// answer names.
+    pub queued_as: Option<&'a str>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -199,7 +230,8 @@ impl<'a> Delivery<'a> {
 pub fn parse<'a>(daemon: &str, payload: &'a str) -> Option<Event<'a>> {
     match daemon {
         "smtpd" => smtpd::parse(payload),
-        "postscreen" => screen::postscreen(payload),
+        "postscreen" | "tlsproxy" => screen::postscreen(payload),
+        "dnsblog" => screen::dnsblog(payload),
         "anvil" => screen::anvil(payload),
         "pickup" => queue::pickup(payload),
         "cleanup" => queue::cleanup(payload),
@@ -227,7 +259,11 @@ fn generic(payload: &str) -> Option<Event<'_>> {
     ];
     if payload.starts_with("warning:") || payload.starts_with("fatal:") || payload.starts_with("error:") {
         Some(Event::Warning)
-    } else if NOISE.iter().any(|n| payload.starts_with(n)) {
+    } else if NOISE.iter().any(|n| payload.starts_with(n))
+        // postscreen's and verify's cache sweeps: `cache TYPE:PATH full
+        // cleanup: retained=N dropped=M entries`.
+        || (payload.starts_with("cache ") && fields::find_str(payload, " cleanup: retained=").is_some())
+    {
         Some(Event::Noise)
     } else {
         None

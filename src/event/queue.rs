@@ -24,17 +24,18 @@ pub fn cleanup(p: &str) -> Option<Event<'_>> {
         let id = v.strip_prefix('<').map_or(v, |s| s.strip_suffix('>').unwrap_or(s));
         return Some(Event::MessageId { queue_id, message_id: id });
     }
+    let (milter, rest) = match rest.strip_prefix("milter-") {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
     let verdicts = [
         ("reject: ", CleanupVerdict::Reject),
-        ("milter-reject: ", CleanupVerdict::Reject),
         ("discard: ", CleanupVerdict::Discard),
-        ("milter-discard: ", CleanupVerdict::Discard),
         ("hold: ", CleanupVerdict::Hold),
-        ("milter-hold: ", CleanupVerdict::Hold),
     ];
     for (prefix, action) in verdicts {
         if let Some(detail) = rest.strip_prefix(prefix) {
-            return Some(Event::CleanupAction { queue_id, action, detail });
+            return Some(Event::CleanupAction { queue_id, action, milter, detail });
         }
     }
     Some(Event::Noise)
@@ -59,7 +60,7 @@ pub fn qmgr(p: &str) -> Option<Event<'_>> {
         let nrcpt = super::fields::value_of(tail, "nrcpt=", " ")?.parse().ok()?;
         return Some(Event::QueueActive { queue_id, sender, size, nrcpt });
     }
-    if rest.starts_with("to=<") {
+    if rest.starts_with("to=") {
         return delivery(queue_id, rest);
     }
     Some(Event::Noise)
@@ -70,7 +71,7 @@ pub fn delivery_agent(p: &str) -> Option<Event<'_>> {
     let Some((queue_id, rest)) = split_queue_id(p) else {
         return super::generic(p).or(Some(Event::Noise));
     };
-    if rest.starts_with("to=<") {
+    if rest.starts_with("to=") {
         return delivery(queue_id, rest);
     }
     // "host … said", "lost connection with …", "enabling PIX workarounds",
@@ -81,10 +82,10 @@ pub fn delivery_agent(p: &str) -> Option<Event<'_>> {
 /// `to=<x>, orig_to=<y>, relay=h[ip]:25, [conn_use=2, ]delay=1.2,
 /// delays=a/b/c/d, dsn=4.7.28, status=deferred (response (with parens))`.
 fn delivery<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
-    let (to, mut s) = angle_addr(rest.strip_prefix("to=")?)?;
+    let (to, mut s) = address(rest.strip_prefix("to=")?)?;
     let mut d = Delivery { queue_id, to, ..Delivery::default() };
     if let Some(v) = s.strip_prefix(", orig_to=") {
-        let (orig, tail) = angle_addr(v)?;
+        let (orig, tail) = address(v)?;
         d.orig_to = Some(orig);
         s = tail;
     }
@@ -111,9 +112,21 @@ fn delivery<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
     Some(Event::Delivery(d))
 }
 
+/// A delivery's `<address>`, or local(8)'s bare `user@host` (older
+/// releases, and `local` for mailbox and command deliveries), which ends
+/// at the next `, `.
+fn address(s: &str) -> Option<(&str, &str)> {
+    if s.starts_with('<') {
+        return angle_addr(s);
+    }
+    let end = find_str(s, ", ")?;
+    let addr = &s[..end];
+    (!addr.is_empty() && !addr.contains(' ')).then(|| (addr, &s[end..]))
+}
+
 /// The queue ID in `250 2.0.0 Ok: queued as 4jXt634mSNz6fK9` (also inside
 /// amavis's `from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as …`).
-fn queued_as(response: &str) -> Option<&str> {
+pub(super) fn queued_as(response: &str) -> Option<&str> {
     let i = super::fields::rfind_str(response, "queued as ")?;
     let id = response[i + 10..].split(|c: char| !c.is_ascii_alphanumeric()).next()?;
     super::fields::is_queue_id(id).then_some(id)
@@ -161,6 +174,15 @@ pub fn postsuper(p: &str) -> Option<Event<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bare_and_bracketed_addresses() {
+        assert_eq!(address("<a@b>, relay=x"), Some(("a@b", ", relay=x")));
+        assert_eq!(address("a@b, relay=x"), Some(("a@b", ", relay=x")));
+        assert_eq!(address("a b@c, relay=x"), None);
+        assert_eq!(address(", relay=x"), None);
+        assert_eq!(address("a@b"), None);
+    }
 
     #[test]
     fn finds_reinjected_id() {

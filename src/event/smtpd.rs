@@ -12,15 +12,19 @@ pub fn parse(p: &str) -> Option<Event<'_>> {
         return disconnect(rest);
     }
     if let Some(rest) = p.strip_prefix("warning: ") {
-        return Some(auth_failure(rest).unwrap_or(Event::Warning));
+        return Some(auth_failure(rest).or_else(|| super::screen::client_warning(rest)).unwrap_or(Event::Warning));
     }
     if let Some(rest) = p.strip_prefix("NOQUEUE: ") {
-        return reject(None, rest);
+        // `NOQUEUE: lost connection after CONNECT from …` (a session that
+        // ended before any transaction) is an abort, not a verdict.
+        return reject(None, rest).or_else(|| abort(rest));
     }
-    for (prefix, reason) in ABORTS {
-        if let Some(rest) = p.strip_prefix(prefix) {
-            return session_abort(rest, reason);
-        }
+    if p.starts_with("proxy-") {
+        // Postfix writes a before-queue filter's verdict without a queue ID.
+        return reject(None, p);
+    }
+    if let Some(e) = abort(p) {
+        return Some(e);
     }
     if let Some((qid, rest)) = split_queue_id(p) {
         if let Some(rest) = rest.strip_prefix("client=") {
@@ -31,21 +35,39 @@ pub fn parse(p: &str) -> Option<Event<'_>> {
     NOISE.iter().any(|n| p.starts_with(n)).then_some(Event::Noise)
 }
 
-const ABORTS: [(&str, &str); 4] = [
+const ABORTS: [(&str, &str); 5] = [
     ("lost connection after ", "lost connection"),
     ("timeout after ", "timeout"),
     ("too many errors after ", "too many errors"),
     ("improper command pipelining after ", "improper command pipelining"),
+    // Postfix ≥ 3.9 with `smtpd_forbid_bare_newline`: it hangs up.
+    ("bare <LF> received after ", "bare <LF> received"),
 ];
 
-const NOISE: [&str; 8] = [
+/// The lines that end a session early, each naming its client: `lost
+/// connection after AUTH from name[ip]`…, and `SSL_accept error from
+/// name[ip]: detail` (the TLS handshake failed; no command to be after).
+fn abort(p: &str) -> Option<Event<'_>> {
+    // A cheap first-byte test: most smtpd lines are none of these.
+    if !matches!(p.as_bytes().first(), Some(b'l' | b't' | b'i' | b'b' | b'S')) {
+        return None;
+    }
+    for (prefix, reason) in ABORTS {
+        if let Some(rest) = p.strip_prefix(prefix) {
+            return session_abort(rest, reason);
+        }
+    }
+    let rest = p.strip_prefix("SSL_accept error from ")?;
+    let (client, _) = client_until_colon(rest)?;
+    Some(Event::SessionAbort { client, reason: "SSL_accept error", after: "" })
+}
+
+const NOISE: [&str; 6] = [
     "Anonymous TLS connection established",
     "Trusted TLS connection established",
     "Untrusted TLS connection established",
     "Verified TLS connection established",
-    "SSL_accept error",
     "TLS SNI",
-    "proxy-accept",
     "non-SMTP command from",
 ];
 
@@ -97,9 +119,15 @@ fn session_abort<'a>(rest: &'a str, reason: &'a str) -> Option<Event<'a>> {
 fn auth_failure(rest: &str) -> Option<Event<'_>> {
     let (client, rest) = client_until_colon(rest)?;
     let rest = rest.strip_prefix("SASL ")?;
-    let sp = find_near(rest, b' ')?;
-    let method = &rest[..sp];
-    let reason = rest[sp + 1..].strip_prefix("authentication failed")?;
+    // Some SASL back-ends leave the mechanism out: `SASL authentication failed`.
+    let (method, after) = match rest.strip_prefix("authentication failed") {
+        Some(after) => ("", after),
+        None => {
+            let sp = find_near(rest, b' ')?;
+            (&rest[..sp], rest[sp + 1..].strip_prefix("authentication failed")?)
+        }
+    };
+    let reason = after;
     let reason = reason.strip_prefix(": ").unwrap_or(reason.trim_start_matches(':'));
     // The username is whatever the client sent: it may contain ", " itself,
     // so everything after the first marker is the username.
@@ -107,13 +135,17 @@ fn auth_failure(rest: &str) -> Option<Event<'_>> {
         Some(i) => (reason[..i].trim_end_matches([',', ' ']), Some(&reason[i + 14..])),
         None => (reason, None),
     };
+    // Postfix ≥ 3.9 writes `sasl_username=(unavailable)` when the client
+    // sent none.
+    let username = username.filter(|u| *u != "(unavailable)");
     Some(Event::AuthFailed { client, method, username, reason })
 }
 
 /// `client=name[ip], sasl_method=…, sasl_username=…, orig_queue_id=…`.
 fn client_line<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
-    let mut parts = split_fields(rest);
-    let first = client(parts.next()?)?;
+    let end = client_token_end(rest)?;
+    let first = client(&rest[..end])?;
+    let parts = split_fields(rest[end..].strip_prefix(", ").unwrap_or(""));
     let mut line = ClientLine {
         queue_id,
         client: first,
@@ -138,15 +170,61 @@ fn client_line<'a>(queue_id: &'a str, rest: &'a str) -> Option<Event<'a>> {
     Some(Event::ClientLine(line))
 }
 
+/// Where the `name[ip]` (or `name[ip]:port`) token that opens `s` ends: at
+/// the first `]` followed by the end or `, ` (after a port, if any). Found
+/// so, a damaged address with `, ` inside does not split the line.
+fn client_token_end(s: &str) -> Option<usize> {
+    memchr::memchr_iter(b']', s.as_bytes()).find_map(|i| {
+        let after = &s[i + 1..];
+        let port = after.strip_prefix(':').map_or(0, |p| 1 + p.bytes().take_while(u8::is_ascii_digit).count());
+        let end = i + 1 + port;
+        (s[end..].is_empty() || s[end..].starts_with(", ")).then_some(end)
+    })
+}
+
 /// `reject: RCPT from name[ip]: 554 5.7.1 <x>: reason; from=<a> to=<b> proto=ESMTP helo=<h>`.
 /// postscreen writes the same with `[ip]:port` and `, ` between the fields.
+/// A milter's verdict has the same shape (`milter-reject: RCPT from …`); a
+/// before-queue filter's has its own ([`proxy_verdict`]).
 pub fn reject<'a>(queue_id: Option<&'a str>, rest: &'a str) -> Option<Event<'a>> {
     let colon = find_str(rest, ": ")?;
-    let action = &rest[..colon];
-    if !matches!(action, "reject" | "warn" | "discard" | "hold" | "filter" | "redirect" | "reject_warning") {
+    let word = &rest[..colon];
+    let body = &rest[colon + 2..];
+    let (action, via) = match word {
+        "reject" | "warn" | "discard" | "hold" | "filter" | "redirect" | "reject_warning" => (word, ""),
+        "milter-reject" => ("reject", "milter"),
+        "milter-discard" => ("discard", "milter"),
+        "milter-hold" => ("hold", "milter"),
+        "proxy-reject" => return proxy_verdict(queue_id, "reject", body),
+        "proxy-accept" => return proxy_verdict(queue_id, "accept", body),
+        _ => return None,
+    };
+    let mut r = reject_body(queue_id, action, body)?;
+    r.via = via;
+    Some(Event::Reject(r))
+}
+
+/// `END-OF-MESSAGE: 554 5.7.0 text; from=<a> to=<b> proto=ESMTP helo=<h>`
+/// after `proxy-reject: ` or `proxy-accept: `: the filter's answer (empty
+/// when it gave none), then the envelope. No client: it is the session's.
+fn proxy_verdict<'a>(queue_id: Option<&'a str>, action: &'a str, body: &'a str) -> Option<Event<'a>> {
+    let colon = find_str(body, ": ")?;
+    let stage = &body[..colon];
+    if stage.is_empty() || !stage.bytes().all(|c| c.is_ascii_uppercase() || c == b'-') {
         return None;
     }
-    reject_body(queue_id, action, &rest[colon + 2..]).map(Event::Reject)
+    let rest = &body[colon + 2..];
+    let mut r = Reject { queue_id, action, via: "proxy", stage, ..Reject::default() };
+    let (status, envelope) = match envelope_start(rest) {
+        Some(i) => (&rest[..i], &rest[i + 2..]),
+        None => (rest, ""),
+    };
+    split_status(status, &mut r);
+    envelope_fields(envelope, &mut r);
+    if action == "accept" {
+        r.queued_as = super::queue::queued_as(r.reason);
+    }
+    Some(Event::Reject(r))
 }
 
 /// What follows `action: `: `RCPT from name[ip]: 554 5.7.1 reason; from=<a> …`.

@@ -1,7 +1,7 @@
 use super::*;
 
 fn c<'a>(name: &'a str, ip: &'a str) -> Client<'a> {
-    Client { name, ip }
+    Client { name, ip, damaged: false }
 }
 
 #[test]
@@ -26,6 +26,24 @@ fn client_line_reinjected() {
     let Some(Event::ClientLine(l)) = e else { panic!("{e:?}") };
     assert_eq!(l.orig_queue_id, Some("4jXt634czfz6fF0"));
     assert_eq!(l.orig_client, Some(c("unknown", "127.0.0.10")));
+}
+
+/// A damaged address loses its IP, not the line: the account and queue ID
+/// stay, even with `, ` or `]` inside the brackets.
+#[test]
+fn client_line_with_damaged_address() {
+    for line in [
+        "5A1B2C3D4E: client=unknown[192.0.2.1;rm -rf /], sasl_method=LOGIN, sasl_username=erin@example.com",
+        "5A1B2C3D4E: client=unknown[192.0.2.1, sasl_username=mallory], sasl_method=LOGIN, sasl_username=erin@example.com",
+        "5A1B2C3D4E: client=unknown[a]b]:25, sasl_method=LOGIN, sasl_username=erin@example.com",
+    ] {
+        let e = parse("smtpd", line);
+        assert_eq!(e.as_ref().map(Event::damaged_addresses), Some(1));
+        let Some(Event::ClientLine(l)) = e else { panic!("{line}: {e:?}") };
+        assert_eq!(l.queue_id, "5A1B2C3D4E");
+        assert_eq!(l.client, Client { name: "unknown", ip: "", damaged: true }, "{line}");
+        assert_eq!((l.sasl_method, l.sasl_username), (Some("LOGIN"), Some("erin@example.com")), "{line}");
+    }
 }
 
 #[test]
@@ -53,7 +71,14 @@ fn auth_failures_with_and_without_username() {
             reason: "authentication failure"
         })
     );
-    assert_eq!(parse("smtpd", "warning: hostname x does not resolve to address 1.2.3.4"), Some(Event::Warning));
+    assert_eq!(parse("smtpd", "warning: something else happened"), Some(Event::Warning));
+    let e = parse("smtpd", "warning: unknown[192.0.2.40]: SASL authentication failed: authentication failure");
+    assert!(matches!(e, Some(Event::AuthFailed { method: "", reason: "authentication failure", .. })), "{e:?}");
+    let e = parse(
+        "smtpd",
+        "warning: unknown[192.0.2.41]: SASL PLAIN authentication failed: authentication failure, sasl_username=(unavailable)",
+    );
+    assert!(matches!(e, Some(Event::AuthFailed { method: "PLAIN", username: None, .. })), "{e:?}");
 }
 
 /// `smtpd_client_port_logging = yes` appends `:port` to every client.
@@ -125,6 +150,29 @@ fn session_aborts() {
     );
     let e = parse("smtpd", "too many errors after AUTH from unknown[1.2.3.4]");
     assert!(matches!(e, Some(Event::SessionAbort { reason: "too many errors", .. })));
+    fn abort(line: &str) -> (&str, &str, &str) {
+        match parse("smtpd", line) {
+            Some(Event::SessionAbort { client, reason, after }) => (client.ip, reason, after),
+            e => panic!("{line}: {e:?}"),
+        }
+    }
+    assert_eq!(
+        abort("NOQUEUE: lost connection after CONNECT from unknown[192.0.2.25]"),
+        ("192.0.2.25", "lost connection", "CONNECT")
+    );
+    assert_eq!(abort("SSL_accept error from unknown[192.0.2.26]: -1"), ("192.0.2.26", "SSL_accept error", ""));
+    assert_eq!(
+        abort("SSL_accept error from x.example[192.0.2.26]:4567: lost connection"),
+        ("192.0.2.26", "SSL_accept error", "")
+    );
+    assert_eq!(
+        abort("bare <LF> received after DATA from x.example[2001:db8::9]"),
+        ("2001:db8::9", "bare <LF> received", "DATA")
+    );
+    assert_eq!(
+        abort("improper command pipelining after QUIT from unknown[192.0.2.27]:"),
+        ("192.0.2.27", "improper command pipelining", "QUIT")
+    );
 }
 
 #[test]
@@ -279,17 +327,68 @@ fn pickup_cleanup_bounce_postsuper() {
 
 #[test]
 fn postscreen_and_anvil() {
+    fn ev(daemon: &str, line: &str) -> (String, String, String, String) {
+        match parse(daemon, line) {
+            Some(Event::ClientEvent { what, client, detail }) => {
+                (what.into(), client.name.into(), client.ip.into(), detail.into())
+            }
+            e => panic!("{line}: {e:?}"),
+        }
+    }
+    let s = |a: &str| a.to_string();
     assert_eq!(
-        parse("postscreen", "PASS NEW [1.2.3.4]:5678"),
-        Some(Event::Postscreen { verdict: "PASS NEW", ip: "1.2.3.4" })
+        ev("postscreen", "PASS NEW [192.0.2.4]:5678"),
+        (s("PASS NEW"), s(""), s("192.0.2.4"), s("[192.0.2.4]:5678"))
+    );
+    assert_eq!(ev("postscreen", "DNSBL rank 3 for [2001:db8::1]:5678").0, "DNSBL");
+    assert_eq!(ev("postscreen", "COMMAND TIME LIMIT from [192.0.2.5]:3608 after CONNECT").0, "COMMAND TIME LIMIT");
+    assert_eq!(
+        ev("postscreen", "NON-SMTP COMMAND from [192.0.2.6]:45284 after CONNECT: GET / HTTP/1.1").0,
+        "NON-SMTP COMMAND"
+    );
+    assert_eq!(ev("postscreen", "PREGREET 14 after 0.08 from [192.0.2.7]:59415: EHLO x\\r\\n").2, "192.0.2.7");
+    assert_eq!(ev("postscreen", "DENYLISTED [192.0.2.8]:1234").0, "DENYLISTED");
+    assert_eq!(ev("tlsproxy", "DISCONNECT [192.0.2.9]:51637").0, "DISCONNECT");
+    assert_eq!(
+        parse("postscreen", "cache btree:/var/lib/postfix/postscreen_cache full cleanup: retained=2 dropped=1 entries"),
+        Some(Event::Noise)
     );
     assert_eq!(
-        parse("postscreen", "DNSBL rank 3 for [2001:db8::1]:5678"),
-        Some(Event::Postscreen { verdict: "DNSBL", ip: "2001:db8::1" })
+        ev("dnsblog", "addr 192.0.2.10 listed by domain zen.example.org as 127.0.0.2"),
+        (s("listed"), s(""), s("192.0.2.10"), s("zen.example.org as 127.0.0.2"))
     );
     assert_eq!(
-        parse("anvil", "statistics: max connection rate 1/60s for (smtp:1.2.3.4) at Nov 23 03:13:00"),
-        Some(Event::Anvil { what: "max connection rate 1/60s", client: "1.2.3.4" })
+        ev("anvil", "statistics: max connection rate 1/60s for (smtp:192.0.2.11) at Nov 23 03:13:00"),
+        (s("max connection rate 1/60s"), s(""), s("192.0.2.11"), s("smtp"))
+    );
+    assert_eq!(
+        ev("anvil", "statistics: max connection count 1 for (smtpd:2001:db8:0:1::3) at Oct 26 17:46:59").2,
+        "2001:db8:0:1::3"
+    );
+    assert_eq!(
+        ev("anvil", "statistics: max connection count 1 for (127.0.0.1:2525:192.0.2.12) at Oct 26 19:46:00").3,
+        "127.0.0.1:2525"
+    );
+    assert_eq!(parse("anvil", "statistics: max cache size 1 at Oct 26 18:13:50"), Some(Event::Noise));
+    assert_eq!(
+        ev(
+            "smtpd",
+            "warning: hostname bad.example.com does not resolve to address 192.0.2.44: Name or service not known"
+        ),
+        (s("hostname does not resolve"), s("bad.example.com"), s("192.0.2.44"), s("Name or service not known"))
+    );
+    assert_eq!(
+        ev("smtpd", "warning: Connection rate limit exceeded: 31 from spam.example.org[192.0.2.123] for service smtpd"),
+        (
+            s("Connection rate limit exceeded"),
+            s("spam.example.org"),
+            s("192.0.2.123"),
+            s("31 from spam.example.org[192.0.2.123] for service smtpd")
+        )
+    );
+    assert_eq!(
+        ev("smtpd", "warning: Message delivery request rate limit exceeded: 334 from spam.example.com[192.0.2.227] for service submission").0,
+        "Message delivery request rate limit exceeded"
     );
 }
 
@@ -297,4 +396,38 @@ fn postscreen_and_anvil() {
 fn unknown_lines_are_none() {
     assert_eq!(parse("smtpd", "something odd happened"), None);
     assert_eq!(parse("tlsproxy", "something odd"), None);
+}
+
+#[test]
+fn milter_and_proxy_verdicts() {
+    let e = parse("smtpd", "NOQUEUE: milter-reject: RCPT from x.example[192.0.2.5]: 451 4.7.1 Try later; from=<a@b> to=<c@d> proto=ESMTP helo=<x>");
+    let Some(Event::Reject(r)) = e else { panic!("{e:?}") };
+    assert_eq!(
+        (r.action, r.via, r.stage, r.code, r.dsn, r.reason),
+        ("reject", "milter", "RCPT", "451", "4.7.1", "Try later")
+    );
+    // Written bare, with NOQUEUE, or with a queue ID: the same verdict.
+    for line in [
+        "proxy-reject: END-OF-MESSAGE: 554 5.7.0 Spam; from=<a@b> to=<c@d> proto=ESMTP helo=<x>",
+        "NOQUEUE: proxy-reject: END-OF-MESSAGE: 554 5.7.0 Spam; from=<a@b> to=<c@d> proto=ESMTP helo=<x>",
+        "1A2B3C4D5E: proxy-reject: END-OF-MESSAGE: 554 5.7.0 Spam; from=<a@b> to=<c@d> proto=ESMTP helo=<x>",
+    ] {
+        let e = parse("smtpd", line);
+        let Some(Event::Reject(r)) = e else { panic!("{line}: {e:?}") };
+        assert_eq!(
+            (r.action, r.via, r.stage, r.code, r.dsn, r.reason),
+            ("reject", "proxy", "END-OF-MESSAGE", "554", "5.7.0", "Spam")
+        );
+        assert_eq!((r.sender, r.recipient, r.client), (Some("a@b"), Some("c@d"), Client::default()));
+    }
+    let e = parse("smtpd", "proxy-reject: END-OF-MESSAGE: ; from=<a@b> to=<c@d> proto=ESMTP helo=<x>");
+    let Some(Event::Reject(r)) = e else { panic!("{e:?}") };
+    assert_eq!((r.reason, r.recipient), ("", Some("c@d")));
+    let e = parse(
+        "smtpd",
+        "proxy-accept: END-OF-MESSAGE: 250 2.0.0 Ok: queued as 4F5A6B7C8D; from=<a@b> to=<c@d> proto=ESMTP helo=<x>",
+    );
+    let Some(Event::Reject(r)) = e else { panic!("{e:?}") };
+    assert_eq!((r.action, r.via, r.queued_as), ("accept", "proxy", Some("4F5A6B7C8D")));
+    assert_eq!(parse("smtpd", "proxy-accept: junk"), None);
 }

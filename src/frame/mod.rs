@@ -9,6 +9,7 @@
 //! frame; its unit tests sit at the end.
 
 mod build;
+mod clients;
 mod frames;
 pub mod net;
 mod tables;
@@ -19,6 +20,7 @@ use crate::ingest::Dataset;
 use crate::window::Window;
 pub use build::Distinct;
 use build::{dt, opt_dt, opt_str, opt_u32, opt_u64, repeated_str, str_col, u32_col, u64_col, Cols};
+pub use clients::client_events;
 pub use frames::{in_window, Frames};
 use polars::prelude::*;
 
@@ -443,6 +445,7 @@ pub fn rejects(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     c.try_col(|| sym_col("daemon", r, x.iter().map(|x| x.daemon)));
     c.col(|| opt_str("queue_id", x.iter().map(|x| x.queue_id.map(|q| q.to_string()))));
     c.try_col(|| sym_col("action", r, x.iter().map(|x| x.action)));
+    c.try_col(|| opt_sym("via", r, x.iter().map(|x| x.via)));
     c.try_col(|| sym_col("stage", r, x.iter().map(|x| x.stage)));
     c.try_col(|| opt_sym("client_name", r, x.iter().map(|x| x.client_name)));
     c.try_col(|| opt_sym("client_ip", r, x.iter().map(|x| x.client_ip)));
@@ -478,7 +481,7 @@ pub fn sessions(ds: &Dataset) -> PolarsResult<DataFrame> {
     c.col(|| u32_col("auth_failed", s.iter().map(|x| x.auth_failed)));
     c.col(|| Column::new("auth_ok".into(), s.iter().map(|x| x.auth_ok).collect::<Vec<_>>()));
     c.col(|| u32_col("messages", s.iter().map(|x| x.messages)));
-    let first = |x: &crate::correlate::Session| x.connect_line.or(x.end_line).unwrap_or_default();
+    let first = |x: &crate::correlate::Session| x.connect_line.or(x.abort_line).or(x.end_line).unwrap_or_default();
     c.col(|| file_col(ds, s.iter().map(first)));
     c.col(|| u64_col("line", s.iter().map(|x| first(x).line)));
     c.finish()

@@ -9,4 +9,8 @@ pub enum Table {
     Auth,
     Rejects,
     Sessions,
+    // postscreen, tlsproxy, dnsblog, anvil, and smtpd's warnings naming a
+    // client. No doc comments here: with them clap lists the values one per
+    // line instead of `[possible values: …]`, which scripts read.
+    ClientEvents,
 }
