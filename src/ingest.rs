@@ -324,12 +324,12 @@ impl Run {
         }
         let (file, line) = (self.file as usize, self.line);
         match &l.kind {
-            Kind::Empty => {}
+            Kind::Empty | Kind::Marker => {}
             Kind::TooLong => self.diag.too_long(file, line, l.raw.len() as u64, &self.observer),
             Kind::Binary => self.diag.skip(file, line, Skip::Binary, l.raw, &self.observer),
-            Kind::NotSyslog { repaired } => {
+            Kind::NotOfFormat { repaired, format } => {
                 self.repaired(*repaired);
-                self.diag.skip(file, line, Skip::NotSyslog, l.raw, &self.observer);
+                self.diag.skip(file, line, format.skip(), l.raw, &self.observer);
             }
             Kind::Other { repaired, stamp } => {
                 self.repaired(*repaired);
@@ -371,10 +371,19 @@ impl Run {
     fn time_of(&mut self, stamp: Stamp) -> Micros {
         match stamp {
             Stamp::Exact(t) => t,
-            Stamp::Local { month, day, secs } => {
+            Stamp::Local { month, day, secs, micros } => {
+                let (month, day) = (u32::from(month), u32::from(day));
                 let year = self.year.year_for(month, day);
                 let local = civil_to_micros(year, month, day, 0, 0, 0) + secs as i64 * MICROS_PER_SEC;
-                self.zone.convert(local)
+                self.zone.convert(local) + i64::from(micros)
+            }
+            Stamp::Zoned { days, secs, abbr } => {
+                let local = (i64::from(days) * 86_400 + i64::from(secs)) * MICROS_PER_SEC;
+                self.zone.convert_abbreviated(local, abbr.as_str()).unwrap_or_else(|| {
+                    let zone = self.log_zone.iana_name().unwrap_or_else(|| self.log_zone.to_string());
+                    self.diag.foreign_zone(self.file as usize, self.line, abbr.as_str(), &zone, &self.observer);
+                    self.zone.convert(local)
+                })
             }
         }
     }
@@ -454,9 +463,10 @@ mod tests {
                 let env = crate::syslog::parse(line).unwrap();
                 let time = match env.stamp {
                     Stamp::Exact(t) => t,
-                    Stamp::Local { month, day, secs } => {
-                        civil_to_micros(2026, month, day, 0, 0, 0) + secs as i64 * MICROS_PER_SEC
+                    Stamp::Local { month, day, secs, .. } => {
+                        civil_to_micros(2026, month.into(), day.into(), 0, 0, 0) + secs as i64 * MICROS_PER_SEC
                     }
+                    Stamp::Zoned { .. } => unreachable!("the fixtures have no zone abbreviations"),
                 };
                 let tag = match env.instance {
                     "" => env.daemon.to_string(),

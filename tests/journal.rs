@@ -157,9 +157,9 @@ fn a_malformed_line_is_skipped_with_its_file_and_line() {
     assert_eq!(
         err.lines().collect::<Vec<_>>(),
         [
-            format!("postsleuth: {p}:4: not a syslog line: \"{no_time}\""),
-            format!("postsleuth: {p}:11: not a syslog line: \"{cut}\""),
-            format!("postsleuth: {p}: skipped 2 of 287 lines (2 not a syslog line)"),
+            format!("postsleuth: {p}:4: not a journal record: \"{no_time}\""),
+            format!("postsleuth: {p}:11: not a journal record: \"{cut}\""),
+            format!("postsleuth: {p}: skipped 2 of 287 lines (2 not a journal record)"),
         ]
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();

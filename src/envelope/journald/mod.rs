@@ -35,6 +35,8 @@ impl Journald {
 }
 
 impl Split for Journald {
+    const FORMAT: super::Format = super::Format::Journald;
+
     fn split(line: &str) -> Option<Envelope<'_>> {
         let f = Fields::scan(line)?;
         let stamp = f.stamp()?;
