@@ -189,7 +189,7 @@ fn build_and_render(c: Correlator) -> usize {
         diag: Diagnostics::default(),
         orphan_lines: 0,
         span: None,
-        stdin_lines: Vec::new(),
+        kept_lines: Vec::new(),
         observer: Default::default(),
     };
     let frames = [

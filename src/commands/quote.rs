@@ -1,6 +1,6 @@
 //! Evidence quoting, in one place: the raw text of log lines named by file
-//! and line number, read back from the inputs (or from standard input's
-//! lines, kept as they were read).
+//! and line number, read back from the inputs (or from the lines of
+//! standard input and the journal, kept as they were read).
 
 use crate::correlate::LineRef;
 use crate::ingest::Dataset;
@@ -24,6 +24,6 @@ pub fn quote<'a>(ds: &Dataset, wanted: impl IntoIterator<Item = (&'a str, u64)>)
     let index: HashMap<String, u32> = ds.inputs.iter().enumerate().map(|(i, f)| (f.display(), i as u32)).collect();
     let refs: BTreeSet<LineRef> =
         wanted.into_iter().filter_map(|(file, line)| index.get(file).map(|&file| LineRef { file, line })).collect();
-    let text = fetch_lines(&ds.inputs, &refs, &ds.stdin_lines);
+    let text = fetch_lines(&ds.inputs, &refs, &ds.kept_lines);
     Quoted(text.into_iter().map(|(r, t)| ((ds.file_name(r), r.line), t)).collect())
 }

@@ -50,7 +50,7 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let window = window(&a.io.input, &zone)?;
     let geo = geo(&a.io.input)?;
     geo.warm_up_countries();
-    let mut ds = load(&a.io.input, Load::FRAMES)?;
+    let mut ds = load(&a.io.input, Load::FRAMES, &window)?;
     let mut frames = Frames::build_ungeolocated(&mut ds, &window, Detail::Summary)?;
     // The totals need no geolocation: they are counted on a second core
     // while this one geolocates (both a few tenths of a second on a big log).

@@ -51,11 +51,11 @@ pub fn run(a: &TraceArgs) -> anyhow::Result<Outcome> {
     }
     let zone = display_zone(&a.io.output)?;
     let window = window(&a.io.input, &zone)?;
-    let ds = load(&a.io.input, Load { lines: true, details: true })?;
+    let ds = load(&a.io.input, Load { lines: true, details: true, quote: true }, &window)?;
     let mut flows = flows(&ds.records, &a.query);
     flows.retain(|f| f.iter().any(|&id| window.contains(ds.records.messages[id as usize].first_seen)));
     let wanted: BTreeSet<LineRef> = flows.iter().flat_map(|f| flow_lines(&ds.records, f)).collect();
-    let text = fetch_lines(&ds.inputs, &wanted, &ds.stdin_lines);
+    let text = fetch_lines(&ds.inputs, &wanted, &ds.kept_lines);
     let mut out = stdout();
     match a.io.output.format {
         Format::Json => write_json(&ds, &a.query, &flows, &text, &mut out)?,

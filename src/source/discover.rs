@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 pub enum Input {
     File(PathBuf),
     Stdin,
+    /// The systemd journal, through journalctl ([`super::journal`]).
+    Journal(super::journal::Query),
 }
 
 impl Input {
@@ -22,7 +24,14 @@ impl Input {
         match self {
             Input::File(p) => p.display().to_string(),
             Input::Stdin => "<stdin>".to_string(),
+            Input::Journal(q) => q.display(),
         }
+    }
+
+    /// Whether the input cannot be read again to quote its lines: its
+    /// lines are kept while it is read.
+    pub fn read_once(&self) -> bool {
+        matches!(self, Input::Stdin | Input::Journal(_))
     }
 }
 
@@ -289,7 +298,7 @@ mod tests {
             .iter()
             .map(|i| match i {
                 Input::File(p) => p.file_name().unwrap().to_string_lossy().into_owned(),
-                Input::Stdin => "-".into(),
+                Input::Stdin | Input::Journal(_) => "-".into(),
             })
             .collect();
         assert_eq!(names, ["mail.log.10.gz", "mail.log.2.gz", "mail.log.1", "mail.log"]);

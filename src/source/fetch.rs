@@ -9,21 +9,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-/// The raw text of `wanted` lines. `stdin_lines` stands in for standard
-/// input, which cannot be read twice. Lines that can no longer be read (the
-/// file changed or vanished) are missing from the result.
-pub fn fetch_lines(
-    inputs: &[Input],
-    wanted: &BTreeSet<LineRef>,
-    stdin_lines: &[Box<str>],
-) -> BTreeMap<LineRef, String> {
+/// The raw text of `wanted` lines. `kept` stands in for the inputs that
+/// cannot be read twice (standard input, the journal): their lines as
+/// ingest kept them, by input. Lines that can no longer be read (the file
+/// changed or vanished) are missing from the result.
+pub fn fetch_lines(inputs: &[Input], wanted: &BTreeSet<LineRef>, kept: &[Vec<Box<str>>]) -> BTreeMap<LineRef, String> {
     let mut out = BTreeMap::new();
     let files: BTreeSet<u32> = wanted.iter().map(|r| r.file).collect();
     for file in files {
         match inputs.get(file as usize) {
-            Some(Input::Stdin) => {
+            Some(input) if input.read_once() => {
+                let lines = kept.get(file as usize).map_or(&[][..], Vec::as_slice);
                 for r in wanted.range(LineRef { file, line: 0 }..=LineRef { file, line: u64::MAX }) {
-                    if let Some(text) = stdin_lines.get(r.line.saturating_sub(1) as usize) {
+                    if let Some(text) = lines.get(r.line.saturating_sub(1) as usize) {
                         out.insert(*r, text.to_string());
                     }
                 }
@@ -50,7 +48,7 @@ fn fetch_from(file: u32, input: Input, wanted: &BTreeSet<LineRef>, out: &mut BTr
                 }
             }),
             Chunk::LongLine { .. } => line += 1,
-            Chunk::Opened { .. } | Chunk::Padding { .. } | Chunk::End { .. } => {}
+            Chunk::Opened { .. } | Chunk::Padding { .. } | Chunk::Note { .. } | Chunk::End { .. } => {}
         }
         line < last // past the last line wanted: stop reading
     });
