@@ -27,9 +27,12 @@ Fast forensic analyzer for Postfix mail logs: which SASL account or local script
 from where, since when. Reads mail.log and its rotated, gzipped siblings directly; never \
 touches the queue or the logs.
 
-With no command, runs `summary`. With no PATH, reads /var/log/mail.log* (or /var/log/maillog*).
-A directory or a base name such as /var/log/mail.log expands to its rotated set
-(mail.log.3.gz … mail.log.1, mail.log), read oldest first; `-` reads standard input.
+With no command, runs `summary`. With no PATH, reads the first of /var/log/mail.log*,
+/var/log/maillog*, /var/log/postfix.log*, Postfix's maillog_file and the systemd journal
+that exists, and says which. A directory or a base name such as /var/log/mail.log expands to
+its rotated set (mail.log.3.gz … mail.log.1, mail.log), read oldest first; `-` reads standard
+input; --journal reads the journal. journalctl's output (-o json, short, short-iso,
+short-precise, short-full…) is read like a log file, recognised by its content.
 
 Examples:
   postsleuth                                  summary of /var/log/mail.log*

@@ -105,6 +105,10 @@ impl Dataset {
 pub enum IngestError {
     #[error("nothing to read: no input was given or found")]
     NoPaths,
+    /// No path given, and none of the default sources there: why, and how
+    /// to name each.
+    #[error("nothing to read: {0}")]
+    NoSource(String),
     #[error("nothing to read: the input above could not be read")]
     OneUnreadable,
     #[error("nothing to read: none of the {0} inputs above could be read")]
@@ -194,13 +198,21 @@ fn ingest_with(opts: &IngestOptions, observer: &Handle, spawn: SpawnParse) -> Re
     Ok(run.finish(inputs))
 }
 
-/// The inputs: the paths named (with none, the default files), and the
-/// journal when asked for; with the journal alone, nothing else.
-fn choose_inputs(opts: &IngestOptions, _observer: &Handle) -> Result<(Vec<Input>, Vec<PathProblem>), IngestError> {
-    let (mut inputs, problems) = match opts.paths.is_empty() && opts.journal {
-        true => (Vec::new(), Vec::new()),
-        false => source::resolve(&opts.paths, opts.exact),
-    };
+/// The inputs: the paths named and the journal when asked for; with
+/// neither, the first default source there is, said unless quiet.
+fn choose_inputs(opts: &IngestOptions, observer: &Handle) -> Result<(Vec<Input>, Vec<PathProblem>), IngestError> {
+    if opts.paths.is_empty() && !opts.journal {
+        return match source::defaults::find(&opts.journal_query) {
+            source::defaults::Found::Source { inputs, name, why } => {
+                if opts.verbose {
+                    observer.about_file(&name, DiagKind::Source, &why);
+                }
+                Ok((inputs, Vec::new()))
+            }
+            source::defaults::Found::Nothing(why) => Err(IngestError::NoSource(why)),
+        };
+    }
+    let (mut inputs, problems) = source::resolve(&opts.paths, opts.exact);
     if opts.journal {
         inputs.push(Input::Journal(opts.journal_query.clone()));
     }

@@ -96,17 +96,11 @@ pub struct PathProblem {
 }
 
 /// Expands the user's paths into inputs, oldest first within each rotated
-/// set. `exact` reads only the named files.
+/// set. `exact` reads only the named files. With no path, nothing: the
+/// default sources are [`super::defaults`]'s.
 pub fn resolve(paths: &[PathBuf], exact: bool) -> (Vec<Input>, Vec<PathProblem>) {
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
-    if paths.is_empty() {
-        match default_inputs() {
-            Ok(found) => inputs = found,
-            Err(p) => problems.push(p),
-        }
-        return (inputs, problems);
-    }
     for p in paths {
         match expand(p, exact) {
             Ok(found) => {
@@ -166,24 +160,9 @@ fn problem(path: &Path, message: impl Into<String>) -> PathProblem {
     PathProblem { path: path.display().to_string(), message: message.into() }
 }
 
-fn default_inputs() -> Result<Vec<Input>, PathProblem> {
-    for base in ["/var/log/mail.log", "/var/log/maillog"] {
-        let p = Path::new(base);
-        if let Ok(found) = expand(p, false) {
-            if !found.is_empty() {
-                return Ok(found);
-            }
-        }
-    }
-    Err(PathProblem {
-        path: "/var/log".into(),
-        message: "no path given and neither /var/log/mail.log* nor /var/log/maillog* exists; \
-                  name the log files or a directory (or - for standard input)"
-            .into(),
-    })
-}
-
-fn expand(p: &Path, exact: bool) -> Result<Vec<Input>, PathProblem> {
+/// The inputs `p` names: a directory's rotated sets, a file with its
+/// rotations (unless `exact`), `-` for standard input.
+pub(super) fn expand(p: &Path, exact: bool) -> Result<Vec<Input>, PathProblem> {
     if p.as_os_str() == "-" {
         return Ok(vec![Input::Stdin]);
     }

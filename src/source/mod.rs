@@ -2,6 +2,7 @@
 //! standard input or the systemd journal. Every line keeps its file and
 //! line number.
 
+pub mod defaults;
 pub mod discover;
 pub mod fetch;
 pub mod framing;
