@@ -8,6 +8,7 @@ mod common;
 
 use common::{fixture, path_str};
 use serde_json::Value;
+use std::collections::HashSet;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -52,13 +53,18 @@ fn figures(mut v: Value) -> Value {
     v
 }
 
-/// `suspects` without evidence text and file names: quoting a journal line
-/// as its message (and naming it by cursor) is not done yet.
+/// `suspects` without file names and cursors, and its evidence text
+/// without the time it begins with (`Dec  4 19:04:08` in syslog,
+/// `2026-12-04T19:04:08.000000+00:00` from the journal).
 fn findings(v: &mut Value) {
     match v {
         Value::Object(m) => {
-            m.remove("text");
             m.remove("file");
+            m.remove("cursor");
+            if let Some(Value::String(text)) = m.get_mut("text") {
+                // Every line of the incident is from host mx1.
+                *text = text.split_once(" mx1 ").map_or("", |(_, rest)| rest).to_string();
+            }
             m.values_mut().for_each(findings);
         }
         Value::Array(a) => a.iter_mut().for_each(findings),
@@ -94,6 +100,40 @@ fn the_journal_names_the_same_suspect_at_the_same_second() {
     findings(&mut syslog);
     findings(&mut journal);
     assert_eq!(journal, syslog);
+}
+
+/// Evidence from the journal's JSON, in `suspects` and `trace`, is the line
+/// journalctl shows for the entry (`-o short-iso-precise --utc`, as the
+/// real journalctl wrote `text/` from the same entries, its offset written
+/// `+00:00`), named by file:line and by the entry's cursor.
+#[test]
+fn journal_evidence_is_the_line_journalctl_shows_with_its_cursor() {
+    let shown = std::fs::read_to_string(fixture("journal/text/short-iso-precise.log")).unwrap();
+    let shown: HashSet<String> = shown.lines().map(|l| l.replacen("+0000 ", "+00:00 ", 1)).collect();
+    let check = |e: &Value| {
+        let file = std::fs::read_to_string(e["file"].as_str().expect("file")).unwrap();
+        let raw = file.lines().nth(e["line"].as_u64().expect("line") as usize - 1).unwrap();
+        let entry: Value = serde_json::from_str(raw).unwrap();
+        assert_eq!(e["cursor"], entry["__CURSOR"], "{e:#}");
+        assert!(shown.contains(e["text"].as_str().expect("text")), "{e:#}");
+    };
+    let v = json(&["suspects"], &JOURNAL, None);
+    let evidence = v["suspects"][0]["evidence"].as_array().expect("evidence");
+    assert!(evidence.len() >= 3, "{v:#}");
+    evidence.iter().for_each(check);
+    let v = json(&["trace", "4D375C44C1"], &JOURNAL, None);
+    let lines = v["flows"][0]["lines"].as_array().expect("lines");
+    assert_eq!(lines.len(), 9, "{v:#}");
+    lines.iter().for_each(check);
+    // For people: the cursor under file:line, the line as journalctl shows it.
+    let out = Command::new(env!("CARGO_BIN_EXE_postsleuth"))
+        .args(["suspects", "--tz", "UTC", "--exact"])
+        .args(JOURNAL.map(|f| path_str(&fixture(f))))
+        .output()
+        .unwrap();
+    let out = String::from_utf8(out.stdout).unwrap();
+    let (cursor, text) = (evidence[0]["cursor"].as_str().unwrap(), evidence[0]["text"].as_str().unwrap());
+    assert!(out.contains(&format!("\n      cursor {cursor}\n      {text}\n")), "{out}");
 }
 
 fn base(v: &Value) -> &str {
@@ -132,7 +172,7 @@ fn messages_as_byte_arrays_and_with_escapes() {
 }
 
 /// A line that is no journal entry is skipped and named with file:line, as
-/// a bad syslog line is; the rest is read.
+/// a bad syslog line is, in the journal's words; the rest is read.
 #[test]
 fn a_malformed_line_is_skipped_with_its_file_and_line() {
     let dir = tempfile::tempdir().unwrap();

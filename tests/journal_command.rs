@@ -91,7 +91,7 @@ const BARE: [&str; 4] = ["-o", "json", "--no-pager", "SYSLOG_FACILITY=2"];
 
 /// The journal through journalctl gives the figures and the suspect of
 /// the syslog files of the same run; journalctl is asked for the mail
-/// facility as JSON.
+/// facility as JSON, and evidence names the journal entry by its cursor.
 #[test]
 fn the_journal_through_journalctl_gives_the_syslog_runs_figures() {
     let fake = Fake::incident();
@@ -107,6 +107,16 @@ fn the_journal_through_journalctl_gives_the_syslog_runs_figures() {
     let want = &json(fake.path(), &with_syslog(&["suspects"], &files))["suspects"][0];
     let got = &json(fake.path(), &["suspects", "--journal"])["suspects"][0];
     assert_eq!((&got["suspect"], &got["compromised_at"]), (&want["suspect"], &want["compromised_at"]));
+    let entries: Vec<Value> =
+        String::from_utf8(concat(&JOURNAL)).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let evidence = got["evidence"].as_array().unwrap();
+    let login = evidence.iter().find(|e| e["line"] == got["login"]["line"]).expect("the login quoted");
+    assert_eq!((&login["file"], &got["login"]["file"]), (&"<journal>".into(), &"<journal>".into()), "{got:#}");
+    let entry = &entries[login["line"].as_u64().unwrap() as usize - 1];
+    assert_eq!(login["cursor"], entry["__CURSOR"]);
+    let text = login["text"].as_str().unwrap();
+    assert!(text.starts_with("2026-12-04T19:04:08.000000+00:00 mx1 postfix/submission/smtpd["), "{text}");
+    assert!(text.ends_with(entry["MESSAGE"].as_str().unwrap()), "{text}");
 }
 
 /// `--since` and `--until`, read in the display zone, reach journalctl as

@@ -4,16 +4,17 @@
 
 use crate::correlate::LineRef;
 use crate::ingest::Dataset;
-use crate::source::fetch::fetch_lines;
+use crate::source::fetch::{fetch_lines, Fetched};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Raw lines by (file as displayed, line number).
+/// Lines read back by (file as displayed, line number).
 #[derive(Default)]
-pub struct Quoted(BTreeMap<(String, u64), String>);
+pub struct Quoted(BTreeMap<(String, u64), Fetched>);
 
 impl Quoted {
-    /// The text of `line` of `file`, if it could be read back.
-    pub fn get(&self, file: &str, line: u64) -> Option<String> {
+    /// The text of `line` of `file` (and its journal cursor), if it could
+    /// be read back.
+    pub fn get(&self, file: &str, line: u64) -> Option<Fetched> {
         self.0.get(&(file.to_string(), line)).cloned()
     }
 }

@@ -126,7 +126,9 @@ fn quote_evidence<'a>(ds: &Dataset, evidence: impl Iterator<Item = &'a mut Evide
     let mut evidence: Vec<&mut Evidence> = evidence.collect();
     let quoted = super::quote::quote(ds, evidence.iter().map(|e| (e.file.as_str(), e.line)));
     for e in &mut evidence {
-        e.text = quoted.get(&e.file, e.line);
+        let fetched = quoted.get(&e.file, e.line);
+        e.cursor = fetched.as_ref().and_then(|f| f.cursor.clone());
+        e.text = fetched.map(|f| f.text);
     }
 }
 

@@ -25,7 +25,8 @@ A message's line says what became of its recipients: `delivered` when all were s
 `1 of 4 recipients bounced, 3 sent` when some bounced, or its state (queued, held, deleted,
 expired, rejected, discarded). --format json gives one object: the query and its flows, each
 with its messages (each with its recipients' total, sent, deferred and bounced) and its lines
-(file, line, text). When no message matches, trace says so and exits with 1.
+(file, line, text; for an entry of the journal also its cursor, and as text the line journalctl
+shows for it). When no message matches, trace says so and exits with 1.
 
 Examples:
   postsleuth trace 840A4C0FF0

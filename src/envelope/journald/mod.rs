@@ -16,6 +16,9 @@
 //! brace), without a JSON library: only the few fields read are looked at,
 //! and when none of them holds an escape the envelope borrows them from the
 //! line ([`Split::split`]); otherwise they are decoded ([`Split::decode`]).
+//!
+//! Quoted as evidence, an entry is the line journalctl shows for it, and
+//! its `__CURSOR` names it ([`readable`]).
 
 mod scan;
 
@@ -85,6 +88,40 @@ impl Split for Journald {
     }
 }
 
+/// The line `journalctl -o short-iso-precise --utc` shows for the entry on
+/// `line` (its offset written `+00:00`, as RFC 3339 has it), and the
+/// entry's cursor when it has a well-formed one: evidence people can read
+/// and find again. `None` when `line` is no entry.
+pub fn readable(line: &str) -> Option<(String, Option<String>)> {
+    if !line.starts_with('{') {
+        return None;
+    }
+    let cursor = match Fields::scan(line)?.cursor {
+        // A cursor is `s=…;i=…;b=…` in hex; anything else is not shown, so
+        // that nothing forged lands where a reader may paste it.
+        Value::Str(c, false)
+            if c.len() <= 512 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b"=;".contains(&b)) =>
+        {
+            Some(c.to_string())
+        }
+        _ => None,
+    };
+    let decoded: Decoded;
+    let env = match Journald::split(line) {
+        Some(env) => env,
+        None => {
+            decoded = Journald::decode(line)?;
+            decoded.envelope()
+        }
+    };
+    let Stamp::Exact(t) = env.stamp else { return None };
+    let time = crate::time::micros_to_utc(t).format("%Y-%m-%dT%H:%M:%S%.6f+00:00");
+    let slash = if env.instance.is_empty() { "" } else { "/" };
+    let pid = if env.pid > 0 { format!("[{}]", env.pid) } else { String::new() };
+    let text = format!("{time} {} {}{slash}{}{pid}: {}", env.host, env.instance, env.daemon, env.payload);
+    Some((text, cursor))
+}
+
 /// Instance and daemon of a tag, split at its last slash as syslog does.
 fn tag(ident: &str) -> Option<(&str, &str)> {
     match ident.rsplit_once('/') {
@@ -141,6 +178,23 @@ mod tests {
             decoded(LINE).unwrap(),
             ("mx1".into(), "postfix/submission".into(), "smtpd".into(), 354, e.payload.into(), false)
         );
+    }
+
+    #[test]
+    fn an_entry_reads_as_journalctl_shows_it() {
+        let (text, cursor) = readable(LINE).unwrap();
+        assert_eq!(
+            text,
+            "2025-12-04T19:04:08.000000+00:00 mx1 postfix/submission/smtpd[354]: connect from unknown[127.0.0.67]:56507"
+        );
+        assert_eq!(cursor.as_deref(), Some("s=0a;i=1"));
+        let escaped = LINE.replace("connect from", r#"a \"q\""#).replace(r#""SYSLOG_PID":"354","_PID":"9","#, "");
+        let (text, _) = readable(&escaped).unwrap();
+        assert!(text.ends_with(r#"mx1 postfix/submission/smtpd: a "q" unknown[127.0.0.67]:56507"#), "{text}");
+        let forged = LINE.replace("s=0a;i=1", "s=0a' ; rm -rf x");
+        assert_eq!(readable(&forged).unwrap().1, None);
+        assert_eq!(readable("Dec  4 19:04:08 mx1 postfix/smtpd[1]: x"), None);
+        assert_eq!(readable(&LINE[..60]), None);
     }
 
     #[test]

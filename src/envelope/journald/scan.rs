@@ -18,6 +18,7 @@ pub(super) enum Value<'a> {
 
 /// The fields read, from one scan of the object.
 pub(super) struct Fields<'a> {
+    pub(super) cursor: Value<'a>,
     pub(super) time: Value<'a>,
     pub(super) host: Value<'a>,
     pub(super) ident: Value<'a>,
@@ -34,6 +35,7 @@ impl<'a> Fields<'a> {
     pub(super) fn scan(line: &'a str) -> Option<Fields<'a>> {
         let b = line.as_bytes();
         let mut f = Fields {
+            cursor: Value::Missing,
             time: Value::Missing,
             host: Value::Missing,
             ident: Value::Missing,
@@ -60,6 +62,7 @@ impl<'a> Fields<'a> {
                 let start = i;
                 i = skip_value(b, i, 0)?;
                 let slot = match &line[key] {
+                    "__CURSOR" => Some(&mut f.cursor),
                     "__REALTIME_TIMESTAMP" => Some(&mut f.time),
                     "_HOSTNAME" => Some(&mut f.host),
                     "SYSLOG_IDENTIFIER" => Some(&mut f.ident),
