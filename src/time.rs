@@ -175,9 +175,10 @@ impl LocalToUtc {
     /// beside its zone's abbreviation (`CET`, `CEST`): by the zone's offset
     /// of that name then, which also tells the two passes of the hour a
     /// DST fall-back repeats apart. `None` when the zone has no offset of
-    /// that name at that time (the log was written in another zone), or
-    /// its rules cannot be told by name (`local` without a known IANA
-    /// name): the caller then reads it as [`LocalToUtc::convert`] does.
+    /// that name at that time (the log was written in another zone): the
+    /// caller then reads it as [`LocalToUtc::convert`] does. A zone whose
+    /// rules cannot be told by name (`local` without a known IANA name) has
+    /// no abbreviations to check: the time is read as `convert` reads it.
     pub fn convert_abbreviated(&mut self, local_as_utc: Micros, abbr: &str) -> Option<Micros> {
         use chrono_tz::OffsetName;
         let hour = local_as_utc.div_euclid(3600 * MICROS_PER_SEC);
@@ -189,15 +190,14 @@ impl LocalToUtc {
                     Zone::Named(tz) => Some(*tz),
                     Zone::Local => zone.iana_name().and_then(|n| n.parse().ok()),
                 });
+                let Some(tz) = rules else { return Some(self.convert(local_as_utc)) };
                 let naive = micros_to_utc(local_as_utc).naive_utc();
-                let offset = rules.and_then(|tz| {
-                    let (a, b) = match tz.from_local_datetime(&naive) {
-                        LocalResult::Single(t) => (Some(t), None),
-                        LocalResult::Ambiguous(a, b) => (Some(a), Some(b)),
-                        LocalResult::None => (None, None),
-                    };
-                    [a, b].into_iter().flatten().find(|t| t.offset().abbreviation() == Some(abbr))
-                });
+                let (a, b) = match tz.from_local_datetime(&naive) {
+                    LocalResult::Single(t) => (Some(t), None),
+                    LocalResult::Ambiguous(a, b) => (Some(a), Some(b)),
+                    LocalResult::None => (None, None),
+                };
+                let offset = [a, b].into_iter().flatten().find(|t| t.offset().abbreviation() == Some(abbr));
                 let offset = offset.map(|t| t.offset().fix().local_minus_utc() as i64);
                 self.named = Some((hour, abbr.to_string(), offset));
                 offset
