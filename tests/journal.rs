@@ -136,6 +136,33 @@ fn journal_evidence_is_the_line_journalctl_shows_with_its_cursor() {
     assert!(out.contains(&format!("\n      cursor {cursor}\n      {text}\n")), "{out}");
 }
 
+/// The report quotes journal entries alike: readable text and cursor in
+/// report.json, Markdown, and a last `cursor` column in
+/// offender_evidence.csv.
+#[test]
+fn the_report_names_journal_entries_by_cursor() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = path_str(out.path());
+    let status = Command::new(env!("CARGO_BIN_EXE_postsleuth"))
+        .args(["report", "--period", "day", "--since", "2026-12-04", "--tz", "UTC", "--log-tz", "UTC", "--exact"])
+        .args(["--out", &dir, "--quiet"])
+        .args(JOURNAL.map(|f| path_str(&fixture(f))))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let day = out.path().join("2026-12-04");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(day.join("report.json")).unwrap()).unwrap();
+    let evidence = report["suspects"][0]["evidence"].as_array().expect("evidence");
+    let login = evidence.iter().find(|e| e["line"] == report["suspects"][0]["login"]["line"]).expect("login");
+    assert!(login["cursor"].as_str().is_some_and(|c| c.starts_with("s=")), "{login:#}");
+    assert!(login["text"].as_str().unwrap().starts_with("2026-12-04T19:04:08.000000+00:00 mx1 "), "{login:#}");
+    let md = std::fs::read_to_string(day.join("report.md")).unwrap();
+    assert!(md.contains(&format!(":{} (cursor {}): ", login["line"], login["cursor"].as_str().unwrap())), "{md}");
+    let csv = std::fs::read_to_string(day.join("offender_evidence.csv")).unwrap();
+    assert!(csv.starts_with("subject,time,file,line,text,cursor\n"), "{csv}");
+    assert!(csv.lines().nth(1).is_some_and(|l| l.contains(",s=")), "{csv}");
+}
+
 fn base(v: &Value) -> &str {
     v.as_str().unwrap_or("").rsplit('/').next().unwrap_or("")
 }
