@@ -27,12 +27,16 @@ Fast forensic analyzer for Postfix mail logs: which SASL account or local script
 from where, since when. Reads mail.log and its rotated, gzipped siblings directly; never \
 touches the queue or the logs.
 
-With no command, runs `summary`. With no PATH, reads /var/log/mail.log* (or /var/log/maillog*).
-A directory or a base name such as /var/log/mail.log expands to its rotated set
-(mail.log.3.gz … mail.log.1, mail.log), read oldest first; `-` reads standard input.
+With no command, runs `summary`. With no PATH, reads the first of /var/log/mail.log*,
+/var/log/maillog*, /var/log/postfix.log*, Postfix's maillog_file and the systemd journal
+that exists, and says which. A directory or a base name such as /var/log/mail.log expands to
+its rotated set (mail.log.3.gz … mail.log.1, mail.log), read oldest first; `-` reads standard
+input; --journal reads the journal. journalctl's output (-o json, short, short-iso,
+short-precise, short-full…) is read like a log file, recognised by its content.
 
 Examples:
   postsleuth                                  summary of /var/log/mail.log*
+  postsleuth --journal --since yesterday      summary of the journal since yesterday
   postsleuth sample-logs/                     summary of the bundled incident
   postsleuth trace 840A4C0FF0                 every line of one message, with file:line
   postsleuth trace spammer@example.com /var/log/mail.log
@@ -91,6 +95,15 @@ pub struct InputArgs {
     /// Read only the named files, not their rotated siblings.
     #[arg(long)]
     pub exact: bool,
+    /// Read the systemd journal (through journalctl: the mail facility, where Postfix and Dovecot log), besides any PATH; --since and --until are passed on.
+    #[arg(long)]
+    pub journal: bool,
+    /// Read the journal files in this directory (journalctl --directory), e.g. copied from another machine; implies --journal.
+    #[arg(long, value_name = "DIR", conflicts_with = "journal_file")]
+    pub journal_dir: Option<PathBuf>,
+    /// Read this journal file (journalctl --file); implies --journal.
+    #[arg(long, value_name = "FILE")]
+    pub journal_file: Option<PathBuf>,
     /// Year of the oldest line for RFC 3164 timestamps, 1970 to 9000 (default: inferred from file times).
     // Bounded well below 9999: a log's lines run on into the years after
     // its first, and RFC 3339 has no year 10000.
@@ -117,10 +130,9 @@ pub struct InputArgs {
 }
 
 impl InputArgs {
-    /// Whether standard input (`-`) is among the paths: it cannot be read
-    /// twice, so commands that quote lines keep its lines as they read.
-    pub fn reads_stdin(&self) -> bool {
-        self.paths.iter().any(|p| p.as_os_str() == "-")
+    /// Whether the journal is to be read besides the paths.
+    pub fn reads_journal(&self) -> bool {
+        self.journal || self.journal_dir.is_some() || self.journal_file.is_some()
     }
 }
 

@@ -32,6 +32,13 @@ pub enum DiagKind {
     /// NUL bytes before a file's first line (what a `copytruncate`
     /// rotation leaves when the writer did not append): skipped, not lines.
     Padding,
+    /// What the program an input comes from said (journalctl's hints).
+    Said,
+    /// With no path given, the default source read.
+    Source,
+    /// A time written beside a zone abbreviation the log's zone does not
+    /// have then (`CET` read with `--log-tz UTC`): read in the log's zone.
+    ForeignZone,
 }
 
 /// One thing the run has to say about its input.
@@ -130,6 +137,9 @@ impl std::fmt::Debug for Handle {
 pub enum Skip {
     /// No syslog envelope (timestamp, host, tag): junk, or another format.
     NotSyslog,
+    /// In the journal's JSON, a line that is no entry of it (cut short,
+    /// no time, no message).
+    NotJournal,
     /// Longer than `source::framing::MAX_LINE`.
     TooLong,
     /// Contains NUL bytes (a crash leaves runs of them in a log).
@@ -140,6 +150,7 @@ impl Skip {
     pub fn as_str(self) -> &'static str {
         match self {
             Skip::NotSyslog => "not a syslog line",
+            Skip::NotJournal => "not a journal record",
             Skip::TooLong => "line too long",
             Skip::Binary => "binary junk (NUL bytes)",
         }
@@ -209,6 +220,8 @@ pub struct Diagnostics {
     /// Print the first problems of each kind to stderr as they happen.
     pub verbose: bool,
     shown: BTreeMap<(usize, &'static str), u32>,
+    /// Files [`Diagnostics::foreign_zone`] spoke of.
+    foreign_zones: std::collections::BTreeSet<usize>,
 }
 
 /// How many problems of one kind per file are shown before only counting.
@@ -256,6 +269,32 @@ impl Diagnostics {
         f.padding += bytes;
         let message = padding_words(bytes);
         to.diagnostic(&Diagnostic { file: f.name.as_str(), line: None, kind: DiagKind::Padding, message: &message });
+    }
+
+    /// A time beside zone abbreviation `abbr`, which the log's zone (named
+    /// `zone`) has not at that time: said once per file, whatever `--quiet`
+    /// says, since the times are then likely off by the difference of the
+    /// two zones.
+    pub fn foreign_zone(&mut self, file: usize, line: u64, abbr: &str, zone: &str, to: &Handle) {
+        let Some(f) = self.files.get(file) else { return };
+        if !self.foreign_zones.insert(file) {
+            return;
+        }
+        let message = format!(
+            "the time is in zone {abbr}, which the log's zone ({}) does not use then: read in {}; \
+             name the zone the log was written in with --log-tz",
+            cell(zone, 60),
+            cell(zone, 60)
+        );
+        let kind = DiagKind::ForeignZone;
+        to.diagnostic(&Diagnostic { file: f.name.as_str(), line: Some(line), kind, message: &message });
+    }
+
+    /// What the program input `file` comes from said: always passed on.
+    pub fn said(&mut self, file: usize, message: &str, to: &Handle) {
+        if let Some(f) = self.files.get(file) {
+            to.about_file(&f.name, DiagKind::Said, message);
+        }
     }
 
     /// A file-level problem: always reported.
@@ -347,5 +386,8 @@ fn kind_name(kind: DiagKind) -> &'static str {
         DiagKind::SkippedSummary => "summary",
         DiagKind::Padding => "padding",
         DiagKind::Duplicate => "duplicate",
+        DiagKind::ForeignZone => "zone",
+        DiagKind::Said => "said",
+        DiagKind::Source => "source",
     }
 }

@@ -16,7 +16,7 @@ mod share;
 use crate::correlate::{Correlator, LineCtx, LineRef, Records};
 use crate::diag::{DiagKind, Diagnostics, FileReport, Handle, Progress, Skip};
 use crate::event::Event;
-use crate::source::{self, Chunk, Input};
+use crate::source::{self, Chunk, Input, PathProblem};
 use crate::syslog::{Stamp, YearTracker};
 use crate::time::{civil_to_micros, local_date, LocalToUtc, Micros, Zone, MICROS_PER_SEC};
 use parse::{Contexts, Kind, Line, Parsed, PostfixLine};
@@ -31,6 +31,11 @@ pub use crate::source::framing::{for_each_line, MAX_LINE};
 #[derive(Clone, Debug)]
 pub struct IngestOptions {
     pub paths: Vec<PathBuf>,
+    /// Read the systemd journal too (after the paths).
+    pub journal: bool,
+    /// What journalctl is asked for whenever the journal is read (with
+    /// `journal`, or as the default source): where, and the window.
+    pub journal_query: source::journal::Query,
     /// Read only the named files, without their rotated siblings.
     pub exact: bool,
     /// Year of the oldest RFC 3164 line; inferred from file mtimes if unset.
@@ -39,6 +44,9 @@ pub struct IngestOptions {
     pub log_zone: Zone,
     /// Keep every message's line numbers (for `trace`).
     pub keep_lines: bool,
+    /// Keep the lines of the inputs that cannot be read twice (standard
+    /// input, the journal), for quoting evidence.
+    pub keep_read_once: bool,
     /// Keep what only `trace` and `export` show (message-ids, relays,
     /// delays, DSNs, remote servers' responses) and closed sessions; the
     /// frames the analyses use have no room for them.
@@ -53,10 +61,13 @@ impl Default for IngestOptions {
     fn default() -> Self {
         IngestOptions {
             paths: Vec::new(),
+            journal: false,
+            journal_query: source::journal::Query::default(),
             exact: false,
             year: None,
             log_zone: Zone::Local,
             keep_lines: false,
+            keep_read_once: false,
             keep_details: true,
             progress: false,
             verbose: true,
@@ -73,9 +84,10 @@ pub struct Dataset {
     pub orphan_lines: u64,
     /// The time span of the lines read.
     pub span: Option<(Micros, Micros)>,
-    /// Standard input cannot be read twice: with `keep_lines`, its lines are
-    /// kept here (index = line number − 1) for quoting.
-    pub stdin_lines: Vec<Box<str>>,
+    /// Standard input and the journal cannot be read twice: with
+    /// `keep_lines`, their lines are kept here for quoting, by input
+    /// (`kept_lines[file][line − 1]`; none for the other inputs).
+    pub kept_lines: Vec<Vec<Box<str>>>,
     /// Who hears of the run: the later stages (frames) report here too.
     pub observer: Handle,
 }
@@ -93,6 +105,10 @@ impl Dataset {
 pub enum IngestError {
     #[error("nothing to read: no input was given or found")]
     NoPaths,
+    /// No path given, and none of the default sources there: why, and how
+    /// to name each.
+    #[error("nothing to read: {0}")]
+    NoSource(String),
     #[error("nothing to read: the input above could not be read")]
     OneUnreadable,
     #[error("nothing to read: none of the {0} inputs above could be read")]
@@ -124,7 +140,7 @@ pub fn ingest_observed(opts: &IngestOptions, observer: &Handle) -> Result<Datase
 type SpawnParse = fn(Vec<Input>, Arc<AtomicU64>) -> std::io::Result<std::sync::mpsc::Receiver<Stage>>;
 
 fn ingest_with(opts: &IngestOptions, observer: &Handle, spawn: SpawnParse) -> Result<Dataset, IngestError> {
-    let (inputs, problems) = source::resolve(&opts.paths, opts.exact);
+    let (inputs, problems) = choose_inputs(opts, observer)?;
     for p in &problems {
         observer.about_file(&p.path, DiagKind::PathProblem, &p.message);
     }
@@ -140,7 +156,7 @@ fn ingest_with(opts: &IngestOptions, observer: &Handle, spawn: SpawnParse) -> Re
     diag.duplicates = twice;
     diag.files = inputs
         .iter()
-        .map(|i| FileReport { name: i.display(), stdin: *i == Input::Stdin, ..FileReport::default() })
+        .map(|i| FileReport { name: i.display(), stdin: i.read_once(), ..FileReport::default() })
         .collect();
     let counter = Arc::new(AtomicU64::new(0));
     if opts.progress {
@@ -182,13 +198,34 @@ fn ingest_with(opts: &IngestOptions, observer: &Handle, spawn: SpawnParse) -> Re
     Ok(run.finish(inputs))
 }
 
+/// The inputs: the paths named and the journal when asked for; with
+/// neither, the first default source there is, said unless quiet.
+fn choose_inputs(opts: &IngestOptions, observer: &Handle) -> Result<(Vec<Input>, Vec<PathProblem>), IngestError> {
+    if opts.paths.is_empty() && !opts.journal {
+        return match source::defaults::find(&opts.journal_query) {
+            source::defaults::Found::Source { inputs, name, why } => {
+                if opts.verbose {
+                    observer.about_file(&name, DiagKind::Source, &why);
+                }
+                Ok((inputs, Vec::new()))
+            }
+            source::defaults::Found::Nothing(why) => Err(IngestError::NoSource(why)),
+        };
+    }
+    let (mut inputs, problems) = source::resolve(&opts.paths, opts.exact);
+    if opts.journal {
+        inputs.push(Input::Journal(opts.journal_query.clone()));
+    }
+    Ok((inputs, problems))
+}
+
 /// The inputs' size on disk, for a progress display.
 fn size_on_disk(inputs: &[Input]) -> u64 {
     inputs
         .iter()
         .filter_map(|i| match i {
             Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
-            Input::Stdin => None,
+            Input::Stdin | Input::Journal(_) => None,
         })
         .sum()
 }
@@ -206,7 +243,8 @@ struct Run {
     line: u64,
     span: Option<(Micros, Micros)>,
     keep_stdin: bool,
-    stdin_lines: Vec<Box<str>>,
+    kept_lines: Vec<Vec<Box<str>>>,
+    /// The input being read cannot be read twice ([`Input::read_once`]).
     reading_stdin: bool,
 }
 
@@ -224,8 +262,8 @@ impl Run {
             file: 0,
             line: 0,
             span: None,
-            keep_stdin: opts.keep_lines,
-            stdin_lines: Vec::new(),
+            keep_stdin: opts.keep_lines || opts.keep_read_once,
+            kept_lines: Vec::new(),
             reading_stdin: false,
         }
     }
@@ -257,11 +295,12 @@ impl Run {
                 self.line += 1;
                 self.count_line();
                 if self.reading_stdin && self.keep_stdin {
-                    // Keeps `stdin_lines[line - 1]` the text of `line`.
-                    self.stdin_lines.push("".into());
+                    // Keeps `kept_lines[file][line - 1]` the text of `line`.
+                    self.keep("".into());
                 }
                 self.diag.too_long(file as usize, self.line, len, &self.observer);
             }
+            Chunk::Note { file, message } => self.diag.said(file as usize, &message, &self.observer),
             Chunk::End { file, error } => {
                 if let Some(e) = error {
                     self.diag.file_error(file as usize, e, &self.observer);
@@ -273,7 +312,7 @@ impl Run {
     fn start_file(&mut self, file: u32, mtime: Option<SystemTime>, inputs: &[Input]) {
         self.file = file;
         self.line = 0;
-        self.reading_stdin = inputs.get(file as usize) == Some(&Input::Stdin);
+        self.reading_stdin = inputs.get(file as usize).is_some_and(Input::read_once);
         if self.forced_year.is_none() {
             let reference = mtime.map_or_else(now, system_to_micros);
             self.year = YearTracker::new(local_date(&self.log_zone, reference), None);
@@ -320,16 +359,16 @@ impl Run {
         self.line += 1;
         self.count_line();
         if self.reading_stdin && self.keep_stdin {
-            self.stdin_lines.push(String::from_utf8_lossy(l.raw).into());
+            self.keep(String::from_utf8_lossy(l.raw).into());
         }
         let (file, line) = (self.file as usize, self.line);
         match &l.kind {
-            Kind::Empty => {}
+            Kind::Empty | Kind::Marker => {}
             Kind::TooLong => self.diag.too_long(file, line, l.raw.len() as u64, &self.observer),
             Kind::Binary => self.diag.skip(file, line, Skip::Binary, l.raw, &self.observer),
-            Kind::NotSyslog { repaired } => {
+            Kind::NotOfFormat { repaired, format } => {
                 self.repaired(*repaired);
-                self.diag.skip(file, line, Skip::NotSyslog, l.raw, &self.observer);
+                self.diag.skip(file, line, format.skip(), l.raw, &self.observer);
             }
             Kind::Other { repaired, stamp } => {
                 self.repaired(*repaired);
@@ -352,6 +391,15 @@ impl Run {
         }
     }
 
+    /// Keeps the text of the next line of an input read once.
+    fn keep(&mut self, text: Box<str>) {
+        let file = self.file as usize;
+        if self.kept_lines.len() <= file {
+            self.kept_lines.resize_with(file + 1, Vec::new);
+        }
+        self.kept_lines[file].push(text);
+    }
+
     fn repaired(&mut self, repaired: bool) {
         if repaired {
             self.diag.repaired(self.file as usize, self.line, &self.observer);
@@ -371,10 +419,19 @@ impl Run {
     fn time_of(&mut self, stamp: Stamp) -> Micros {
         match stamp {
             Stamp::Exact(t) => t,
-            Stamp::Local { month, day, secs } => {
+            Stamp::Local { month, day, secs, micros } => {
+                let (month, day) = (u32::from(month), u32::from(day));
                 let year = self.year.year_for(month, day);
                 let local = civil_to_micros(year, month, day, 0, 0, 0) + secs as i64 * MICROS_PER_SEC;
-                self.zone.convert(local)
+                self.zone.convert(local) + i64::from(micros)
+            }
+            Stamp::Zoned { days, secs, abbr } => {
+                let local = (i64::from(days) * 86_400 + i64::from(secs)) * MICROS_PER_SEC;
+                self.zone.convert_abbreviated(local, abbr.as_str()).unwrap_or_else(|| {
+                    let zone = self.log_zone.iana_name().unwrap_or_else(|| self.log_zone.to_string());
+                    self.diag.foreign_zone(self.file as usize, self.line, abbr.as_str(), &zone, &self.observer);
+                    self.zone.convert(local)
+                })
             }
         }
     }
@@ -387,7 +444,7 @@ impl Run {
             diag: self.diag,
             orphan_lines,
             span: self.span,
-            stdin_lines: self.stdin_lines,
+            kept_lines: self.kept_lines,
             observer: self.observer,
         }
     }
@@ -425,6 +482,7 @@ mod tests {
             keep_details: true,
             progress: false,
             verbose: false,
+            ..IngestOptions::default()
         };
         let refused: SpawnParse = |_, _| Err(std::io::Error::other("refused"));
         let (threaded, inline) = (ingest(&opts).unwrap(), ingest_with(&opts, &Handle::default(), refused).unwrap());
@@ -454,9 +512,10 @@ mod tests {
                 let env = crate::syslog::parse(line).unwrap();
                 let time = match env.stamp {
                     Stamp::Exact(t) => t,
-                    Stamp::Local { month, day, secs } => {
-                        civil_to_micros(2026, month, day, 0, 0, 0) + secs as i64 * MICROS_PER_SEC
+                    Stamp::Local { month, day, secs, .. } => {
+                        civil_to_micros(2026, month.into(), day.into(), 0, 0, 0) + secs as i64 * MICROS_PER_SEC
                     }
+                    Stamp::Zoned { .. } => unreachable!("the fixtures have no zone abbreviations"),
                 };
                 let tag = match env.instance {
                     "" => env.daemon.to_string(),

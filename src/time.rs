@@ -154,6 +154,11 @@ pub struct LocalToUtc {
     cache_offsets: (i64, i64),
     /// The instant of the previous line.
     last: Micros,
+    /// The zone's rules by name, for its abbreviations: looked up once, on
+    /// the first time written beside one.
+    rules: Option<Option<chrono_tz::Tz>>,
+    /// The hour, abbreviation and offset of the last such time.
+    named: Option<(i64, String, Option<i64>)>,
 }
 
 /// How far back a line may step (syslog lines from different processes are
@@ -163,7 +168,44 @@ const REORDER: Micros = 10 * 60 * MICROS_PER_SEC;
 
 impl LocalToUtc {
     pub fn new(zone: Zone) -> Self {
-        LocalToUtc { zone, cache_key: i64::MIN, cache_offsets: (0, 0), last: i64::MIN }
+        LocalToUtc { zone, cache_key: i64::MIN, cache_offsets: (0, 0), last: i64::MIN, rules: None, named: None }
+    }
+
+    /// Converts a local wall-clock time (given as if it were UTC) written
+    /// beside its zone's abbreviation (`CET`, `CEST`): by the zone's offset
+    /// of that name then, which also tells the two passes of the hour a
+    /// DST fall-back repeats apart. `None` when the zone has no offset of
+    /// that name at that time (the log was written in another zone): the
+    /// caller then reads it as [`LocalToUtc::convert`] does. A zone whose
+    /// rules cannot be told by name (`local` without a known IANA name) has
+    /// no abbreviations to check: the time is read as `convert` reads it.
+    pub fn convert_abbreviated(&mut self, local_as_utc: Micros, abbr: &str) -> Option<Micros> {
+        use chrono_tz::OffsetName;
+        let hour = local_as_utc.div_euclid(3600 * MICROS_PER_SEC);
+        let offset = match &self.named {
+            Some((h, a, offset)) if *h == hour && a == abbr => *offset,
+            _ => {
+                let zone = &self.zone;
+                let rules = *self.rules.get_or_insert_with(|| match zone {
+                    Zone::Named(tz) => Some(*tz),
+                    Zone::Local => zone.iana_name().and_then(|n| n.parse().ok()),
+                });
+                let Some(tz) = rules else { return Some(self.convert(local_as_utc)) };
+                let naive = micros_to_utc(local_as_utc).naive_utc();
+                let (a, b) = match tz.from_local_datetime(&naive) {
+                    LocalResult::Single(t) => (Some(t), None),
+                    LocalResult::Ambiguous(a, b) => (Some(a), Some(b)),
+                    LocalResult::None => (None, None),
+                };
+                let offset = [a, b].into_iter().flatten().find(|t| t.offset().abbreviation() == Some(abbr));
+                let offset = offset.map(|t| t.offset().fix().local_minus_utc() as i64);
+                self.named = Some((hour, abbr.to_string(), offset));
+                offset
+            }
+        };
+        let t = local_as_utc - offset? * MICROS_PER_SEC;
+        self.last = t;
+        Some(t)
     }
 
     /// Converts a local wall-clock time, given as if it were UTC. In the hour
@@ -232,6 +274,25 @@ mod tests {
         assert_eq!(conv(&mut c, 2, 10), civil_to_micros(2026, 10, 25, 1, 10, 0));
         assert_eq!(conv(&mut c, 2, 30), civil_to_micros(2026, 10, 25, 1, 30, 0));
         assert_eq!(conv(&mut c, 3, 5), civil_to_micros(2026, 10, 25, 2, 5, 0));
+    }
+
+    /// journalctl's `short-full` names the abbreviation: in the hour a
+    /// fall-back repeats, it tells the passes apart, whatever the order of
+    /// the lines; an abbreviation the zone does not have then is none.
+    #[test]
+    fn abbreviations_pick_the_offset() {
+        let mut c = LocalToUtc::new(Zone::parse("Europe/Berlin").unwrap());
+        let local = |h, m| civil_to_micros(2026, 10, 25, h, m, 0);
+        assert_eq!(c.convert_abbreviated(local(2, 30), "CET"), Some(civil_to_micros(2026, 10, 25, 1, 30, 0)));
+        assert_eq!(c.convert_abbreviated(local(2, 30), "CEST"), Some(civil_to_micros(2026, 10, 25, 0, 30, 0)));
+        assert_eq!(c.convert_abbreviated(local(2, 40), "CET"), Some(civil_to_micros(2026, 10, 25, 1, 40, 0)));
+        assert_eq!(c.convert_abbreviated(local(1, 30), "CEST"), Some(civil_to_micros(2026, 10, 24, 23, 30, 0)));
+        assert_eq!(c.convert_abbreviated(local(1, 30), "CET"), None);
+        assert_eq!(c.convert_abbreviated(civil_to_micros(2026, 7, 1, 12, 0, 0), "EDT"), None);
+        let mut c = LocalToUtc::new(Zone::parse("America/New_York").unwrap());
+        let local = civil_to_micros(2026, 11, 1, 1, 30, 0);
+        assert_eq!(c.convert_abbreviated(local, "EDT"), Some(civil_to_micros(2026, 11, 1, 5, 30, 0)));
+        assert_eq!(c.convert_abbreviated(local, "EST"), Some(civil_to_micros(2026, 11, 1, 6, 30, 0)));
     }
 
     #[test]

@@ -278,6 +278,7 @@ fn mixed_timestamps_keep_fractions() {
         keep_details: true,
         progress: false,
         verbose: false,
+        ..Default::default()
     };
     let ds = postsleuth::ingest::ingest(&opts).unwrap();
     let r = &ds.records;

@@ -8,6 +8,7 @@ mod common;
 
 use common::{fixture, path_str};
 use serde_json::Value;
+use std::collections::HashSet;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -54,13 +55,18 @@ fn figures(mut v: Value) -> Value {
     v
 }
 
-/// `suspects` without evidence text and file names: quoting a journal line
-/// as its message (and naming it by cursor) is not done yet.
+/// `suspects` without file names and cursors, and its evidence text
+/// without the time it begins with (`Dec  4 19:04:08` in syslog,
+/// `2026-12-04T19:04:08.000000+00:00` from the journal).
 fn findings(v: &mut Value) {
     match v {
         Value::Object(m) => {
-            m.remove("text");
             m.remove("file");
+            m.remove("cursor");
+            if let Some(Value::String(text)) = m.get_mut("text") {
+                // Every line of the incident is from host mx1.
+                *text = text.split_once(" mx1 ").map_or("", |(_, rest)| rest).to_string();
+            }
             m.values_mut().for_each(findings);
         }
         Value::Array(a) => a.iter_mut().for_each(findings),
@@ -96,6 +102,67 @@ fn the_journal_names_the_same_suspect_at_the_same_second() {
     findings(&mut syslog);
     findings(&mut journal);
     assert_eq!(journal, syslog);
+}
+
+/// Evidence from the journal's JSON, in `suspects` and `trace`, is the line
+/// journalctl shows for the entry (`-o short-iso-precise --utc`, as the
+/// real journalctl wrote `text/` from the same entries, its offset written
+/// `+00:00`), named by file:line and by the entry's cursor.
+#[test]
+fn journal_evidence_is_the_line_journalctl_shows_with_its_cursor() {
+    let shown = std::fs::read_to_string(fixture("journal/text/short-iso-precise.log")).unwrap();
+    let shown: HashSet<String> = shown.lines().map(|l| l.replacen("+0000 ", "+00:00 ", 1)).collect();
+    let check = |e: &Value| {
+        let file = std::fs::read_to_string(e["file"].as_str().expect("file")).unwrap();
+        let raw = file.lines().nth(e["line"].as_u64().expect("line") as usize - 1).unwrap();
+        let entry: Value = serde_json::from_str(raw).unwrap();
+        assert_eq!(e["cursor"], entry["__CURSOR"], "{e:#}");
+        assert!(shown.contains(e["text"].as_str().expect("text")), "{e:#}");
+    };
+    let v = json(&["suspects"], &JOURNAL, None);
+    let evidence = v["suspects"][0]["evidence"].as_array().expect("evidence");
+    assert!(evidence.len() >= 3, "{v:#}");
+    evidence.iter().for_each(check);
+    let v = json(&["trace", "4D375C44C1"], &JOURNAL, None);
+    let lines = v["flows"][0]["lines"].as_array().expect("lines");
+    assert_eq!(lines.len(), 9, "{v:#}");
+    lines.iter().for_each(check);
+    // For people: the cursor under file:line, the line as journalctl shows it.
+    let out = Command::new(env!("CARGO_BIN_EXE_postsleuth"))
+        .args(["suspects", "--tz", "UTC", "--exact"])
+        .args(JOURNAL.map(|f| path_str(&fixture(f))))
+        .output()
+        .unwrap();
+    let out = String::from_utf8(out.stdout).unwrap();
+    let (cursor, text) = (evidence[0]["cursor"].as_str().unwrap(), evidence[0]["text"].as_str().unwrap());
+    assert!(out.contains(&format!("\n      cursor {cursor}\n      {text}\n")), "{out}");
+}
+
+/// The report quotes journal entries alike: readable text and cursor in
+/// report.json, Markdown, and a last `cursor` column in
+/// offender_evidence.csv.
+#[test]
+fn the_report_names_journal_entries_by_cursor() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = path_str(out.path());
+    let status = Command::new(env!("CARGO_BIN_EXE_postsleuth"))
+        .args(["report", "--period", "day", "--since", "2026-12-04", "--tz", "UTC", "--log-tz", "UTC", "--exact"])
+        .args(["--out", &dir, "--quiet"])
+        .args(JOURNAL.map(|f| path_str(&fixture(f))))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let day = out.path().join("2026-12-04");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(day.join("report.json")).unwrap()).unwrap();
+    let evidence = report["suspects"][0]["evidence"].as_array().expect("evidence");
+    let login = evidence.iter().find(|e| e["line"] == report["suspects"][0]["login"]["line"]).expect("login");
+    assert!(login["cursor"].as_str().is_some_and(|c| c.starts_with("s=")), "{login:#}");
+    assert!(login["text"].as_str().unwrap().starts_with("2026-12-04T19:04:08.000000+00:00 mx1 "), "{login:#}");
+    let md = std::fs::read_to_string(day.join("report.md")).unwrap();
+    assert!(md.contains(&format!(":{} (cursor {}): ", login["line"], login["cursor"].as_str().unwrap())), "{md}");
+    let csv = std::fs::read_to_string(day.join("offender_evidence.csv")).unwrap();
+    assert!(csv.starts_with("subject,time,file,line,text,cursor\n"), "{csv}");
+    assert!(csv.lines().nth(1).is_some_and(|l| l.contains(",s=")), "{csv}");
 }
 
 fn base(v: &Value) -> &str {
@@ -134,7 +201,7 @@ fn messages_as_byte_arrays_and_with_escapes() {
 }
 
 /// A line that is no journal entry is skipped and named with file:line, as
-/// a bad syslog line is; the rest is read.
+/// a bad syslog line is, in the journal's words; the rest is read.
 #[test]
 fn a_malformed_line_is_skipped_with_its_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -159,9 +226,9 @@ fn a_malformed_line_is_skipped_with_its_file_and_line() {
     assert_eq!(
         err.lines().collect::<Vec<_>>(),
         [
-            format!("postsleuth: {p}:4: not a syslog line: \"{no_time}\""),
-            format!("postsleuth: {p}:11: not a syslog line: \"{cut}\""),
-            format!("postsleuth: {p}: skipped 2 of 287 lines (2 not a syslog line)"),
+            format!("postsleuth: {p}:4: not a journal record: \"{no_time}\""),
+            format!("postsleuth: {p}:11: not a journal record: \"{cut}\""),
+            format!("postsleuth: {p}: skipped 2 of 287 lines (2 not a journal record)"),
         ]
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();

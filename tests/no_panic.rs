@@ -164,7 +164,10 @@ fn feed(c: &mut Correlator, raw: &[u8], n: u64) -> bool {
     let _ = env.is_postfix();
     let time = match env.stamp {
         Stamp::Exact(t) => t,
-        Stamp::Local { month, day, secs } => (month as i64 * 31 + day as i64) * 86_400 * MICROS_PER_SEC + secs as i64,
+        Stamp::Local { month, day, secs, .. } => {
+            (month as i64 * 31 + day as i64) * 86_400 * MICROS_PER_SEC + secs as i64
+        }
+        Stamp::Zoned { days, secs, .. } => (days as i64 * 86_400 + secs as i64) * MICROS_PER_SEC,
     };
     let cx = LineCtx::new(&env, time, LineRef { file: 0, line: n }, NO_CONTEXT);
     match postsleuth::event::parse(env.daemon, env.payload) {
@@ -186,7 +189,7 @@ fn build_and_render(c: Correlator) -> usize {
         diag: Diagnostics::default(),
         orphan_lines: 0,
         span: None,
-        stdin_lines: Vec::new(),
+        kept_lines: Vec::new(),
         observer: Default::default(),
     };
     let frames = [

@@ -228,6 +228,8 @@ pub struct Evidence {
     pub file: String,
     pub line: u64,
     pub text: Option<String>,
+    /// The journal's cursor of the line, when it is an entry of it.
+    pub cursor: Option<String>,
 }
 
 /// A suspect (see `postsleuth suspects`) active in the period, with its
@@ -377,7 +379,9 @@ fn active_suspects(all: &Frames, span: Span) -> PolarsResult<Vec<SuspectView>> {
             let evidence = suspect
                 .evidence()
                 .into_iter()
-                .map(|(what, l)| (what, Evidence { time: l.time, file: l.file, line: l.line, text: None }))
+                .map(|(what, l)| {
+                    (what, Evidence { time: l.time, file: l.file, line: l.line, text: None, cursor: None })
+                })
                 .collect();
             SuspectView { suspect, evidence }
         })
@@ -566,6 +570,7 @@ fn add_samples(out: &mut [Offender], rows: LazyFrame) -> PolarsResult<()> {
             file: file.get(i).unwrap_or_default().to_string(),
             line: line.get(i).unwrap_or_default(),
             text: None,
+            cursor: None,
         });
     }
     Ok(())

@@ -27,7 +27,8 @@ pub struct CheckArgs {
 pub fn run(a: &CheckArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.io.output)?;
     let started = Instant::now();
-    let ds = load(&a.io.input, Load::FRAMES)?;
+    let window = super::window(&a.io.input, &zone)?;
+    let ds = load(&a.io.input, Load::FRAMES, &window)?;
     let secs = started.elapsed().as_secs_f64();
     let d = &ds.diag;
     let r = &ds.records;

@@ -31,7 +31,7 @@ pub struct ExportArgs {
 pub fn run(a: &ExportArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.io.output)?;
     let window = window(&a.io.input, &zone)?;
-    let ds = load(&a.io.input, Load::DETAILS)?;
+    let ds = load(&a.io.input, Load::DETAILS, &window)?;
     let df = match a.table {
         Table::Messages => in_window(frame::messages(&ds, frame::Detail::All)?, "first_seen", &window)?,
         Table::Deliveries => in_window(frame::deliveries(&ds, frame::Detail::All)?, "time", &window)?,

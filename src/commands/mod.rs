@@ -38,33 +38,45 @@ pub enum Outcome {
 /// What a command keeps of its input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Load {
-    /// Every message's line numbers (for `trace`, and for quoting standard
-    /// input, which cannot be read twice).
+    /// Every message's line numbers (for `trace`).
     pub lines: bool,
     /// What only `trace` and `export` show (message-ids, relays, delays,
     /// DSNs, responses) and closed sessions; the frames the analyses build
     /// have no room for them.
     pub details: bool,
+    /// The lines of standard input and the journal, which cannot be read
+    /// twice, for quoting evidence.
+    pub quote: bool,
 }
 
 impl Load {
     /// The records whole, as `export` writes them.
-    pub const DETAILS: Load = Load { lines: false, details: true };
+    pub const DETAILS: Load = Load { lines: false, details: true, quote: false };
     /// What the analyses (and `check`) read.
-    pub const FRAMES: Load = Load { lines: false, details: false };
+    pub const FRAMES: Load = Load { lines: false, details: false, quote: false };
 }
 
 /// Reads the logs the user named, keeping `what`; diagnostics and progress
 /// go to the console, which the dataset carries on to the later stages.
-pub fn load(input: &InputArgs, what: Load) -> anyhow::Result<Dataset> {
+/// The journal, when it is read, is asked only for `window`.
+pub fn load(input: &InputArgs, what: Load, window: &Window) -> anyhow::Result<Dataset> {
     let log_zone = Zone::parse(&input.log_tz).map_err(|e| UsageError(format!("--log-tz: {e}")))?;
+    let journal_query = crate::source::journal::Query {
+        directory: input.journal_dir.clone(),
+        file: input.journal_file.clone(),
+        since: window.since,
+        until: window.until,
+    };
     let opts = IngestOptions {
         paths: input.paths.clone(),
+        journal: input.reads_journal(),
+        journal_query,
         exact: input.exact,
         year: input.year,
         log_zone,
         keep_lines: what.lines,
         keep_details: what.details,
+        keep_read_once: what.quote,
         progress: !input.quiet,
         verbose: !input.quiet,
     };
@@ -83,12 +95,13 @@ pub fn window(input: &InputArgs, zone: &Zone) -> anyhow::Result<Window> {
     Ok(Window::parse(input.since.as_deref(), input.until.as_deref(), zone, now).map_err(UsageError)?)
 }
 
-/// Reads the logs and builds the frames, cut to the window. `quote_stdin`:
-/// keep standard input's lines, for commands that quote evidence.
-pub fn load_frames(input: &InputArgs, zone: &Zone, quote_stdin: bool) -> anyhow::Result<(Dataset, Frames)> {
+/// Reads the logs and builds the frames, cut to the window. `quote`: keep
+/// the lines of standard input and the journal, for commands that quote
+/// evidence.
+pub fn load_frames(input: &InputArgs, zone: &Zone, quote: bool) -> anyhow::Result<(Dataset, Frames)> {
     let window = window(input, zone)?;
     let geo = geo(input)?;
-    let mut ds = load(input, Load { lines: quote_stdin && input.reads_stdin(), ..Load::FRAMES })?;
+    let mut ds = load(input, Load { quote, ..Load::FRAMES }, &window)?;
     let frames = Frames::build(&mut ds, &window, &geo)?;
     Ok((ds, frames))
 }

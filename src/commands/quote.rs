@@ -1,19 +1,20 @@
 //! Evidence quoting, in one place: the raw text of log lines named by file
-//! and line number, read back from the inputs (or from standard input's
-//! lines, kept as they were read).
+//! and line number, read back from the inputs (or from the lines of
+//! standard input and the journal, kept as they were read).
 
 use crate::correlate::LineRef;
 use crate::ingest::Dataset;
-use crate::source::fetch::fetch_lines;
+use crate::source::fetch::{fetch_lines, Fetched};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Raw lines by (file as displayed, line number).
+/// Lines read back by (file as displayed, line number).
 #[derive(Default)]
-pub struct Quoted(BTreeMap<(String, u64), String>);
+pub struct Quoted(BTreeMap<(String, u64), Fetched>);
 
 impl Quoted {
-    /// The text of `line` of `file`, if it could be read back.
-    pub fn get(&self, file: &str, line: u64) -> Option<String> {
+    /// The text of `line` of `file` (and its journal cursor), if it could
+    /// be read back.
+    pub fn get(&self, file: &str, line: u64) -> Option<Fetched> {
         self.0.get(&(file.to_string(), line)).cloned()
     }
 }
@@ -24,6 +25,6 @@ pub fn quote<'a>(ds: &Dataset, wanted: impl IntoIterator<Item = (&'a str, u64)>)
     let index: HashMap<String, u32> = ds.inputs.iter().enumerate().map(|(i, f)| (f.display(), i as u32)).collect();
     let refs: BTreeSet<LineRef> =
         wanted.into_iter().filter_map(|(file, line)| index.get(file).map(|&file| LineRef { file, line })).collect();
-    let text = fetch_lines(&ds.inputs, &refs, &ds.stdin_lines);
+    let text = fetch_lines(&ds.inputs, &refs, &ds.kept_lines);
     Quoted(text.into_iter().map(|(r, t)| ((ds.file_name(r), r.line), t)).collect())
 }

@@ -78,11 +78,11 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Outcome> {
     let now = chrono::Utc::now().timestamp_micros();
     let period = choose_period(a.period, bounds.since, bounds.until, &zone, now).map_err(UsageError)?;
     let geo = geo(&a.input)?;
-    let mut ds = load(&a.input, Load { lines: a.input.reads_stdin(), ..Load::FRAMES })?;
-    ensure_covered(&ds, &period, &zone)?;
     // Up to the period's end: suspects learn from the history before it,
     // and nothing after it changes a report once written.
     let known = Window { since: None, until: Some(period.current.end) };
+    let mut ds = load(&a.input, Load { quote: true, ..Load::FRAMES }, &known)?;
+    ensure_covered(&ds, &period, &zone)?;
     let frames = Frames::build(&mut ds, &known, &geo)?;
     let limits = Limits { top: a.limit, min_failures: a.min_failures, min_rejects: a.min_rejects };
     let mut report = build(&frames, &period, &limits)?;
@@ -126,7 +126,9 @@ fn quote_evidence<'a>(ds: &Dataset, evidence: impl Iterator<Item = &'a mut Evide
     let mut evidence: Vec<&mut Evidence> = evidence.collect();
     let quoted = super::quote::quote(ds, evidence.iter().map(|e| (e.file.as_str(), e.line)));
     for e in &mut evidence {
-        e.text = quoted.get(&e.file, e.line);
+        let fetched = quoted.get(&e.file, e.line);
+        e.cursor = fetched.as_ref().and_then(|f| f.cursor.clone());
+        e.text = fetched.map(|f| f.text);
     }
 }
 

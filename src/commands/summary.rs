@@ -50,7 +50,7 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let window = window(&a.io.input, &zone)?;
     let geo = geo(&a.io.input)?;
     geo.warm_up_countries();
-    let mut ds = load(&a.io.input, Load::FRAMES)?;
+    let mut ds = load(&a.io.input, Load::FRAMES, &window)?;
     // Cut to a window, the rankings' delivery figures come from the
     // window's deliveries (as the totals' do), which needs the columns that
     // say whose each delivery is; without one, every delivery is in, and

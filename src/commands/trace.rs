@@ -25,7 +25,8 @@ A message's line says what became of its recipients: `delivered` when all were s
 `1 of 4 recipients bounced, 3 sent` when some bounced, or its state (queued, held, deleted,
 expired, rejected, discarded). --format json gives one object: the query and its flows, each
 with its messages (each with its recipients' total, sent, deferred and bounced) and its lines
-(file, line, text). When no message matches, trace says so and exits with 1.
+(file, line, text; for an entry of the journal also its cursor, and as text the line journalctl
+shows for it). When no message matches, trace says so and exits with 1.
 
 Examples:
   postsleuth trace 840A4C0FF0
@@ -51,11 +52,11 @@ pub fn run(a: &TraceArgs) -> anyhow::Result<Outcome> {
     }
     let zone = display_zone(&a.io.output)?;
     let window = window(&a.io.input, &zone)?;
-    let ds = load(&a.io.input, Load { lines: true, details: true })?;
+    let ds = load(&a.io.input, Load { lines: true, details: true, quote: true }, &window)?;
     let mut flows = flows(&ds.records, &a.query);
     flows.retain(|f| f.iter().any(|&id| window.contains(ds.records.messages[id as usize].first_seen)));
     let wanted: BTreeSet<LineRef> = flows.iter().flat_map(|f| flow_lines(&ds.records, f)).collect();
-    let text = fetch_lines(&ds.inputs, &wanted, &ds.stdin_lines);
+    let text = fetch_lines(&ds.inputs, &wanted, &ds.kept_lines);
     let mut out = stdout();
     match a.io.output.format {
         Format::Json => write_json(&ds, &a.query, &flows, &text, &mut out)?,

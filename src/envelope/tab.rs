@@ -16,6 +16,8 @@ impl Tab {
 }
 
 impl Split for Tab {
+    const FORMAT: super::Format = super::Format::Tab;
+
     fn split(line: &str) -> Option<Envelope<'_>> {
         let mut fields = line.splitn(4, '\t');
         let micros = fields.next()?.parse().ok()?;

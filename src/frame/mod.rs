@@ -619,7 +619,7 @@ mod tests {
             diag: crate::diag::Diagnostics::new(false),
             orphan_lines: 0,
             span: None,
-            stdin_lines: Vec::new(),
+            kept_lines: Vec::new(),
             observer: Default::default(),
         }
     }

@@ -30,11 +30,15 @@ pub struct Line<'a> {
 #[allow(clippy::large_enum_variant)]
 pub enum Kind<'a> {
     Empty,
+    /// A line the tool that wrote the input puts between entries
+    /// (journalctl's `-- Boot … --`): neither a log line nor junk.
+    Marker,
     TooLong,
     Binary,
-    /// Not a line of the input's format. `repaired`: it had invalid UTF-8.
-    NotSyslog {
+    /// Not a line of the input's `format`. `repaired`: it had invalid UTF-8.
+    NotOfFormat {
         repaired: bool,
+        format: Format,
     },
     /// A line of another program (dovecot, amavis…).
     Other {
@@ -300,8 +304,12 @@ fn text_kind<F: Split>(
                 decoded.push(d.text);
                 env
             }
+            None if F::is_marker(text) => {
+                *out = Kind::Marker;
+                return;
+            }
             None => {
-                *out = Kind::NotSyslog { repaired };
+                *out = Kind::NotOfFormat { repaired, format: F::FORMAT };
                 return;
             }
         },
@@ -375,7 +383,8 @@ mod tests {
                 Kind::Empty => "empty".into(),
                 Kind::Binary => "binary".into(),
                 Kind::TooLong => "too long".into(),
-                Kind::NotSyslog { .. } => "not syslog".into(),
+                Kind::NotOfFormat { .. } => "not syslog".into(),
+                Kind::Marker => "marker".into(),
                 Kind::Other { .. } => "other".into(),
             })
             .collect();
@@ -399,8 +408,8 @@ mod tests {
                     Kind::Postfix(p) => format!("postfix {:?} {}", p.payload, p.repaired),
                     Kind::Empty => "empty".into(),
                     Kind::Other { repaired, .. } => format!("other {repaired}"),
-                    Kind::NotSyslog { repaired } => format!("not syslog {repaired}"),
-                    Kind::Binary | Kind::TooLong => "?".into(),
+                    Kind::NotOfFormat { repaired, .. } => format!("not syslog {repaired}"),
+                    Kind::Binary | Kind::TooLong | Kind::Marker => "?".into(),
                 })
                 .collect()
         };

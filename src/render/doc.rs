@@ -60,7 +60,8 @@ impl Fact {
 }
 
 /// A log line behind a claim: where it is, what it shows, and its raw
-/// text (`None` when the file can no longer be read).
+/// text (`None` when the file can no longer be read); for an entry of the
+/// journal, its cursor too.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Quote {
     pub time: String,
@@ -69,6 +70,8 @@ pub struct Quote {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claim: Option<String>,
     pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
 }
 
 impl Document {
@@ -168,6 +171,9 @@ impl Prose for Terminal<'_> {
         for q in quotes {
             let claim = q.claim.as_deref().map_or(String::new(), |c| format!("  ({})", printable(c)));
             writeln!(self.out, "    {}:{}{claim}", printable(&q.file), q.line)?;
+            if let Some(cursor) = &q.cursor {
+                writeln!(self.out, "      cursor {}", printable(cursor))?;
+            }
             writeln!(self.out, "      {}", q.text.as_deref().map_or("(line no longer readable)".into(), printable))?;
         }
         Ok(())
@@ -225,12 +231,17 @@ impl Prose for Markdown<'_> {
 fn evidence_frame(quotes: &[Quote]) -> anyhow::Result<DataFrame> {
     use polars::prelude::*;
     let claims: Vec<Option<&str>> = quotes.iter().map(|q| q.claim.as_deref()).collect();
-    Ok(DataFrame::new_infer_height(vec![
+    let mut columns = vec![
         Column::new("claim".into(), claims),
         Column::new("file".into(), quotes.iter().map(|q| q.file.as_str()).collect::<Vec<_>>()),
         Column::new("line".into(), quotes.iter().map(|q| q.line).collect::<Vec<_>>()),
-        Column::new("text".into(), quotes.iter().map(|q| q.text.as_deref()).collect::<Vec<_>>()),
-    ])?)
+    ];
+    // Only journal entries have a cursor: no empty column for log files.
+    if quotes.iter().any(|q| q.cursor.is_some()) {
+        columns.push(Column::new("cursor".into(), quotes.iter().map(|q| q.cursor.as_deref()).collect::<Vec<_>>()));
+    }
+    columns.push(Column::new("text".into(), quotes.iter().map(|q| q.text.as_deref()).collect::<Vec<_>>()));
+    Ok(DataFrame::new_infer_height(columns)?)
 }
 
 /// The tables marked for CSV; with more than one, each after a `# title`
@@ -309,6 +320,7 @@ mod tests {
             line: 7,
             claim: Some("login".into()),
             text: Some("line \x07 text".into()),
+            cursor: None,
         }]));
         d.push(Block::List { lead: "Next".into(), items: vec!["do | this".into()] });
         d.data("threshold", 5);

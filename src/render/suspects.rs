@@ -18,8 +18,8 @@ pub struct Findings<'a> {
     /// of them is in the input, not when no score reaches the threshold).
     pub named: bool,
     pub th: &'a Thresholds,
-    /// The raw text of an evidence line.
-    pub text: &'a dyn Fn(&Line) -> Option<String>,
+    /// The text (and journal cursor) of an evidence line.
+    pub text: &'a dyn Fn(&Line) -> Option<crate::source::fetch::Fetched>,
     /// The brute-force sources by IP and by network.
     pub sources: [DataFrame; 2],
     /// First and last line of the input.

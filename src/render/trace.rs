@@ -4,6 +4,7 @@
 use crate::analyze::trace::{flow_lines, recipients};
 use crate::correlate::{DeliveryDetail, LineRef, Message, Records, Sym};
 use crate::ingest::Dataset;
+use crate::source::fetch::Fetched;
 use crate::text::printable;
 use crate::time::{rfc3339_utc, Zone};
 use std::collections::BTreeMap;
@@ -28,7 +29,7 @@ fn state_text(r: &Records, m: &Message) -> String {
 pub fn write_text(
     ds: &Dataset,
     flows: &[Vec<u32>],
-    text: &BTreeMap<LineRef, String>,
+    text: &BTreeMap<LineRef, Fetched>,
     zone: &Zone,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
@@ -41,8 +42,11 @@ pub fn write_text(
         }
         writeln!(out, "  log lines:")?;
         for l in flow_lines(&ds.records, flow) {
-            let t = text.get(&l).map_or("(line no longer readable)", |s| s.as_str());
+            let t = text.get(&l).map_or("(line no longer readable)", |f| f.text.as_str());
             writeln!(out, "    {}:{}  {}", printable(&ds.file_name(l)), l.line, printable(t))?;
+            if let Some(cursor) = text.get(&l).and_then(|f| f.cursor.as_deref()) {
+                writeln!(out, "      cursor {}", printable(cursor))?;
+            }
         }
     }
     Ok(())
@@ -94,7 +98,7 @@ pub fn write_json(
     ds: &Dataset,
     query: &str,
     flows: &[Vec<u32>],
-    text: &BTreeMap<LineRef, String>,
+    text: &BTreeMap<LineRef, Fetched>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let r = &ds.records;
@@ -105,7 +109,15 @@ pub fn write_json(
                 flow.iter().map(|&id| message_json(r, &r.messages[id as usize])).collect();
             let lines: Vec<serde_json::Value> = flow_lines(r, flow)
                 .into_iter()
-                .map(|l| serde_json::json!({"file": ds.file_name(l), "line": l.line, "text": text.get(&l)}))
+                .map(|l| {
+                    let fetched = text.get(&l);
+                    let mut v = serde_json::json!({"file": ds.file_name(l), "line": l.line,
+                        "text": fetched.map(|f| &f.text)});
+                    if let Some(cursor) = fetched.and_then(|f| f.cursor.as_ref()) {
+                        v["cursor"] = cursor.as_str().into();
+                    }
+                    v
+                })
                 .collect();
             serde_json::json!({"messages": messages, "lines": lines})
         })

@@ -4,6 +4,7 @@
 
 use super::doc::Quote;
 use crate::analyze::suspects::{Line, Suspect, Thresholds};
+use crate::source::fetch::Fetched;
 use crate::time::{rfc3339_utc, MICROS_PER_SEC};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -36,18 +37,22 @@ pub fn line(l: &Line) -> Value {
 }
 
 impl SuspectView {
-    /// `s` ranked `rank`, with its evidence quoted (`text` gives a line's raw
-    /// text by file and line).
-    pub fn new(rank: usize, s: &Suspect, th: &Thresholds, text: &dyn Fn(&Line) -> Option<String>) -> SuspectView {
+    /// `s` ranked `rank`, with its evidence quoted (`text` gives a line's
+    /// text, and cursor, by file and line).
+    pub fn new(rank: usize, s: &Suspect, th: &Thresholds, text: &dyn Fn(&Line) -> Option<Fetched>) -> SuspectView {
         let evidence = s
             .evidence()
             .into_iter()
-            .map(|(claim, l)| Quote {
-                time: rfc3339_utc(l.time),
-                file: l.file.clone(),
-                line: l.line,
-                claim: Some(claim),
-                text: text(&l),
+            .map(|(claim, l)| {
+                let (text, cursor) = text(&l).map_or((None, None), |f| (Some(f.text), f.cursor));
+                Quote {
+                    time: rfc3339_utc(l.time),
+                    file: l.file.clone(),
+                    line: l.line,
+                    claim: Some(claim),
+                    text,
+                    cursor,
+                }
             })
             .collect();
         SuspectView {

@@ -21,7 +21,8 @@ pub(super) enum Ahead {
     /// parsing thread itself, for the cache (see [`reader::read_all`]).
     Opened { file: u32, opened: Result<Opened, String> },
     /// Not opened yet: standard input, which must not be waited for while
-    /// the files before it are read.
+    /// the files before it are read, and the journal (journalctl is run in
+    /// its turn).
     Later { file: u32, input: Input, progress: Arc<AtomicU64> },
     /// Decompressing on a thread of its own.
     Running { file: u32, rx: Receiver<Chunk>, thread: JoinHandle<bool> },
@@ -30,13 +31,16 @@ pub(super) enum Ahead {
 impl Ahead {
     /// Input `file`, to be read now.
     pub fn open(file: u32, input: &Input, progress: &Arc<AtomicU64>) -> Ahead {
-        Ahead::Opened { file, opened: reader::open(input, progress) }
+        match input {
+            Input::Journal(_) => Ahead::Later { file, input: input.clone(), progress: progress.clone() },
+            _ => Ahead::Opened { file, opened: reader::open(input, progress) },
+        }
     }
 
     /// Input `file`, to be read after the current one: a compressed file
     /// starts decompressing now.
     pub fn start(file: u32, input: &Input, progress: &Arc<AtomicU64>) -> Ahead {
-        if *input == Input::Stdin {
+        if matches!(input, Input::Stdin | Input::Journal(_)) {
             return Ahead::Later { file, input: input.clone(), progress: progress.clone() };
         }
         match reader::open(input, progress) {
@@ -70,7 +74,12 @@ impl Ahead {
         match self {
             Ahead::Opened { file, opened: Ok(opened) } => reader::read_opened(file, opened, sink, Decompress::Apart),
             Ahead::Opened { file, opened: Err(error) } => sink(Chunk::End { file, error: Some(error) }),
-            Ahead::Later { file, input, progress } => Ahead::open(file, &input, &progress).read(sink),
+            Ahead::Later { file, input: Input::Journal(query), progress } => {
+                super::journal::read(file, &query, sink, &progress)
+            }
+            Ahead::Later { file, input, progress } => {
+                Ahead::Opened { file, opened: reader::open(&input, &progress) }.read(sink)
+            }
             Ahead::Running { file, rx, thread } => {
                 if !rx.into_iter().all(&mut *sink) {
                     return false; // dropping `rx` ends the thread's sending

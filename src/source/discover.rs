@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 pub enum Input {
     File(PathBuf),
     Stdin,
+    /// The systemd journal, through journalctl ([`super::journal`]).
+    Journal(super::journal::Query),
 }
 
 impl Input {
@@ -30,7 +32,14 @@ impl Input {
         match self {
             Input::File(p) => p.display().to_string(),
             Input::Stdin => "<stdin>".to_string(),
+            Input::Journal(q) => q.display(),
         }
+    }
+
+    /// Whether the input cannot be read again to quote its lines: its
+    /// lines are kept while it is read.
+    pub fn read_once(&self) -> bool {
+        matches!(self, Input::Stdin | Input::Journal(_))
     }
 }
 
@@ -95,17 +104,11 @@ pub struct PathProblem {
 }
 
 /// Expands the user's paths into inputs, oldest first within each rotated
-/// set. `exact` reads only the named files.
+/// set. `exact` reads only the named files. With no path, nothing: the
+/// default sources are [`super::defaults`]'s.
 pub fn resolve(paths: &[PathBuf], exact: bool) -> (Vec<Input>, Vec<PathProblem>) {
-    let mut inputs = Vec::new();
+    let mut inputs: Vec<Input> = Vec::new();
     let mut problems = Vec::new();
-    if paths.is_empty() {
-        match default_inputs() {
-            Ok(found) => inputs = found,
-            Err(p) => problems.push(p),
-        }
-        return (inputs, problems);
-    }
     for p in paths {
         match expand(p, exact) {
             Ok(found) => {
@@ -177,24 +180,9 @@ fn problem(path: &Path, message: impl Into<String>) -> PathProblem {
     PathProblem { path: path.display().to_string(), message: message.into() }
 }
 
-fn default_inputs() -> Result<Vec<Input>, PathProblem> {
-    for base in ["/var/log/mail.log", "/var/log/maillog"] {
-        let p = Path::new(base);
-        if let Ok(found) = expand(p, false) {
-            if !found.is_empty() {
-                return Ok(found);
-            }
-        }
-    }
-    Err(PathProblem {
-        path: "/var/log".into(),
-        message: "no path given and neither /var/log/mail.log* nor /var/log/maillog* exists; \
-                  name the log files or a directory (or - for standard input)"
-            .into(),
-    })
-}
-
-fn expand(p: &Path, exact: bool) -> Result<Vec<Input>, PathProblem> {
+/// The inputs `p` names: a directory's rotated sets, a file with its
+/// rotations (unless `exact`), `-` for standard input.
+pub(super) fn expand(p: &Path, exact: bool) -> Result<Vec<Input>, PathProblem> {
     if p.as_os_str() == "-" {
         return Ok(vec![Input::Stdin]);
     }
@@ -315,7 +303,7 @@ mod tests {
             .iter()
             .map(|i| match i {
                 Input::File(p) => p.file_name().unwrap().to_string_lossy().into_owned(),
-                Input::Stdin => "-".into(),
+                Input::Stdin | Input::Journal(_) => "-".into(),
             })
             .collect();
         assert_eq!(names, ["mail.log.10.gz", "mail.log.2.gz", "mail.log.1", "mail.log"]);

@@ -49,6 +49,12 @@ pub enum Chunk {
         file: u32,
         len: u64,
     },
+    /// What the program an input comes from said on its stderr
+    /// (journalctl's hints), escaped.
+    Note {
+        file: u32,
+        message: String,
+    },
     /// The file is done; `error` says why it ended early, or why it could not
     /// be read at all.
     End {
@@ -182,6 +188,8 @@ pub(super) fn open(input: &Input, progress: &Arc<AtomicU64>) -> Result<Opened, S
     let (raw, mut meta) = match input {
         Input::Stdin => (Box::new(io::stdin()) as Box<dyn Read + Send>, FileMeta::default()),
         Input::File(p) => open_file(p)?,
+        // Not a file to open: `super::ahead` runs journalctl for it.
+        Input::Journal(_) => return Err("the journal is read through journalctl, not opened".into()),
     };
     let counted = Counting { inner: raw, count: progress.clone() };
     let mut reader = BufReader::with_capacity(256 << 10, counted);
@@ -328,7 +336,7 @@ fn detect(r: &mut impl BufRead) -> io::Result<&'static str> {
     })
 }
 
-enum PumpError {
+pub(super) enum PumpError {
     Hangup,
     /// A read failed after this many bytes of text.
     Read(io::Error, u64),
@@ -336,7 +344,7 @@ enum PumpError {
 }
 
 /// Reads to the end, sending chunks of whole lines.
-fn pump(file: u32, mut r: impl Read, tx: &mut Sink) -> Result<(), PumpError> {
+pub(super) fn pump(file: u32, mut r: impl Read, tx: &mut Sink) -> Result<(), PumpError> {
     let home = Recycler::default();
     let block = |bytes| Chunk::Data { file, bytes: Block { bytes, home: Some(home.clone()) } };
     let mut buf = home.take();
@@ -449,7 +457,7 @@ fn send(tx: &mut Sink, c: Chunk) -> Result<(), PumpError> {
 }
 
 /// `at` counts decompressed bytes (text), not bytes of the file.
-fn read_error(format: &str, e: &io::Error, at: u64) -> String {
+pub(super) fn read_error(format: &str, e: &io::Error, at: u64) -> String {
     let what = match e.kind() {
         io::ErrorKind::UnexpectedEof => format!("truncated {format} data (the file ends mid-stream)"),
         io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => format!("corrupt compressed data ({e})"),
@@ -528,8 +536,8 @@ impl<R: BufRead> Read for Xz<R> {
 
 /// Counts bytes read from disk, for the progress bar.
 pub(super) struct Counting<R> {
-    inner: R,
-    count: Arc<AtomicU64>,
+    pub(super) inner: R,
+    pub(super) count: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for Counting<R> {

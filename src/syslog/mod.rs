@@ -7,7 +7,14 @@
 //! Debian 12+). The program tag is `NAME/DAEMON[PID]`, where NAME is Postfix's
 //! `syslog_name` and may itself contain slashes or dashes
 //! (`postfix/submission/smtpd`): the daemon is the last component.
+//!
+//! journalctl's text forms are syslog lines with other timestamps: `short`
+//! is RFC 3164 (day zero-padded), `short-iso` and `short-iso-precise` are
+//! RFC 3339 (`+0100` or `+01:00`), `short-precise` is RFC 3164 with
+//! microseconds; `short-full` and `short-unix` ([`journalctl`]) are tried
+//! only when the common shapes fail, so that plain syslog pays nothing.
 
+mod journalctl;
 mod year;
 
 pub use crate::envelope::{Envelope, Stamp};
@@ -20,9 +27,15 @@ use crate::time::{civil_to_micros, Micros};
 pub struct Syslog;
 
 impl crate::envelope::Split for Syslog {
+    const FORMAT: crate::envelope::Format = crate::envelope::Format::Syslog;
+
     #[inline]
     fn split(line: &str) -> Option<Envelope<'_>> {
         parse(line)
+    }
+
+    fn is_marker(line: &str) -> bool {
+        is_marker(line)
     }
 }
 
@@ -126,17 +139,31 @@ impl Head {
 
 fn parse_stamp(line: &str) -> Option<(Stamp, &str)> {
     let b = line.as_bytes();
-    if b.first()?.is_ascii_digit() {
-        parse_rfc3339(b).map(|(t, n)| (Stamp::Exact(t), &line[n..]))
+    let (stamp, n) = if b.first()?.is_ascii_digit() {
+        match parse_rfc3339(b) {
+            Some((t, n)) => (Stamp::Exact(t), n),
+            None => journalctl::unix(b)?,
+        }
     } else {
-        parse_rfc3164(b).map(|(s, n)| (s, &line[n..]))
-    }
+        match parse_rfc3164(b) {
+            Some(found) => found,
+            None => journalctl::full(b)?,
+        }
+    };
+    Some((stamp, line.get(n..)?))
+}
+
+/// Whether `line` is one journalctl writes between entries (`-- Boot …
+/// --`, `-- No entries --`): no log line, and no junk either.
+pub fn is_marker(line: &str) -> bool {
+    journalctl::is_marker(line)
 }
 
 const MONTHS: [&[u8; 3]; 12] =
     [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
 
-/// `Nov 23 03:13:00` or `Nov  3 03:13:00` (also tolerates `Nov 3 …`).
+/// `Nov 23 03:13:00` or `Nov  3 03:13:00` (also tolerates `Nov 3 …`), and
+/// journalctl's `Nov 03 03:13:00.123456` (`short-precise`).
 fn parse_rfc3164(b: &[u8]) -> Option<(Stamp, usize)> {
     let mon = b.get(..3)?;
     let month = MONTHS.iter().position(|m| m[..] == *mon)? as u32 + 1;
@@ -153,7 +180,8 @@ fn parse_rfc3164(b: &[u8]) -> Option<(Stamp, usize)> {
         return None;
     }
     let (secs, n) = parse_hms(b, i + 1)?;
-    Some((Stamp::Local { month, day, secs }, n))
+    let (micros, n) = fraction(b, n)?;
+    Some((Stamp::Local { month: month as u8, day: day as u8, secs, micros: micros as u32 }, n))
 }
 
 /// `2026-11-23T03:13:00[.ffffff](Z|±HH:MM)`.
@@ -167,7 +195,30 @@ fn parse_rfc3339(b: &[u8]) -> Option<(Micros, usize)> {
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
         return None;
     }
-    let (secs, mut i) = parse_hms(b, 11)?;
+    let (secs, i) = parse_hms(b, 11)?;
+    let (micros, mut i) = fraction(b, i)?;
+    let offset = match b.get(i)? {
+        b'Z' | b'z' => {
+            i += 1;
+            0
+        }
+        // `+01:00` (RFC 3339), or `+0100` as some syslog daemons and
+        // shippers (and journalctl's `short-iso`) write it (ISO 8601 basic).
+        b'+' | b'-' => {
+            let (o, n) = offset(b, i, false)?;
+            i = n;
+            o
+        }
+        _ => return None,
+    };
+    let t = civil_to_micros(y, mo, d, 0, 0, 0) + secs as i64 * 1_000_000 + micros - offset;
+    Some((t, i))
+}
+
+/// `.ffffff` at `i` (one digit or more; digits past six are dropped), in
+/// microseconds, and the index after it; none at all is 0.
+#[inline]
+fn fraction(b: &[u8], mut i: usize) -> Option<(i64, usize)> {
     let mut micros = 0i64;
     if b.get(i) == Some(&b'.') {
         i += 1;
@@ -186,32 +237,29 @@ fn parse_rfc3339(b: &[u8]) -> Option<(Micros, usize)> {
             micros *= 10;
         }
     }
-    let offset = match b.get(i)? {
-        b'Z' | b'z' => {
-            i += 1;
-            0
-        }
-        sign @ (b'+' | b'-') => {
-            // `+01:00` (RFC 3339), or `+0100` as some syslog daemons and
-            // shippers write it (ISO 8601 basic offset).
-            let h = fixed(b, i + 1, 2)? as i64;
-            let colon = b.get(i + 3) == Some(&b':');
-            let m = fixed(b, i + if colon { 4 } else { 3 }, 2)? as i64;
-            if h > 23 || m > 59 {
-                return None;
-            }
-            i += if colon { 6 } else { 5 };
-            let o = (h * 3600 + m * 60) * 1_000_000;
-            if *sign == b'-' {
-                -o
-            } else {
-                o
-            }
-        }
+    Some((micros, i))
+}
+
+/// A UTC offset `±HH:MM` or `±HHMM` at `i` (its sign), in microseconds
+/// east of UTC, and the index after it. `hours_only`: `±HH` alone is one
+/// too (tzdata's numeric abbreviations, such as `+04`).
+fn offset(b: &[u8], i: usize, hours_only: bool) -> Option<(i64, usize)> {
+    let sign = match b.get(i)? {
+        b'+' => 1,
+        b'-' => -1,
         _ => return None,
     };
-    let t = civil_to_micros(y, mo, d, 0, 0, 0) + secs as i64 * 1_000_000 + micros - offset;
-    Some((t, i))
+    let h = fixed(b, i + 1, 2)? as i64;
+    let colon = b.get(i + 3) == Some(&b':');
+    let (m, end) = match fixed(b, i + if colon { 4 } else { 3 }, 2) {
+        Some(m) => (m as i64, i + if colon { 6 } else { 5 }),
+        None if hours_only && !colon => (0, i + 3),
+        None => return None,
+    };
+    if h > 23 || m > 59 {
+        return None;
+    }
+    Some((sign * (h * 3600 + m * 60) * 1_000_000, end))
 }
 
 /// `HH:MM:SS` at `i`: seconds of the day and the index after it.
@@ -249,7 +297,7 @@ mod tests {
     #[test]
     fn rfc3164_envelope() {
         let e = parse("Nov 23 03:13:00 mx1 postfix/smtpd[2310]: connect from x[1.2.3.4]").unwrap();
-        assert_eq!(e.stamp, Stamp::Local { month: 11, day: 23, secs: 3 * 3600 + 13 * 60 });
+        assert_eq!(e.stamp, Stamp::Local { month: 11, day: 23, secs: 3 * 3600 + 13 * 60, micros: 0 });
         assert_eq!((e.host, e.instance, e.daemon, e.pid), ("mx1", "postfix", "smtpd", 2310));
         assert_eq!(e.payload, "connect from x[1.2.3.4]");
         assert_eq!(e.key, "mx1 postfix/smtpd");
@@ -258,7 +306,7 @@ mod tests {
     #[test]
     fn padded_day_and_nested_instance() {
         let e = parse("Nov  3 03:13:00 mx1 postfix/submission/smtpd[88]: x").unwrap();
-        assert_eq!(e.stamp, Stamp::Local { month: 11, day: 3, secs: 11580 });
+        assert_eq!(e.stamp, Stamp::Local { month: 11, day: 3, secs: 11580, micros: 0 });
         assert_eq!((e.instance, e.daemon), ("postfix/submission", "smtpd"));
         let e = parse("Nov  3 03:13:00 mx1 postfix-submission/smtpd[88]: x").unwrap();
         assert_eq!((e.instance, e.daemon), ("postfix-submission", "smtpd"));

@@ -115,5 +115,6 @@ fn evidence(r: &Report) -> PolarsResult<DataFrame> {
         Column::new("file".into(), rows.iter().map(|r| r.1.file.as_str()).collect::<Vec<_>>()),
         Column::new("line".into(), rows.iter().map(|r| r.1.line).collect::<Vec<_>>()),
         Column::new("text".into(), rows.iter().map(|r| r.1.text.as_deref()).collect::<Vec<_>>()),
+        Column::new("cursor".into(), rows.iter().map(|r| r.1.cursor.as_deref()).collect::<Vec<_>>()),
     ])
 }

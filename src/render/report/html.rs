@@ -273,7 +273,9 @@ fn suspect(h: &mut String, n: usize, v: &SuspectView, zone: &Zone) {
 /// `2026-11-21T02:34:37Z  sample-logs/mail.log.1:923  the line`, escaped.
 fn evidence_line(e: &Evidence) -> String {
     let text = e.text.as_deref().unwrap_or("(line no longer readable)");
-    format!("{}  {}:{}  {}", rfc3339_utc(e.time), esc(&e.file), e.line, esc(&crate::text::cell(text, MAX_LINE)))
+    let cursor = e.cursor.as_ref().map_or(String::new(), |c| format!(" (cursor {})", esc(c)));
+    let text = esc(&crate::text::cell(text, MAX_LINE));
+    format!("{}  {}:{}{cursor}  {text}", rfc3339_utc(e.time), esc(&e.file), e.line)
 }
 
 fn abuse(h: &mut String, r: &Report, meta: &Meta) {

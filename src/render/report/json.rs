@@ -6,6 +6,7 @@ use crate::analyze::report::{Evidence, Offender, Report, Span, SuspectView};
 use crate::analyze::suspects::{Line, Thresholds};
 use crate::render::cells;
 use crate::render::doc::Quote;
+use crate::source::fetch::Fetched;
 use crate::time::rfc3339_utc;
 use polars::prelude::DataFrame;
 use serde_json::{json, Map, Value};
@@ -98,7 +99,14 @@ fn per_hour(r: &Report) -> Value {
 
 /// A quoted line, as every JSON output writes one.
 fn evidence(e: &Evidence) -> Value {
-    let q = Quote { time: rfc3339_utc(e.time), file: e.file.clone(), line: e.line, claim: None, text: e.text.clone() };
+    let q = Quote {
+        time: rfc3339_utc(e.time),
+        file: e.file.clone(),
+        line: e.line,
+        claim: None,
+        text: e.text.clone(),
+        cursor: e.cursor.clone(),
+    };
     serde_json::to_value(q).unwrap_or(Value::Null)
 }
 
@@ -106,7 +114,7 @@ fn evidence(e: &Evidence) -> Value {
 fn suspect(rank: usize, v: &SuspectView) -> Value {
     let text = |l: &Line| {
         let quoted = v.evidence.iter().find(|(_, e)| e.file == l.file && e.line == l.line);
-        quoted.and_then(|(_, e)| e.text.clone())
+        quoted.and_then(|(_, e)| Some(Fetched { text: e.text.clone()?, cursor: e.cursor.clone() }))
     };
     let view = crate::render::view::SuspectView::new(rank, &v.suspect, &Thresholds::default(), &text);
     serde_json::to_value(view).unwrap_or(Value::Null)

@@ -135,8 +135,9 @@ fn suspect(m: &mut String, n: usize, v: &SuspectView, zone: &Zone) {
 /// `2026-11-21T02:34:37Z sample-logs/mail.log.1:923: the line`, escaped.
 fn evidence_line(e: &Evidence) -> String {
     let text = e.text.as_deref().unwrap_or("(line no longer readable)");
+    let cursor = e.cursor.as_ref().map_or(String::new(), |c| format!(" (cursor {})", markdown_escape(c)));
     format!(
-        "{} {}:{}: {}",
+        "{} {}:{}{cursor}: {}",
         rfc3339_utc(e.time),
         markdown_escape(&e.file),
         e.line,
