@@ -27,11 +27,17 @@ pub enum DiagKind {
     Empty,
     /// A file's skipped lines, counted at the end.
     SkippedSummary,
-    /// A file named twice (a symlink, `./x` and `x`): read once.
+    /// A file named twice (a symlink, `./x` and `x`), or a copy of another
+    /// (`mail.log` beside `mail.log.gz`): read once.
     Duplicate,
     /// NUL bytes before a file's first line (what a `copytruncate`
     /// rotation leaves when the writer did not append): skipped, not lines.
     Padding,
+    /// Two inputs covering the same time (two exports of one window, a
+    /// longer copy): their lines read twice are counted once.
+    Overlap,
+    /// Time going back by more than a minute: the input is out of order.
+    Backwards,
 }
 
 /// One thing the run has to say about its input.
@@ -160,6 +166,10 @@ pub struct FileReport {
     pub repaired_utf8: u64,
     /// NUL bytes skipped before the first line.
     pub padding: u64,
+    /// Lines read already in an earlier input (an overlap): not counted again.
+    pub duplicates: u64,
+    /// Lines written more than a minute before the line read before them.
+    pub backwards: u64,
     /// Why the file could not be read, or ended early.
     pub error: Option<String>,
 }
@@ -184,6 +194,8 @@ pub struct Diagnostics {
     /// Print the first problems of each kind to stderr as they happen.
     pub verbose: bool,
     shown: BTreeMap<(usize, &'static str), u32>,
+    /// The first line where time goes back: (file, line).
+    first_backwards: Option<(usize, u64)>,
 }
 
 /// How many problems of one kind per file are shown before only counting.
@@ -235,6 +247,24 @@ impl Diagnostics {
         to.diagnostic(&Diagnostic { file: f.name.as_str(), line: None, kind: DiagKind::Padding, message: &message });
     }
 
+    /// A line of `file` written more than a minute before the line read
+    /// before it; `message` says by how much.
+    pub fn backwards(&mut self, file: usize, line: u64, message: &str, to: &Handle) {
+        if let Some(f) = self.files.get_mut(file) {
+            f.backwards += 1;
+        }
+        self.first_backwards.get_or_insert((file, line));
+        self.note(file, line, DiagKind::Backwards, message, to);
+    }
+
+    /// Where the input first goes back in time (file, line), when it does:
+    /// its figures may then be wrong, and what would act on them (queue
+    /// IDs for `postsuper`) must not be given.
+    pub fn out_of_order(&self) -> Option<(&str, u64)> {
+        let (file, line) = self.first_backwards?;
+        Some((self.files.get(file).map_or("?", |f| f.name.as_str()), line))
+    }
+
     /// A file-level problem: always reported.
     pub fn file_error(&mut self, file: usize, message: String, to: &Handle) {
         if let Some(f) = self.files.get_mut(file) {
@@ -279,6 +309,20 @@ impl Diagnostics {
                 to.about_file(&f.name, DiagKind::Empty, &format!("empty, nothing to analyse{hint}"));
                 continue;
             }
+            if f.backwards > 0 {
+                let s = if f.backwards == 1 { "" } else { "s" };
+                let message = format!(
+                    "time goes back by more than a minute on {} line{s}: the input is out of order and its figures \
+                     may be wrong; name the files (they are read oldest first) or feed them oldest first",
+                    f.backwards
+                );
+                to.about_file(&f.name, DiagKind::Backwards, &message);
+            }
+            if f.duplicates > 0 {
+                let s = if f.duplicates == 1 { "" } else { "s" };
+                let message = format!("{} line{s} read already in an earlier input, counted once", f.duplicates);
+                to.about_file(&f.name, DiagKind::Overlap, &message);
+            }
             let total = f.skipped_total();
             if total == 0 && f.repaired_utf8 == 0 {
                 continue;
@@ -305,5 +349,7 @@ fn kind_name(kind: DiagKind) -> &'static str {
         DiagKind::SkippedSummary => "summary",
         DiagKind::Padding => "padding",
         DiagKind::Duplicate => "duplicate",
+        DiagKind::Overlap => "overlap",
+        DiagKind::Backwards => "backwards",
     }
 }

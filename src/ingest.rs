@@ -7,8 +7,13 @@
 //! on RFC 3164 lines (the year depends on the lines before) and correlates,
 //! in log order, and parses too when the parse thread falls behind
 //! ([`share`]). Gzip input is inflated on a third (`source::reader`).
+//!
+//! Before reading, [`order`] puts the inputs oldest first and drops copies;
+//! while reading, [`sequence`] finds time going back and lines read twice.
 
+mod order;
 mod parse;
+mod sequence;
 mod share;
 
 use crate::correlate::{Correlator, LineCtx, LineRef, Records};
@@ -18,6 +23,7 @@ use crate::source::{self, Chunk, Input};
 use crate::syslog::{Stamp, YearTracker};
 use crate::time::{civil_to_micros, local_date, LocalToUtc, Micros, Zone, MICROS_PER_SEC};
 use parse::{Contexts, Kind, Line, Parsed, PostfixLine};
+use sequence::{Overlap, Sequence, Verdict};
 use share::{Feed, Stage};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -134,6 +140,7 @@ fn ingest_with(opts: &IngestOptions, observer: &Handle, spawn: SpawnParse) -> Re
     if inputs.is_empty() {
         return Err(IngestError::unreadable(problems.len()));
     }
+    let order::Ordered { inputs, firsts } = order::prepare(inputs, opts.year, &opts.log_zone, observer);
     let mut diag = Diagnostics::new(opts.verbose);
     diag.path_problems = problems;
     diag.files = inputs
@@ -144,7 +151,7 @@ fn ingest_with(opts: &IngestOptions, observer: &Handle, spawn: SpawnParse) -> Re
     if opts.progress {
         observer.progress(Progress::Reading { total: size_on_disk(&inputs) });
     }
-    let mut run = Run::new(opts, diag, observer.clone());
+    let mut run = Run::new(opts, diag, observer.clone(), &firsts);
     let mut correlate = |stage: Stage| {
         if opts.progress {
             observer.progress(Progress::Read(counter.load(Ordering::Relaxed)));
@@ -203,13 +210,14 @@ struct Run {
     file: u32,
     line: u64,
     span: Option<(Micros, Micros)>,
+    sequence: Sequence,
     keep_stdin: bool,
     stdin_lines: Vec<Box<str>>,
     reading_stdin: bool,
 }
 
 impl Run {
-    fn new(opts: &IngestOptions, diag: Diagnostics, observer: Handle) -> Self {
+    fn new(opts: &IngestOptions, diag: Diagnostics, observer: Handle, firsts: &[Option<Micros>]) -> Self {
         let today = local_date(&opts.log_zone, now());
         Run {
             correlator: Correlator::new(opts.keep_lines, opts.keep_details),
@@ -222,6 +230,7 @@ impl Run {
             file: 0,
             line: 0,
             span: None,
+            sequence: Sequence::new(firsts),
             keep_stdin: opts.keep_lines,
             stdin_lines: Vec::new(),
             reading_stdin: false,
@@ -264,6 +273,9 @@ impl Run {
                 if let Some(e) = error {
                     self.diag.file_error(file as usize, e, &self.observer);
                 }
+                for o in self.sequence.end_file(file as usize) {
+                    self.overlap(&o, inputs);
+                }
             }
         }
     }
@@ -272,6 +284,7 @@ impl Run {
         self.file = file;
         self.line = 0;
         self.reading_stdin = inputs.get(file as usize) == Some(&Input::Stdin);
+        self.sequence.start_file(file as usize, self.span.map(|s| s.1));
         if self.forced_year.is_none() {
             let reference = mtime.map_or_else(now, system_to_micros);
             self.year = YearTracker::new(local_date(&self.log_zone, reference), None);
@@ -330,13 +343,22 @@ impl Run {
                 self.diag.skip(file, line, Skip::NotSyslog, l.raw, &self.observer);
             }
             Kind::Other { repaired, stamp } => {
+                let time = self.time_of(*stamp);
+                if !self.in_sequence(time, (0u8, l.raw)) {
+                    return;
+                }
                 self.repaired(*repaired);
-                self.stamp(*stamp);
+                self.widen(time);
                 self.diag.other_lines += 1;
             }
             Kind::Postfix(p) => {
+                let time = self.time_of(p.env.stamp);
+                let e = &p.env;
+                if !self.in_sequence(time, (1u8, e.host, e.instance, e.daemon, e.pid, e.payload)) {
+                    return;
+                }
                 self.repaired(p.repaired);
-                let time = self.stamp(p.env.stamp);
+                self.widen(time);
                 self.diag.postfix_lines += 1;
                 let cx = LineCtx::new(&p.env, time, LineRef { file: self.file, line }, p.context);
                 for _ in 0..p.repeat {
@@ -356,14 +378,61 @@ impl Run {
         }
     }
 
-    /// The line's instant, which also widens the span of the input.
-    fn stamp(&mut self, stamp: Stamp) -> Micros {
-        let time = self.time_of(stamp);
+    /// Widens the span of the input to the line's instant.
+    fn widen(&mut self, time: Micros) {
         self.span = Some(match self.span {
             None => (time, time),
             Some((a, b)) => (a.min(time), b.max(time)),
         });
-        time
+    }
+
+    /// Whether the line at `time` is to be read (not read already in an
+    /// earlier input); says when time goes back there. `key` is what makes
+    /// the line itself besides its time ([`sequence`]).
+    #[inline]
+    fn in_sequence(&mut self, time: Micros, key: impl std::hash::Hash) -> bool {
+        let (file, line) = (self.file as usize, self.line);
+        let message = match self.sequence.line(time, key) {
+            Verdict::Read => return true,
+            Verdict::Twice => {
+                if let Some(f) = self.diag.files.get_mut(file) {
+                    f.duplicates += 1;
+                }
+                return false;
+            }
+            Verdict::Back { from } => format!(
+                "time goes back {} here ({}, then {}): the input is out of order",
+                sequence::span_words(from - time),
+                self.log_zone.format(from, true),
+                self.log_zone.format(time, true)
+            ),
+            Verdict::StartsBack { from, after } => format!(
+                "starts at {}, {} before the end of {} ({}), read before it: the inputs are out of order",
+                self.log_zone.format(time, true),
+                sequence::span_words(from - time),
+                crate::text::cell(self.diag.files.get(after).map_or("?", |f| f.name.as_str()), 200),
+                self.log_zone.format(from, true)
+            ),
+        };
+        self.diag.backwards(file, line, &message, &self.observer);
+        true
+    }
+
+    /// Names two inputs covering the same time.
+    fn overlap(&mut self, o: &Overlap, inputs: &[Input]) {
+        let name = |i: usize| inputs.get(i).map_or_else(|| "?".into(), Input::display);
+        let twice = match o.twice {
+            0 => "no line is in both".to_string(),
+            1 => "1 line read in both is counted once".to_string(),
+            n => format!("{n} lines read in both are counted once"),
+        };
+        let message = format!(
+            "covers the same time as {}, from {} to {} ({twice})",
+            crate::text::cell(&name(o.earlier), 200),
+            self.log_zone.format(o.from, true),
+            self.log_zone.format(o.to, true)
+        );
+        self.observer.about_file(&name(o.later), DiagKind::Overlap, &message);
     }
 
     fn time_of(&mut self, stamp: Stamp) -> Micros {
