@@ -17,7 +17,10 @@ Exit codes:
      for trace, no message matched the query
   2  usage error (bad option or argument)
   3  partial: results were produced, but some input was missing, unreadable
-     or damaged (each problem is named on stderr with its file)";
+     or damaged (each problem is named on stderr with its file)
+  4  refused: suspects --emit queue-ids printed nothing because the input is out
+     of order (time goes back: stderr names where); queue IDs from it could name
+     the wrong messages";
 
 const ABOUT: &str = "Fast forensic analyzer for Postfix mail logs: which SASL account or local \
 script sent what, from where, since when.";

@@ -1,15 +1,16 @@
 //! The order of the input, end to end through the binary: files are read
 //! oldest first whatever order they are named in; a copy of a file's text
 //! beside it is read once; lines two overlapping inputs share are counted
-//! once; and time going back is named with file:line. Figures are those
-//! of `sample-logs/` (6713 messages received, none still queued).
+//! once; time going back is named with file:line; and input out of order
+//! never gives queue IDs for `postsuper` (exit 4). Figures are those of
+//! `sample-logs/` (6713 messages received, none still queued).
 
 mod support;
 
 use serde_json::Value;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use support::{path_str, received, summary_json};
+use support::{code, path_str, received, run, stderr, stdout, summary_json};
 
 fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs").join(name)
@@ -91,6 +92,57 @@ fn standard_input_newest_first_is_named_out_of_order() {
              its figures may be wrong; name the files (they are read oldest first) or feed them oldest first",
         ]
     );
+}
+
+/// Before, this printed 21 queue IDs of messages deleted long ago.
+#[test]
+fn input_out_of_order_gives_no_queue_ids() {
+    let o = run(&["suspects", "-", "--emit", "queue-ids"], Some(&newest_first()));
+    support::assert_no_panic(&o);
+    assert_eq!((code(&o), stdout(&o).as_str()), (4, ""), "{}", stderr(&o));
+    let err = stderr(&o);
+    let last = err.lines().last().unwrap_or_default();
+    assert_eq!(
+        last,
+        "postsleuth: no queue IDs: the input is out of order (time goes back at <stdin>:45495), so messages it \
+         shows still queued may be long gone; name the log files (they are then read oldest first) or feed them \
+         oldest first (zcat mail.log.2.gz; cat mail.log.1 mail.log) and run again"
+    );
+    // Said with --quiet too: it is why nothing is printed.
+    let o = run(&["suspects", "-", "--emit", "queue-ids", "--quiet"], Some(&newest_first()));
+    assert_eq!((code(&o), stdout(&o).as_str()), (4, ""));
+    assert_eq!(stderr(&o).lines().collect::<Vec<_>>(), [last]);
+    // Fed oldest first: nothing still queued, and no refusal.
+    let oldest_first = [sample_text("mail.log.2.gz"), sample_text("mail.log.1"), sample_text("mail.log")].concat();
+    let o = run(&["suspects", "-", "--emit", "queue-ids"], Some(&oldest_first));
+    assert_eq!((code(&o), stdout(&o).as_str()), (0, ""), "{}", stderr(&o));
+    // Other emits are given, with the warning.
+    let o = run(&["suspects", "-", "--emit", "window"], Some(&newest_first()));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("\n--since 2026-11-21T02:24:19Z "), "{}", stdout(&o));
+    assert!(stderr(&o).contains("<stdin>:45495: time goes back"));
+}
+
+/// Standard input stays where it is named: a file older than it, named
+/// after it, starts before its end.
+#[test]
+fn an_input_older_than_the_one_before_it_is_out_of_order() {
+    let newer = [sample_text("mail.log.1"), sample_text("mail.log")].concat();
+    let old = sample("mail.log.2.gz");
+    let o = run(&["suspects", "-", path_str(&old), "--emit", "queue-ids"], Some(&newer));
+    assert_eq!((code(&o), stdout(&o).as_str()), (4, ""), "{}", stderr(&o));
+    let err = stderr(&o);
+    let want = format!(
+        "postsleuth: {}:1: starts at 2026-11-20 00:00:10Z, 2d 23h59m before the end of <stdin> \
+         (2026-11-22 23:59:26Z), read before it: the inputs are out of order",
+        old.display()
+    );
+    assert!(err.lines().any(|l| l == want), "{err}");
+    assert!(err.contains(&format!("time goes back at {}:1)", old.display())), "{err}");
+    // Named first, the older file goes first: in order.
+    let o = run(&["suspects", path_str(&old), "-", "--emit", "queue-ids"], Some(&newer));
+    let note = "postsleuth: no message of theirs is still queued or held at the end of the input\n";
+    assert_eq!((code(&o), stdout(&o).as_str(), stderr(&o).as_str()), (0, "", note));
 }
 
 /// `mail.log` beside a gzipped copy of itself (the issue's `all.log` and
