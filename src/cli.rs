@@ -32,7 +32,8 @@ touches the queue or the logs.
 
 With no command, runs `summary`. With no PATH, reads /var/log/mail.log* (or /var/log/maillog*).
 A directory or a base name such as /var/log/mail.log expands to its rotated set
-(mail.log.3.gz … mail.log.1, mail.log), read oldest first; `-` reads standard input.
+(mail.log.3.gz … mail.log.1, mail.log); `-` reads standard input. Inputs are read oldest first
+(by their first line's time) whatever order they are named in, a copy of another read once.
 
 Examples:
   postsleuth                                  summary of /var/log/mail.log*
