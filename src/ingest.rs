@@ -344,7 +344,7 @@ impl Run {
             }
             Kind::Other { repaired, stamp } => {
                 let time = self.time_of(*stamp);
-                if !self.in_sequence(time, (0u8, l.raw)) {
+                if !self.in_sequence(time, || (0u8, l.raw)) {
                     return;
                 }
                 self.repaired(*repaired);
@@ -354,7 +354,7 @@ impl Run {
             Kind::Postfix(p) => {
                 let time = self.time_of(p.env.stamp);
                 let e = &p.env;
-                if !self.in_sequence(time, (1u8, e.host, e.instance, e.daemon, e.pid, e.payload)) {
+                if !self.in_sequence(time, || (1u8, e.host, e.instance, e.daemon, e.pid, e.payload)) {
                     return;
                 }
                 self.repaired(p.repaired);
@@ -387,12 +387,21 @@ impl Run {
     }
 
     /// Whether the line at `time` is to be read (not read already in an
-    /// earlier input); says when time goes back there. `key` is what makes
-    /// the line itself besides its time ([`sequence`]).
-    #[inline]
-    fn in_sequence(&mut self, time: Micros, key: impl std::hash::Hash) -> bool {
+    /// earlier input); says when time goes back there. `key` gives what
+    /// makes the line itself besides its time ([`sequence`]).
+    #[inline(always)]
+    fn in_sequence<K: std::hash::Hash>(&mut self, time: Micros, key: impl FnOnce() -> K) -> bool {
+        match self.sequence.line(time, key) {
+            Verdict::Read => true,
+            v => self.out_of_sequence(v, time),
+        }
+    }
+
+    /// [`Run::in_sequence`] for a line read twice or where time goes back.
+    #[inline(never)]
+    fn out_of_sequence(&mut self, verdict: Verdict, time: Micros) -> bool {
         let (file, line) = (self.file as usize, self.line);
-        let message = match self.sequence.line(time, key) {
+        let message = match verdict {
             Verdict::Read => return true,
             Verdict::Twice => {
                 if let Some(f) = self.diag.files.get_mut(file) {

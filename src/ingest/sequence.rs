@@ -128,15 +128,16 @@ impl Sequence {
         };
     }
 
-    /// The verdict on a line written at `time`; `key` is what makes it
-    /// itself besides its time, hashed only when it may be kept or looked up.
-    #[inline]
-    pub fn line(&mut self, time: Micros, key: impl Hash) -> Verdict {
+    /// The verdict on a line written at `time`; `key` gives what makes it
+    /// itself besides its time, asked for (and hashed) only when the line
+    /// may be kept or looked up.
+    #[inline(always)]
+    pub fn line<K: Hash>(&mut self, time: Micros, key: impl FnOnce() -> K) -> Verdict {
         if time > self.check_until && time < self.keep_now && time >= self.prev.saturating_sub(SKEW) {
             self.prev = time;
             return Verdict::Read;
         }
-        self.slow(time, key)
+        self.slow(time, key())
     }
 
     #[inline(never)]
@@ -240,7 +241,7 @@ mod tests {
             seq.start_file(i, latest);
             let mut v = Vec::new();
             for (t, text) in f.iter() {
-                let verdict = seq.line(t * S, text);
+                let verdict = seq.line(t * S, || text);
                 if verdict != Verdict::Twice {
                     latest = Some(latest.map_or(t * S, |l| l.max(t * S)));
                 }
@@ -276,11 +277,11 @@ mod tests {
         let firsts = [None, Some(0)];
         let mut seq = Sequence::new(&firsts);
         seq.start_file(0, None);
-        assert_eq!([seq.line(1000 * S, "a"), seq.line(2000 * S, "b")], [Read, Read]);
+        assert_eq!([seq.line(1000 * S, || "a"), seq.line(2000 * S, || "b")], [Read, Read]);
         assert!(seq.end_file(0).is_empty());
         seq.start_file(1, Some(2000 * S));
-        assert_eq!(seq.line(0, "c"), StartsBack { from: 2000 * S, after: 0 });
-        assert_eq!(seq.line(500 * S, "d"), Read);
+        assert_eq!(seq.line(0, || "c"), StartsBack { from: 2000 * S, after: 0 });
+        assert_eq!(seq.line(500 * S, || "d"), Read);
         assert!(seq.end_file(1).is_empty(), "no common time");
     }
 
@@ -321,7 +322,7 @@ mod tests {
         let mut seq = Sequence::new(&firsts);
         seq.start_file(0, None);
         for t in 0..1000 {
-            assert_eq!(seq.line(t * S, t), Read);
+            assert_eq!(seq.line(t * S, || t), Read);
         }
         assert!(seq.end_file(0).is_empty());
         assert!(seq.kept.is_empty() && seq.adding.is_empty());
