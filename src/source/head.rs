@@ -41,12 +41,16 @@ pub struct Head {
 pub fn read_head(path: &Path, limit: usize) -> Option<Head> {
     let (mut text, meta) = reader::open_text(path).ok()?;
     let mut head = Head { compression: meta.compression, mtime: meta.mtime, ..Head::default() };
-    let mut block = vec![0u8; 64 << 10];
+    const PADDING_BLOCK: usize = 64 << 10;
+    let mut block = vec![0u8; (limit + 1).min(PADDING_BLOCK)];
     while head.bytes.len() <= limit && head.padding <= MAX_PADDING {
-        // One byte past the limit tells whether the text ends there.
-        // Padding is skipped a block at a time.
+        // One byte past the limit tells whether the text ends there;
+        // padding is skipped a larger block at a time.
         let want = match (head.bytes.len(), head.padding) {
-            (0, 1..) => block.len(),
+            (0, 1..) => {
+                block.resize(PADDING_BLOCK, 0);
+                PADDING_BLOCK
+            }
             (n, _) => (limit + 1 - n).min(block.len()),
         };
         let n = match text.read(&mut block[..want]) {
