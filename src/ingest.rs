@@ -411,14 +411,14 @@ impl Run {
             }
             Verdict::Back { from } => format!(
                 "time goes back {} here ({}, then {}): the input is out of order",
-                sequence::span_words(from - time),
+                sequence::span_words(from.saturating_sub(time)),
                 self.log_zone.format(from, true),
                 self.log_zone.format(time, true)
             ),
             Verdict::StartsBack { from, after } => format!(
                 "starts at {}, {} before the end of {} ({}), read before it: the inputs are out of order",
                 self.log_zone.format(time, true),
-                sequence::span_words(from - time),
+                sequence::span_words(from.saturating_sub(time)),
                 crate::text::cell(self.diag.files.get(after).map_or("?", |f| f.name.as_str()), 200),
                 self.log_zone.format(from, true)
             ),

@@ -204,7 +204,7 @@ impl Sequence {
             let Some((a, b)) = *r else { continue };
             let (from, to) = (lo.max(a.min(b)), hi.min(a.max(b)));
             let twice = self.twice.get(&(earlier, file)).copied().unwrap_or(0);
-            if twice > 0 || to - from > SKEW {
+            if twice > 0 || to.saturating_sub(from) > SKEW {
                 out.push(Overlap { earlier, later: file, from, to, twice });
             }
         }
@@ -328,6 +328,16 @@ mod tests {
         assert!(seq.kept.is_empty() && seq.adding.is_empty());
         seq.start_file(1, Some(999 * S));
         assert_eq!(seq.check_until, Micros::MIN);
+    }
+
+    /// Stamps at the ends of time (a journal's `__REALTIME_TIMESTAMP` is
+    /// whatever the line says) neither overflow nor panic.
+    #[test]
+    fn extreme_times_are_no_trouble() {
+        let (v, o) = run(&[&[(i64::MAX / S, "a"), (i64::MIN / S, "b")], &[(i64::MIN / S, "b"), (0, "c")]]);
+        assert_eq!(v[0], [Read, Back { from: i64::MAX / S * S }]);
+        assert_eq!(o.len(), 1);
+        assert!(!span_words(i64::MAX).is_empty());
     }
 
     #[test]
