@@ -17,7 +17,10 @@ Exit codes:
      for trace, no message matched the query
   2  usage error (bad option or argument)
   3  partial: results were produced, but some input was missing, unreadable
-     or damaged (each problem is named on stderr with its file)";
+     or damaged (each problem is named on stderr with its file)
+  4  refused: suspects --emit queue-ids printed nothing because the input is out
+     of order (time goes back: stderr names where); queue IDs from it could name
+     the wrong messages";
 
 const ABOUT: &str = "Fast forensic analyzer for Postfix mail logs: which SASL account or local \
 script sent what, from where, since when.";
@@ -30,9 +33,10 @@ touches the queue or the logs.
 With no command, runs `summary`. With no PATH, reads the first of /var/log/mail.log*,
 /var/log/maillog*, /var/log/postfix.log*, Postfix's maillog_file and the systemd journal
 that exists, and says which. A directory or a base name such as /var/log/mail.log expands to
-its rotated set (mail.log.3.gz … mail.log.1, mail.log), read oldest first; `-` reads standard
-input; --journal reads the journal. journalctl's output (-o json, short, short-iso,
-short-precise, short-full…) is read like a log file, recognised by its content.
+its rotated set (mail.log.3.gz … mail.log.1, mail.log); `-` reads standard input; --journal
+reads the journal. Inputs are read oldest first (by their first line's time) whatever order
+they are named in, a copy of another read once. journalctl's output (-o json, short,
+short-iso, short-precise, short-full…) is read like a log file, recognised by its content.
 
 Examples:
   postsleuth                                  summary of /var/log/mail.log*

@@ -27,7 +27,8 @@ pub enum DiagKind {
     Empty,
     /// A file's skipped lines, counted at the end.
     SkippedSummary,
-    /// A file named twice (a symlink, `./x` and `x`): read once.
+    /// A file named twice (a symlink, `./x` and `x`), or a copy of another
+    /// (`mail.log` beside `mail.log.gz`): read once.
     Duplicate,
     /// NUL bytes before a file's first line (what a `copytruncate`
     /// rotation leaves when the writer did not append): skipped, not lines.
@@ -39,6 +40,11 @@ pub enum DiagKind {
     /// A time written beside a zone abbreviation the log's zone does not
     /// have then (`CET` read with `--log-tz UTC`): read in the log's zone.
     ForeignZone,
+    /// Two inputs covering the same time (two exports of one window, a
+    /// longer copy): their lines read twice are counted once.
+    Overlap,
+    /// Time going back by more than a minute: the input is out of order.
+    Backwards,
 }
 
 /// One thing the run has to say about its input.
@@ -171,6 +177,10 @@ pub struct FileReport {
     pub repaired_utf8: u64,
     /// NUL bytes skipped before the first line.
     pub padding: u64,
+    /// Lines read already in an earlier input (an overlap): not counted again.
+    pub duplicates: u64,
+    /// Lines written more than a minute before the line read before them.
+    pub backwards: u64,
     /// Why the file could not be read, or ended early.
     pub error: Option<String>,
 }
@@ -178,6 +188,33 @@ pub struct FileReport {
 impl FileReport {
     pub fn skipped_total(&self) -> u64 {
         self.skipped.values().sum()
+    }
+
+    /// What reading in order found: time going back, lines read already in
+    /// an earlier input.
+    fn order_words(&self) -> Vec<(DiagKind, String)> {
+        let plural = |n: u64| if n == 1 { "" } else { "s" };
+        let mut out = Vec::new();
+        if self.backwards > 0 {
+            out.push((
+                DiagKind::Backwards,
+                format!(
+                    "time goes back by more than a minute on {} line{}: the input is out of order and its figures \
+                     may be wrong; name the files (they are read oldest first) or feed them oldest first",
+                    self.backwards,
+                    plural(self.backwards)
+                ),
+            ));
+        }
+        if self.duplicates > 0 {
+            let message = format!(
+                "{} line{} read already in an earlier input, counted once",
+                self.duplicates,
+                plural(self.duplicates)
+            );
+            out.push((DiagKind::Overlap, message));
+        }
+        out
     }
 
     /// `skipped N of M lines (why…)`, and the lines repaired, when a line
@@ -222,6 +259,8 @@ pub struct Diagnostics {
     shown: BTreeMap<(usize, &'static str), u32>,
     /// Files [`Diagnostics::foreign_zone`] spoke of.
     foreign_zones: std::collections::BTreeSet<usize>,
+    /// The first line where time goes back: (file, line).
+    first_backwards: Option<(usize, u64)>,
 }
 
 /// How many problems of one kind per file are shown before only counting.
@@ -297,6 +336,24 @@ impl Diagnostics {
         }
     }
 
+    /// A line of `file` written more than a minute before the line read
+    /// before it; `message` says by how much.
+    pub fn backwards(&mut self, file: usize, line: u64, message: &str, to: &Handle) {
+        if let Some(f) = self.files.get_mut(file) {
+            f.backwards += 1;
+        }
+        self.first_backwards.get_or_insert((file, line));
+        self.note(file, line, DiagKind::Backwards, message, to);
+    }
+
+    /// Where the input first goes back in time (file, line), when it does:
+    /// its figures may then be wrong, and what would act on them (queue
+    /// IDs for `postsuper`) must not be given.
+    pub fn out_of_order(&self) -> Option<(&str, u64)> {
+        let (file, line) = self.first_backwards?;
+        Some((self.files.get(file).map_or("?", |f| f.name.as_str()), line))
+    }
+
     /// A file-level problem: always reported.
     pub fn file_error(&mut self, file: usize, message: String, to: &Handle) {
         if let Some(f) = self.files.get_mut(file) {
@@ -342,12 +399,13 @@ impl Diagnostics {
             if let Some(skipped) = f.skipped_words() {
                 out.push((f.name.clone(), skipped));
             }
+            out.extend(f.order_words().into_iter().map(|(_, words)| (f.name.clone(), words)));
             if f.padding > 0 {
                 out.push((f.name.clone(), padding_words(f.padding)));
             }
         }
         for d in &self.duplicates {
-            out.push((d.dropped.clone(), d.words()));
+            out.push((d.dropped.clone(), d.words.clone()));
         }
         out
     }
@@ -366,6 +424,9 @@ impl Diagnostics {
                 };
                 to.about_file(&f.name, DiagKind::Empty, &format!("empty, nothing to analyse{hint}"));
                 continue;
+            }
+            for (kind, message) in f.order_words() {
+                to.about_file(&f.name, kind, &message);
             }
             if let Some(message) = f.skipped_words() {
                 to.about_file(&f.name, DiagKind::SkippedSummary, &message);
@@ -389,5 +450,7 @@ fn kind_name(kind: DiagKind) -> &'static str {
         DiagKind::ForeignZone => "zone",
         DiagKind::Said => "said",
         DiagKind::Source => "source",
+        DiagKind::Overlap => "overlap",
+        DiagKind::Backwards => "backwards",
     }
 }

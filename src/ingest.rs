@@ -8,9 +8,12 @@
 //! in log order, and parses too when the parse thread falls behind
 //! ([`share`]). Gzip input is inflated on a third (`source::reader`).
 //!
-//! Long with its unit tests, which sit at the end.
+//! Before reading, [`order`] puts the inputs oldest first and drops copies;
+//! while reading, [`sequence`] finds time going back and lines read twice.
 
+mod order;
 mod parse;
+mod sequence;
 mod share;
 
 use crate::correlate::{Correlator, LineCtx, LineRef, Records};
@@ -20,6 +23,7 @@ use crate::source::{self, Chunk, Input, PathProblem};
 use crate::syslog::{Stamp, YearTracker};
 use crate::time::{civil_to_micros, local_date, LocalToUtc, Micros, Zone, MICROS_PER_SEC};
 use parse::{Contexts, Kind, Line, Parsed, PostfixLine};
+use sequence::{Overlap, Sequence, Verdict};
 use share::{Feed, Stage};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -146,14 +150,15 @@ fn ingest_with(opts: &IngestOptions, observer: &Handle, spawn: SpawnParse) -> Re
     }
     let (inputs, twice) = source::discover::dedupe(inputs);
     for d in &twice {
-        observer.about_file(&d.dropped, DiagKind::Duplicate, &d.words());
+        observer.about_file(&d.dropped, DiagKind::Duplicate, &d.words);
     }
     if inputs.is_empty() {
         return Err(IngestError::unreadable(problems.len()));
     }
+    let order::Ordered { inputs, firsts, copies } = order::prepare(inputs, opts.year, &opts.log_zone, observer);
     let mut diag = Diagnostics::new(opts.verbose);
     diag.path_problems = problems;
-    diag.duplicates = twice;
+    diag.duplicates = [twice, copies].concat();
     diag.files = inputs
         .iter()
         .map(|i| FileReport { name: i.display(), stdin: i.read_once(), ..FileReport::default() })
@@ -162,7 +167,7 @@ fn ingest_with(opts: &IngestOptions, observer: &Handle, spawn: SpawnParse) -> Re
     if opts.progress {
         observer.progress(Progress::Reading { total: size_on_disk(&inputs) });
     }
-    let mut run = Run::new(opts, diag, observer.clone());
+    let mut run = Run::new(opts, diag, observer.clone(), &firsts);
     let mut correlate = |stage: Stage| {
         if opts.progress {
             observer.progress(Progress::Read(counter.load(Ordering::Relaxed)));
@@ -242,6 +247,7 @@ struct Run {
     file: u32,
     line: u64,
     span: Option<(Micros, Micros)>,
+    sequence: Sequence,
     keep_stdin: bool,
     kept_lines: Vec<Vec<Box<str>>>,
     /// The input being read cannot be read twice ([`Input::read_once`]).
@@ -249,7 +255,7 @@ struct Run {
 }
 
 impl Run {
-    fn new(opts: &IngestOptions, diag: Diagnostics, observer: Handle) -> Self {
+    fn new(opts: &IngestOptions, diag: Diagnostics, observer: Handle, firsts: &[Option<Micros>]) -> Self {
         let today = local_date(&opts.log_zone, now());
         Run {
             correlator: Correlator::new(opts.keep_lines, opts.keep_details),
@@ -262,6 +268,7 @@ impl Run {
             file: 0,
             line: 0,
             span: None,
+            sequence: Sequence::new(firsts),
             keep_stdin: opts.keep_lines || opts.keep_read_once,
             kept_lines: Vec::new(),
             reading_stdin: false,
@@ -305,6 +312,9 @@ impl Run {
                 if let Some(e) = error {
                     self.diag.file_error(file as usize, e, &self.observer);
                 }
+                for o in self.sequence.end_file(file as usize) {
+                    self.overlap(&o, inputs);
+                }
             }
         }
     }
@@ -313,6 +323,7 @@ impl Run {
         self.file = file;
         self.line = 0;
         self.reading_stdin = inputs.get(file as usize).is_some_and(Input::read_once);
+        self.sequence.start_file(file as usize, self.span.map(|s| s.1));
         if self.forced_year.is_none() {
             let reference = mtime.map_or_else(now, system_to_micros);
             self.year = YearTracker::new(local_date(&self.log_zone, reference), None);
@@ -371,13 +382,22 @@ impl Run {
                 self.diag.skip(file, line, format.skip(), l.raw, &self.observer);
             }
             Kind::Other { repaired, stamp } => {
+                let time = self.time_of(*stamp);
+                if !self.in_sequence(time, || (0u8, l.raw)) {
+                    return;
+                }
                 self.repaired(*repaired);
-                self.stamp(*stamp);
+                self.widen(time);
                 self.diag.other_lines += 1;
             }
             Kind::Postfix(p) => {
+                let time = self.time_of(p.env.stamp);
+                let e = &p.env;
+                if !self.in_sequence(time, || (1u8, e.host, e.instance, e.daemon, e.pid, e.payload)) {
+                    return;
+                }
                 self.repaired(p.repaired);
-                let time = self.stamp(p.env.stamp);
+                self.widen(time);
                 self.diag.postfix_lines += 1;
                 let cx = LineCtx::new(&p.env, time, LineRef { file: self.file, line }, p.context);
                 for _ in 0..p.repeat {
@@ -406,14 +426,70 @@ impl Run {
         }
     }
 
-    /// The line's instant, which also widens the span of the input.
-    fn stamp(&mut self, stamp: Stamp) -> Micros {
-        let time = self.time_of(stamp);
+    /// Widens the span of the input to the line's instant.
+    fn widen(&mut self, time: Micros) {
         self.span = Some(match self.span {
             None => (time, time),
             Some((a, b)) => (a.min(time), b.max(time)),
         });
-        time
+    }
+
+    /// Whether the line at `time` is to be read (not read already in an
+    /// earlier input); says when time goes back there. `key` gives what
+    /// makes the line itself besides its time ([`sequence`]).
+    #[inline(always)]
+    fn in_sequence<K: std::hash::Hash>(&mut self, time: Micros, key: impl FnOnce() -> K) -> bool {
+        match self.sequence.line(time, key) {
+            Verdict::Read => true,
+            v => self.out_of_sequence(v, time),
+        }
+    }
+
+    /// [`Run::in_sequence`] for a line read twice or where time goes back.
+    #[inline(never)]
+    fn out_of_sequence(&mut self, verdict: Verdict, time: Micros) -> bool {
+        let (file, line) = (self.file as usize, self.line);
+        let message = match verdict {
+            Verdict::Read => return true,
+            Verdict::Twice => {
+                if let Some(f) = self.diag.files.get_mut(file) {
+                    f.duplicates += 1;
+                }
+                return false;
+            }
+            Verdict::Back { from } => format!(
+                "time goes back {} here ({}, then {}): the input is out of order",
+                sequence::span_words(from.saturating_sub(time)),
+                self.log_zone.format(from, true),
+                self.log_zone.format(time, true)
+            ),
+            Verdict::StartsBack { from, after } => format!(
+                "starts at {}, {} before the end of {} ({}), read before it: the inputs are out of order",
+                self.log_zone.format(time, true),
+                sequence::span_words(from.saturating_sub(time)),
+                crate::text::cell(self.diag.files.get(after).map_or("?", |f| f.name.as_str()), 200),
+                self.log_zone.format(from, true)
+            ),
+        };
+        self.diag.backwards(file, line, &message, &self.observer);
+        true
+    }
+
+    /// Names two inputs covering the same time.
+    fn overlap(&mut self, o: &Overlap, inputs: &[Input]) {
+        let name = |i: usize| inputs.get(i).map_or_else(|| "?".into(), Input::display);
+        let twice = match o.twice {
+            0 => "no line is in both".to_string(),
+            1 => "1 line read in both is counted once".to_string(),
+            n => format!("{n} lines read in both are counted once"),
+        };
+        let message = format!(
+            "covers the same time as {}, from {} to {} ({twice})",
+            crate::text::cell(&name(o.earlier), 200),
+            self.log_zone.format(o.from, true),
+            self.log_zone.format(o.to, true)
+        );
+        self.observer.about_file(&name(o.later), DiagKind::Overlap, &message);
     }
 
     fn time_of(&mut self, stamp: Stamp) -> Micros {
@@ -462,97 +538,4 @@ fn system_to_micros(t: SystemTime) -> Micros {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A parse thread the system refuses is no error: parsing on the
-    /// correlating thread gives the same records.
-    #[test]
-    fn a_refused_parse_thread_changes_nothing() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-        let opts = IngestOptions {
-            paths: ["content_filter_reinjection.log", "auth_failures.log", "noqueue_reject.log"]
-                .iter()
-                .map(|f| dir.join(f))
-                .collect(),
-            exact: true,
-            year: Some(2026),
-            log_zone: Zone::parse("UTC").unwrap(),
-            keep_lines: true,
-            keep_details: true,
-            progress: false,
-            verbose: false,
-            ..IngestOptions::default()
-        };
-        let refused: SpawnParse = |_, _| Err(std::io::Error::other("refused"));
-        let (threaded, inline) = (ingest(&opts).unwrap(), ingest_with(&opts, &Handle::default(), refused).unwrap());
-        let summary = |ds: &Dataset| {
-            let r = &ds.records;
-            let lines: Vec<u64> = ds.diag.files.iter().map(|f| f.lines).collect();
-            let messages: Vec<_> = r.messages.iter().map(|m| (m.queue_id, m.first_seen, m.state, m.sender)).collect();
-            (lines, messages, r.deliveries.len(), r.auth.len(), r.rejects.len(), ds.diag.postfix_lines)
-        };
-        assert!(!threaded.records.messages.is_empty());
-        assert_eq!(summary(&inline), summary(&threaded));
-    }
-
-    /// The seam of the envelope: the same log in another format (the
-    /// test-only tab-separated one, sniffed from its first bytes, with no
-    /// context key) gives the same records, through the same correlation.
-    #[test]
-    fn a_second_envelope_format_plugs_in() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-        let tmp = tempfile::tempdir().unwrap();
-        let names = ["content_filter_reinjection.log", "auth_failures.log", "submission_instances.log"];
-        let mut tab_paths = Vec::new();
-        for name in names {
-            let text = std::fs::read_to_string(dir.join(name)).unwrap();
-            let mut out = String::new();
-            for line in text.lines() {
-                let env = crate::syslog::parse(line).unwrap();
-                let time = match env.stamp {
-                    Stamp::Exact(t) => t,
-                    Stamp::Local { month, day, secs, .. } => {
-                        civil_to_micros(2026, month.into(), day.into(), 0, 0, 0) + secs as i64 * MICROS_PER_SEC
-                    }
-                    Stamp::Zoned { .. } => unreachable!("the fixtures have no zone abbreviations"),
-                };
-                let tag = match env.instance {
-                    "" => env.daemon.to_string(),
-                    i => format!("{i}/{}", env.daemon),
-                };
-                out.push_str(&format!("{time}\t{}\t{tag}[{}]\t{}\n", env.host, env.pid, env.payload));
-            }
-            let path = tmp.path().join(name);
-            std::fs::write(&path, out).unwrap();
-            tab_paths.push(path);
-        }
-        let opts = |paths: Vec<PathBuf>| IngestOptions {
-            paths,
-            exact: true,
-            year: Some(2026),
-            log_zone: Zone::parse("UTC").unwrap(),
-            keep_lines: true,
-            ..IngestOptions::default()
-        };
-        let syslog = ingest(&opts(names.iter().map(|n| dir.join(n)).collect())).unwrap();
-        let tab = ingest(&opts(tab_paths)).unwrap();
-        let summary = |ds: &Dataset| {
-            let r = &ds.records;
-            let s = |sym| r.str(sym).to_string();
-            let messages: Vec<_> = r
-                .messages
-                .iter()
-                .map(|m| {
-                    (m.queue_id, m.first_seen, m.state, m.parent, s(m.sasl_username), s(m.client_ip), s(m.instance))
-                })
-                .collect();
-            let deliveries: Vec<_> = r.deliveries.iter().map(|d| (d.message, s(d.to), d.filter_hop, d.line)).collect();
-            let auth: Vec<_> = r.auth.iter().map(|a| (a.time, s(a.client_ip), s(a.username), a.success)).collect();
-            let sessions: Vec<_> = r.sessions.iter().map(|x| (s(x.instance), x.pid, x.start, x.end)).collect();
-            (messages, deliveries, auth, sessions, r.rejects.len(), ds.diag.postfix_lines, ds.diag.skipped_total())
-        };
-        assert!(!syslog.records.messages.is_empty() && !syslog.records.auth.is_empty());
-        assert_eq!(summary(&tab), summary(&syslog));
-    }
-}
+mod tests;

@@ -12,6 +12,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(Outcome::Complete) => ExitCode::SUCCESS,
         Ok(Outcome::Partial) => ExitCode::from(3),
+        Ok(Outcome::Refused) => ExitCode::from(4),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) if e.downcast_ref::<commands::UsageError>().is_some() => {
             eprintln!("postsleuth: {e:#}");

@@ -486,7 +486,8 @@ fn stdin_plain_and_gzip() {
     tail.push('\n');
     let other = write(dir.path(), "other.log", tail.as_bytes());
     let gz = gzip(&text);
-    let (code, v, err) = summary_json(&[path_str(&other), "-"], Some(&gz[..gz.len() - 12]));
+    // Named oldest first: standard input keeps its place among the inputs.
+    let (code, v, err) = summary_json(&["-", path_str(&other)], Some(&gz[..gz.len() - 12]));
     assert_eq!(code, 3, "{err}");
     let about = lines_about(&err, "<stdin>: ");
     assert_eq!(about.len(), 1, "{err}");

@@ -12,13 +12,14 @@ fn big_log() -> String {
     let mut s = String::new();
     for i in 0..4000u32 {
         let q = format!("{:010X}", 0xA000_0000u32 + i);
-        let (m, sec) = ((i / 60) % 60, i % 60);
+        // One message a second, from 07:00:00 on (in time order).
+        let (h, m, sec) = (7 + i / 3600, (i / 60) % 60, i % 60);
         s.push_str(&format!(
-            "Nov 23 07:{m:02}:{sec:02} mx1 postfix/smtpd[{pid}]: {q}: client=unknown[198.51.100.{ip}], sasl_method=LOGIN, sasl_username=user{i}@example.test\n\
-             Nov 23 07:{m:02}:{sec:02} mx1 postfix/cleanup[2]: {q}: message-id=<{i}.big@example.test>\n\
-             Nov 23 07:{m:02}:{sec:02} mx1 postfix/qmgr[3]: {q}: from=<user{i}@example.test>, size={size}, nrcpt=1 (queue active)\n\
-             Nov 23 07:{m:02}:{sec:02} mx1 postfix/smtp[4]: {q}: to=<rcpt{i}@example.org>, relay=mx.example.org[203.0.113.5]:25, delay=0.5, delays=0.1/0.1/0.1/0.2, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as X{i})\n\
-             Nov 23 07:{m:02}:{sec:02} mx1 postfix/qmgr[3]: {q}: removed\n",
+            "Nov 23 {h:02}:{m:02}:{sec:02} mx1 postfix/smtpd[{pid}]: {q}: client=unknown[198.51.100.{ip}], sasl_method=LOGIN, sasl_username=user{i}@example.test\n\
+             Nov 23 {h:02}:{m:02}:{sec:02} mx1 postfix/cleanup[2]: {q}: message-id=<{i}.big@example.test>\n\
+             Nov 23 {h:02}:{m:02}:{sec:02} mx1 postfix/qmgr[3]: {q}: from=<user{i}@example.test>, size={size}, nrcpt=1 (queue active)\n\
+             Nov 23 {h:02}:{m:02}:{sec:02} mx1 postfix/smtp[4]: {q}: to=<rcpt{i}@example.org>, relay=mx.example.org[203.0.113.5]:25, delay=0.5, delays=0.1/0.1/0.1/0.2, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as X{i})\n\
+             Nov 23 {h:02}:{m:02}:{sec:02} mx1 postfix/qmgr[3]: {q}: removed\n",
             pid = 1000 + i,
             ip = i % 250,
             size = 1000 + i,

@@ -112,14 +112,21 @@ fn an_abbreviation_the_log_zone_lacks_is_said_once() {
     let files = paths(&["journal/dst/short-full.log"]);
     let (code, out, err) = run(&["export", "--table", "messages", "--log-tz", "UTC"], &files);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(
-        err,
-        format!(
-            "postsleuth: {}:1: the time is in zone CEST, which the log's zone (UTC) does not use then: \
-             read in UTC; name the zone the log was written in with --log-tz\n",
-            files[0]
-        )
+    let zone = format!(
+        "postsleuth: {}:1: the time is in zone CEST, which the log's zone (UTC) does not use then: \
+         read in UTC; name the zone the log was written in with --log-tz",
+        files[0]
     );
+    // Read in the wrong zone, the hour of the fall-back comes twice: time
+    // goes back, and is said so.
+    let back = format!(
+        "postsleuth: {}:11: time goes back 29m59s here (2026-10-25 02:40:23Z, then 2026-10-25 02:10:24Z): \
+         the input is out of order",
+        files[0]
+    );
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines[..2], [zone.as_str(), back.as_str()], "{err}");
+    assert_eq!(lines.len(), 3, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(first_seen(&v), ["2026-10-25T02:40:23Z", "2026-10-25T02:10:24Z", "2026-10-25T02:40:25Z"]);
 }

@@ -33,6 +33,9 @@ pub enum Outcome {
     Complete,
     /// Results were produced, but some input could not be read.
     Partial,
+    /// What was asked for is not given, because the input does not allow
+    /// it to be trusted (queue IDs for `postsuper` from input out of order).
+    Refused,
 }
 
 /// What a command keeps of its input.

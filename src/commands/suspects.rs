@@ -94,6 +94,13 @@ pub fn run(a: &SuspectsArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.io.output)?;
     let th = a.scoring.thresholds()?;
     let (ds, frames) = load_frames(&a.io.input, &zone, true)?;
+    if a.emit == Some(Emit::QueueIds) {
+        if let Some((file, line)) = ds.diag.out_of_order() {
+            refuse_queue_ids(file, line);
+            finish(stdout(), ds)?;
+            return Ok(Outcome::Refused);
+        }
+    }
     let all = sus::suspects(&frames, &th)?;
     let chosen = choose(&all, &a.suspects, a.all, &th);
     for name in unknown(&all, &a.suspects) {
@@ -123,6 +130,18 @@ pub fn run(a: &SuspectsArgs) -> anyhow::Result<Outcome> {
         }
     }
     finish(out, ds)
+}
+
+/// Queue IDs read from input out of order may be long gone, or another
+/// message's (short IDs are reused): none is given for `postsuper -d`.
+/// Said even with `--quiet`: it is why nothing is printed.
+fn refuse_queue_ids(file: &str, line: u64) {
+    super::console::say(&format!(
+        "postsleuth: no queue IDs: the input is out of order (time goes back at {}:{line}), so messages \
+         it shows still queued may be long gone; name the log files (they are then read oldest first) \
+         or feed them oldest first (zcat mail.log.2.gz; cat mail.log.1 mail.log) and run again",
+        crate::text::cell(file, 200)
+    ));
 }
 
 /// The names given with --suspect that match no account or uid of the input.

@@ -126,6 +126,7 @@ mod tests {
                 Chunk::Padding { file, bytes } => (file, format!("<padding {bytes}>")),
                 Chunk::LongLine { file, len } => (file, format!("<long {len}>")),
                 Chunk::End { file, error } => (file, format!("<end {error:?}>")),
+                Chunk::Note { file, message } => (file, format!("<note {message}>")),
             };
             seen.push((file, event));
             true

@@ -134,12 +134,15 @@ pub fn resolve(paths: &[PathBuf], exact: bool) -> (Vec<Input>, Vec<PathProblem>)
 pub struct Duplicate {
     pub dropped: String,
     pub kept: String,
+    /// What happened to the dropped one, in words.
+    pub words: String,
 }
 
 impl Duplicate {
-    /// What happened to the dropped name, in words.
-    pub fn words(&self) -> String {
-        format!("the same file as {}; read once", crate::text::cell(&self.kept, 200))
+    /// Another name of the file named `kept`.
+    fn name_of(dropped: String, kept: String) -> Duplicate {
+        let words = format!("the same file as {}; read once", crate::text::cell(&kept, 200));
+        Duplicate { dropped, kept, words }
     }
 }
 
@@ -151,7 +154,7 @@ pub fn dedupe(inputs: Vec<Input>) -> (Vec<Input>, Vec<Duplicate>) {
     for input in inputs {
         match identity(&input) {
             Some(id) => match seen.iter().find(|(s, _)| *s == id) {
-                Some((_, first)) => dropped.push(Duplicate { dropped: input.display(), kept: first.clone() }),
+                Some((_, first)) => dropped.push(Duplicate::name_of(input.display(), first.clone())),
                 None => {
                     seen.push((id, input.display()));
                     kept.push(input);

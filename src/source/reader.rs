@@ -214,30 +214,53 @@ pub(super) fn read_opened(file: u32, opened: Opened, sink: &mut Sink, how: Decom
     if !sink(Chunk::Opened { file, meta }) {
         return false;
     }
-    fn run<R: Read + Send + 'static>(file: u32, format: &'static str, r: R, sink: &mut Sink, how: Decompress) -> bool {
-        match how {
-            Decompress::Apart => decompressing(file, format, r, sink),
-            Decompress::Here => read_to_end(file, format, r, sink),
-        }
+    match decode(format, buffered) {
+        Ok(TextReader::Plain(r)) => read_to_end(file, format, r, sink),
+        Ok(TextReader::Compressed(d)) => match how {
+            Decompress::Apart => decompressing(file, format, d, sink),
+            Decompress::Here => read_to_end(file, format, d, sink),
+        },
+        Err(e) => sink(Chunk::End { file, error: Some(read_error(format, &e, 0)) }),
     }
+}
+
+/// A file's text: as it is, or through its decompressor.
+enum TextReader<R> {
+    Plain(R),
+    /// Boxed: one dynamic call per read of a block costs nothing.
+    Compressed(Box<dyn Read + Send>),
+}
+
+/// The reader of `format`'s text over `r`.
+fn decode<R: BufRead + Send + 'static>(format: &'static str, r: R) -> io::Result<TextReader<R>> {
     // Every decoder reads concatenations to their end (`cat a.xz b.xz`).
-    match format {
-        "gzip" => run(file, format, flate2::bufread::MultiGzDecoder::new(buffered), sink, how),
+    Ok(TextReader::Compressed(match format {
+        "gzip" => Box::new(flate2::bufread::MultiGzDecoder::new(r)),
         // Windows up to 2 GiB (`zstd --long=31`); memory is only taken when
         // a frame asks for it.
-        "zstd" => match zstd::stream::read::Decoder::with_buffer(buffered).and_then(|mut d| {
+        "zstd" => {
+            let mut d = zstd::stream::read::Decoder::with_buffer(r)?;
             d.window_log_max(31)?;
-            Ok(d)
-        }) {
-            Ok(d) => run(file, format, d, sink, how),
-            Err(e) => sink(Chunk::End { file, error: Some(read_error(format, &e, 0)) }),
-        },
-        "xz" => match Xz::new(buffered) {
-            Ok(d) => run(file, format, d, sink, how),
-            Err(e) => sink(Chunk::End { file, error: Some(read_error(format, &e, 0)) }),
-        },
-        "bzip2" => run(file, format, bzip2::bufread::MultiBzDecoder::new(buffered), sink, how),
-        _ => read_to_end(file, format, buffered, sink),
+            Box::new(d)
+        }
+        "xz" => Box::new(Xz::new(r)?),
+        "bzip2" => Box::new(bzip2::bufread::MultiBzDecoder::new(r)),
+        _ => return Ok(TextReader::Plain(r)),
+    }))
+}
+
+/// The text of the file at `path` (decompressed), with its metadata, for a
+/// look at it before it is read ([`super::head`]); `Err` says why it cannot
+/// be opened, which reading it will say again.
+pub fn open_text(path: &std::path::Path) -> Result<(Box<dyn Read + Send>, FileMeta), String> {
+    let (raw, mut meta) = open_file(path)?;
+    let mut buffered = BufReader::with_capacity(64 << 10, raw);
+    let format = detect(&mut buffered).map_err(|e| format!("cannot read: {e}"))?;
+    meta.compression = format;
+    match decode(format, buffered) {
+        Ok(TextReader::Plain(r)) => Ok((Box::new(r), meta)),
+        Ok(TextReader::Compressed(d)) => Ok((d, meta)),
+        Err(e) => Err(read_error(format, &e, 0)),
     }
 }
 

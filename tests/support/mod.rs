@@ -127,7 +127,9 @@ pub fn run_in(cwd: Option<&Path>, args: &[&str], stdin: Option<&[u8]>) -> Output
     // The fixed flags go right after the subcommand, so that `--` in `args`
     // (for a query such as `-2`) does not turn them into paths.
     match args.first() {
-        Some(&c) if matches!(c, "summary" | "trace" | "export" | "check") => cmd.arg(c).args(FIXED).args(&args[1..]),
+        Some(&c) if matches!(c, "summary" | "trace" | "export" | "check" | "suspects") => {
+            cmd.arg(c).args(FIXED).args(&args[1..])
+        }
         _ => cmd.args(FIXED).args(args),
     };
     cmd.env("COLUMNS", "200").env_remove("RUST_BACKTRACE");

@@ -131,7 +131,11 @@ pub fn incident_log(user: &str) -> String {
         let ip = format!("14.179.119.{}", 1 + i % 20);
         log.message(2 * day + 10 * 3600 + 1800 + i * 90, user, &ip, "deferred");
     }
-    log.text
+    // Built account by account; a log is in time order (stable: each
+    // message's lines stay in their order).
+    let mut lines: Vec<&str> = log.text.lines().collect();
+    lines.sort_by_key(|l| l.split(' ').next().unwrap_or_default().to_string());
+    lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
 /// Lines of a hand-made log, times in seconds from 2026-11-20T00:00:00Z.
