@@ -3,7 +3,7 @@
 
 use crate::analyze::suspects::Thresholds;
 use crate::commands::UsageError;
-use crate::commands::{check, export, geo, report, simulate, summary, suspects, timeline, top, trace};
+use crate::commands::{check, export, geo, queue, report, simulate, summary, suspects, timeline, top, trace};
 use crate::duration::Length;
 use crate::render::Format;
 use crate::time::Micros;
@@ -24,8 +24,8 @@ script sent what, from where, since when.";
 
 const LONG_ABOUT: &str = "\
 Fast forensic analyzer for Postfix mail logs: which SASL account or local script sent what, \
-from where, since when. Reads mail.log and its rotated, gzipped siblings directly; never \
-touches the queue or the logs.
+from where, since when. Reads mail.log and its rotated, gzipped siblings directly, and \
+(`queue`) the Postfix queue itself; never changes the queue or the logs.
 
 With no command, runs `summary`. With no PATH, reads /var/log/mail.log* (or /var/log/maillog*).
 A directory or a base name such as /var/log/mail.log expands to its rotated set
@@ -80,6 +80,9 @@ pub enum Command {
     /// One account, IP or uid=N hour by hour: logins, auth failures, messages, with the compromise marked.
     #[command(long_about = timeline::TIMELINE_ABOUT, after_help = EXIT_CODES)]
     Timeline(timeline::TimelineArgs),
+    /// The Postfix queue itself, read-only: who queued what, its age by domain, the IDs to delete.
+    #[command(long_about = queue::QUEUE_ABOUT, after_help = EXIT_CODES)]
+    Queue(queue::QueueArgs),
 }
 
 /// Where the logs are and how to read their timestamps.

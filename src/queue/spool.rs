@@ -41,8 +41,14 @@ pub struct Queued {
 
 impl Queued {
     /// The local submitter: pickup's `Received:` header, or for a file
-    /// still in maildrop its owner (what pickup will read).
+    /// still in maildrop its owner (what pickup will read). Mail that came
+    /// over SMTP has none: requeued with `postsuper -r`, it passes pickup
+    /// again and gets the postfix user's uid, which says nothing of who
+    /// sent it.
     pub fn uid(&self) -> Option<u32> {
+        if self.file.attribute("client_address").is_some() || self.file.attribute("log_client_address").is_some() {
+            return None;
+        }
         self.file.uid.or((self.queue == "maildrop").then_some(self.owner))
     }
 
