@@ -229,9 +229,13 @@ fn the_saved_truth_equals_a_fresh_postcat() {
         return;
     };
     let spool = dir().join("spool");
+    // An empty configuration: Postfix's defaults, whatever (if anything)
+    // the machine's own main.cf says.
+    let config = tempfile::tempdir().unwrap();
+    std::fs::write(config.path().join("main.cf"), "").unwrap();
     for q in messages() {
         let path = walk_find(&spool.join(q.queue), q.id.as_str()).unwrap();
-        let out = Command::new(postcat).arg(&path).output().unwrap();
+        let out = Command::new(postcat).env("TZ", "UTC").arg("-c").arg(config.path()).arg(&path).output().unwrap();
         assert!(out.status.success(), "postcat {}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
         let fresh = String::from_utf8_lossy(&out.stdout);
         let saved = std::fs::read_to_string(dir().join("truth").join(format!("{}.postcat", q.id))).unwrap();

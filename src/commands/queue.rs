@@ -177,19 +177,17 @@ pub fn run(a: &QueueArgs) -> anyhow::Result<Outcome> {
     }
 
     let messages = &scan.messages;
-    let summary = Summary {
-        spool: &spool_name,
-        scan: &scan,
-        selected: messages,
-        filtered,
-        shape_by: a.by.name(),
-        now,
-    };
+    let summary = Summary { spool: &spool_name, scan: &scan, selected: messages, filtered, shape_by: a.by.name(), now };
     let mut d = Document::default();
     header(&mut d, &summary, &zone);
     d.heading(2, "Messages per queue");
     let per_queue = rank(messages, Key::Queue, &geo, usize::MAX);
-    d.push(Block::Table { key: Some("queues".into()), frame: rank_frame("queue", &per_queue)?, people: true, csv: true });
+    d.push(Block::Table {
+        key: Some("queues".into()),
+        frame: rank_frame("queue", &per_queue)?,
+        people: true,
+        csv: true,
+    });
     for (title, key) in SECTIONS {
         let rows = rank(messages, key, &geo, a.limit);
         let json_key = title.to_lowercase().replace(['(', ')'], "").replace([' ', '-'], "_");
@@ -206,10 +204,13 @@ pub fn run(a: &QueueArgs) -> anyhow::Result<Outcome> {
 }
 
 fn filter(a: &QueueArgs, zone: &crate::time::Zone, now: i64) -> Result<Filter, UsageError> {
-    let client = match &a.client {
-        Some(c) => Some(Net::parse(c).ok_or_else(|| UsageError(format!("--client {c:?}: use an IP address or a network like 192.0.2.0/24")))?),
-        None => None,
-    };
+    let client =
+        match &a.client {
+            Some(c) => Some(Net::parse(c).ok_or_else(|| {
+                UsageError(format!("--client {c:?}: use an IP address or a network like 192.0.2.0/24"))
+            })?),
+            None => None,
+        };
     let older = match &a.older_than {
         Some(s) => Some(Length::parse("--older-than", s).and_then(|l| l.fixed("--older-than", s)).map_err(UsageError)?),
         None => None,

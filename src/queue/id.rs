@@ -43,7 +43,7 @@ impl QueueId {
     /// hold only the microseconds.
     pub fn created(&self) -> Option<Micros> {
         let (secs, usecs, _) = long_parts(&self.0)?;
-        Some(secs.checked_mul(MICROS_PER_SEC)?.checked_add(usecs)?)
+        secs.checked_mul(MICROS_PER_SEC)?.checked_add(usecs)
     }
 }
 

@@ -113,7 +113,7 @@ enum Section {
 
 /// Reads `input` as a queue file.
 pub fn read<I: Input>(input: I) -> Result<QueueFile, Damage> {
-    if input.len() == 0 {
+    if input.is_empty() {
         return Err(Damage::Empty);
     }
     let mut records = Records::new(input);
@@ -149,7 +149,12 @@ pub fn read<I: Input>(input: I) -> Result<QueueFile, Damage> {
                             b'/' => Status::Cancelled,
                             _ => Status::Killed,
                         };
-                        q.recipients.push(Recipient { address: text(data), original: original.take(), status, extracted });
+                        q.recipients.push(Recipient {
+                            address: text(data),
+                            original: original.take(),
+                            status,
+                            extracted,
+                        });
                     }
                     b'M' if !extracted => section = Section::Content,
                     b'E' => return Ok(q),
@@ -159,7 +164,8 @@ pub fn read<I: Input>(input: I) -> Result<QueueFile, Damage> {
             Section::Content => match r.kind {
                 b'L' => headers.fragment(data),
                 b'N' => {
-                    if headers.line(data, &mut q) {
+                    let ended = headers.line(data, &mut q);
+                    if ended {
                         skip_body(&mut records, &q, &r);
                     }
                 }

@@ -13,6 +13,9 @@ use std::io;
 pub trait Input {
     /// The file's length.
     fn len(&self) -> u64;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// `n` bytes at `offset`, or fewer at the end of the file.
     fn read(&mut self, offset: u64, n: usize) -> io::Result<&[u8]>;
 }

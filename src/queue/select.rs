@@ -108,10 +108,10 @@ impl Filter {
             }
         }
         let t = q.arrival();
-        if self.before.is_some_and(|b| !t.is_some_and(|t| t < b)) {
+        if self.before.is_some_and(|b| t.is_none_or(|t| t >= b)) {
             return false;
         }
-        if self.since.is_some_and(|s| !t.is_some_and(|t| t >= s)) {
+        if self.since.is_some_and(|s| t.is_none_or(|t| t < s)) {
             return false;
         }
         true

@@ -153,7 +153,9 @@ pub fn scan(
             .chunks(chunk)
             .map(|files| {
                 let done = &done;
-                s.spawn(move || read_all(spool, files, keep, &|| progress(done.fetch_add(1, Ordering::Relaxed) + 1, total)))
+                s.spawn(move || {
+                    read_all(spool, files, keep, &|| progress(done.fetch_add(1, Ordering::Relaxed) + 1, total))
+                })
             })
             .collect();
         // A worker that panicked (it should not: nothing in the reader
@@ -188,7 +190,9 @@ fn list(
         // A queue that does not exist (corrupt, saved are made on demand)
         // or a hash directory removed meanwhile holds nothing.
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => return Err(SpoolError::Permission(dir.display().to_string())),
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            return Err(SpoolError::Permission(dir.display().to_string()))
+        }
         Err(e) => return Err(SpoolError::Io(dir.display().to_string(), e)),
     };
     for entry in entries {

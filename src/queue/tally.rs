@@ -61,7 +61,9 @@ pub fn keys(q: &Queued, key: Key, geo: &Geo) -> Vec<String> {
         Key::Account => one(f.attribute("sasl_username").filter(|u| !u.is_empty()).map(str::to_string)),
         Key::Uid => one(q.uid().map(|u| u.to_string())),
         Key::Ip => one(client(q).map(|ip| ip.to_string())),
-        Key::Country => one(client(q).and_then(|ip| geo.lookup_country_only(ip).country).map(|c| c.as_str().to_string())),
+        Key::Country => {
+            one(client(q).and_then(|ip| geo.lookup_country_only(ip).country).map(|c| c.as_str().to_string()))
+        }
         Key::Sender => one(f.sender.clone().map(|s| if s.is_empty() { "<>".into() } else { s })),
         Key::Subject => one(f.subject.clone()),
         Key::Queue => vec![q.queue.to_string()],
