@@ -3,7 +3,7 @@
 
 use crate::analyze::suspects::Thresholds;
 use crate::commands::UsageError;
-use crate::commands::{check, export, geo, report, simulate, summary, suspects, timeline, top, trace};
+use crate::commands::{check, export, geo, queue, report, simulate, summary, suspects, timeline, top, trace};
 use crate::duration::Length;
 use crate::render::Format;
 use crate::time::Micros;
@@ -27,8 +27,8 @@ script sent what, from where, since when.";
 
 const LONG_ABOUT: &str = "\
 Fast forensic analyzer for Postfix mail logs: which SASL account or local script sent what, \
-from where, since when. Reads mail.log and its rotated, gzipped siblings directly; never \
-touches the queue or the logs.
+from where, since when. Reads mail.log and its rotated, gzipped siblings directly, and \
+(`queue`) the Postfix queue itself; never changes the queue or the logs.
 
 With no command, runs `summary`. With no PATH, reads the first of /var/log/mail.log*,
 /var/log/maillog*, /var/log/postfix.log*, Postfix's maillog_file and the systemd journal
@@ -88,6 +88,9 @@ pub enum Command {
     /// One account, IP or uid=N hour by hour: logins, auth failures, messages, with the compromise marked.
     #[command(long_about = timeline::TIMELINE_ABOUT, after_help = EXIT_CODES)]
     Timeline(timeline::TimelineArgs),
+    /// The Postfix queue itself, read-only: who queued what, its age by domain, the IDs to delete.
+    #[command(long_about = queue::QUEUE_ABOUT, after_help = EXIT_CODES)]
+    Queue(queue::QueueArgs),
 }
 
 /// Where the logs are and how to read their timestamps.

@@ -34,6 +34,7 @@ pub mod frame;
 pub mod ingest;
 pub mod mem;
 pub mod parallel;
+pub mod queue;
 pub mod render;
 pub mod simulate;
 pub mod source;

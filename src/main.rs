@@ -38,6 +38,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Report(a)) => commands::report::run(&a),
         Some(Command::Suspects(a)) => commands::suspects::run(&a),
         Some(Command::Timeline(a)) => commands::timeline::run(&a),
+        Some(Command::Queue(a)) => commands::queue::run(&a),
     }
 }
 

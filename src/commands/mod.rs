@@ -4,6 +4,7 @@ pub mod check;
 pub mod console;
 pub mod export;
 pub mod geo;
+pub mod queue;
 pub mod quote;
 pub mod report;
 pub mod simulate;

@@ -5,6 +5,7 @@
 
 mod cells;
 pub mod doc;
+pub mod queue;
 pub mod remedy;
 pub mod report;
 pub mod suspects;
