@@ -35,6 +35,7 @@ pub mod after;
 pub mod baseline;
 pub mod bruteforce;
 pub mod burst;
+pub mod queued;
 pub mod remedy;
 pub mod score;
 pub mod timeline;

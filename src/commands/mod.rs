@@ -4,6 +4,7 @@ pub mod check;
 pub mod console;
 pub mod export;
 pub mod geo;
+pub mod live_queue;
 pub mod queue;
 pub mod quote;
 pub mod report;

@@ -54,7 +54,9 @@ ordinary pickup mail).
 
 --emit prints what to do next and nothing else; postsleuth never deletes or blocks anything:
   queue-ids        the suspects' messages still queued or held at the end of the input (and
-                   the bounce notifications about them), one per line, for postsuper -d -
+                   the bounce notifications about them), one per line, for postsuper -d -;
+                   with --spool, their messages in the live queue that arrived since the
+                   compromise (the queue files name the account or uid)
   nft              attacker IPs and networks as an nftables ruleset (nft -f FILE)
   iptables         the same as iptables/ip6tables commands
   postfix-access   the same as a Postfix CIDR table for check_client_access
@@ -65,6 +67,7 @@ Examples:
   postsleuth suspects                             /var/log/mail.log and its rotated siblings
   postsleuth suspects sample-logs/ --format json | jq '.suspects[0].compromised_at'
   postsleuth suspects --emit queue-ids | postsuper -d -
+  sudo postsleuth suspects --spool /var/spool/postfix --emit queue-ids | sudo postsuper -d -
   postsleuth suspects --emit nft > /etc/nftables.d/postsleuth.nft
   postsleuth suspects --suspect uid=33 --emit window
   postsleuth suspects --all --threshold 3 --since 7d";
@@ -80,6 +83,10 @@ pub struct SuspectsArgs {
     /// Print what to do next instead of the report.
     #[arg(long, value_enum, value_name = "WHAT")]
     pub emit: Option<Emit>,
+    /// The live Postfix queue (read-only, e.g. /var/spool/postfix): the report says how many
+    /// of the suspects' messages wait there now, and --emit queue-ids gives those.
+    #[arg(long, value_name = "DIR")]
+    pub spool: Option<std::path::PathBuf>,
     /// How many brute-force sources (IPs, networks) to list.
     #[arg(long, short = 'n', default_value_t = 10)]
     pub limit: usize,
@@ -109,10 +116,20 @@ pub fn run(a: &SuspectsArgs) -> anyhow::Result<Outcome> {
             printable(name)
         ));
     }
+    let live = match &a.spool {
+        Some(dir) => Some(super::live_queue::scan_for(dir, &chosen)?),
+        None => None,
+    };
     let mut out = stdout();
-    match a.emit {
-        Some(what) => emit(what, &frames, &chosen, &th, !a.suspects.is_empty(), a.io.input.quiet, &mut out)?,
-        None => {
+    match (a.emit, &live, &a.spool) {
+        (Some(Emit::QueueIds), Some((found, _)), Some(dir)) if !chosen.is_empty() => {
+            out.write_all(crate::render::queue::queue_ids(&found.messages).as_bytes())?;
+            if !a.io.input.quiet {
+                super::console::say(&format!("postsleuth: {}", super::live_queue::note(dir, found)));
+            }
+        }
+        (Some(what), _, _) => emit(what, &frames, &chosen, &th, !a.suspects.is_empty(), a.io.input.quiet, &mut out)?,
+        (None, _, _) => {
             let evidence: Vec<Line> = chosen.iter().flat_map(|s| s.evidence()).map(|(_, l)| l).collect();
             let quoted = super::quote::quote(&ds, evidence.iter().map(|l| (l.file.as_str(), l.line)));
             let text = |l: &Line| quoted.get(&l.file, l.line);
@@ -126,10 +143,18 @@ pub fn run(a: &SuspectsArgs) -> anyhow::Result<Outcome> {
                 sources: [sources("client_ip")?, sources("client_net")?],
                 span: ds.span,
             };
-            doc::write(&document(&findings, &zone)?, a.io.output.format, &zone, &mut out)?;
+            let mut d = document(&findings, &zone)?;
+            if let (Some((found, _)), Some(dir)) = (&live, &a.spool) {
+                super::live_queue::section(&mut d, dir, &chosen, found)?;
+            }
+            doc::write(&d, a.io.output.format, &zone, &mut out)?;
         }
     }
-    finish(out, ds)
+    let partial_queue = live.as_ref().is_some_and(|(_, partial)| *partial);
+    match finish(out, ds)? {
+        Outcome::Complete if partial_queue => Ok(Outcome::Partial),
+        outcome => Ok(outcome),
+    }
 }
 
 /// Queue IDs read from input out of order may be long gone, or another
