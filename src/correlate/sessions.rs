@@ -15,19 +15,17 @@ impl<S: super::Sink> Correlator<S> {
         self.open_sessions.get(&key).copied()
     }
 
-    pub(super) fn connect(&mut self, cx: &LineCtx, client: Client) {
+    /// A session of this line's smtpd process with `client`, of which
+    /// nothing else is known yet.
+    fn new_session(&mut self, cx: &LineCtx, client: Client) -> Session {
         let key = self.session_key(cx);
         let (client_name, client_ip) = self.session_client(client);
-        let session = Session {
-            host: key.0,
-            instance: key.1,
-            pid: cx.pid,
-            client_name,
-            client_ip,
-            start: Some(cx.time),
-            connect_line: Some(cx.line),
-            ..Session::default()
-        };
+        Session { host: key.0, instance: key.1, pid: cx.pid, client_name, client_ip, ..Session::default() }
+    }
+
+    pub(super) fn connect(&mut self, cx: &LineCtx, client: Client) {
+        let key = self.session_key(cx);
+        let session = Session { start: Some(cx.time), connect_line: Some(cx.line), ..self.new_session(cx, client) };
         let id = self.store_session(session);
         // A process serves one session at a time: an unclosed one is over.
         if let Some(old) = self.open_sessions.insert(key, id) {
@@ -116,16 +114,7 @@ impl<S: super::Sink> Correlator<S> {
                 // here, so that its client and the abort are kept, and the
                 // `disconnect` that follows closes this one.
                 let key = self.session_key(cx);
-                let (client_name, client_ip) = self.session_client(client);
-                let session = Session {
-                    host: key.0,
-                    instance: key.1,
-                    pid: cx.pid,
-                    client_name,
-                    client_ip,
-                    abort_line: Some(cx.line),
-                    ..Session::default()
-                };
+                let session = Session { abort_line: Some(cx.line), ..self.new_session(cx, client) };
                 let id = self.store_session(session);
                 self.open_sessions.insert(key, id);
                 id

@@ -100,13 +100,7 @@ impl Ahead {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-
-    fn gzip(text: &[u8]) -> Vec<u8> {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(text).unwrap();
-        gz.finish().unwrap()
-    }
+    use crate::source::gzip;
 
     /// What a sink saw: (file, event) in order, the data of a file joined
     /// (chunks may be cut between any two lines).

@@ -167,13 +167,7 @@ fn fill(r: &mut impl Read, buf: &mut [u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-
-    fn gzip(text: &[u8]) -> Vec<u8> {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(text).unwrap();
-        gz.finish().unwrap()
-    }
+    use crate::source::gzip;
 
     fn lines(n: usize, from: usize) -> Vec<u8> {
         (from..from + n)

@@ -15,3 +15,12 @@ pub mod reader;
 
 pub use discover::{resolve, Input, PathProblem};
 pub use reader::{Block, Chunk, FileMeta};
+
+/// Gzip of `text`, for the tests of reading.
+#[cfg(test)]
+pub(crate) fn gzip(text: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let _ = gz.write_all(text);
+    gz.finish().unwrap_or_default()
+}
