@@ -267,3 +267,23 @@ fn rustix_is_root() -> bool {
     let f = tempfile::NamedTempFile::new().unwrap();
     f.as_file().metadata().unwrap().uid() == 0
 }
+
+/// `--list`: one row per selected message, oldest first, with what its
+/// file says and why it waits.
+#[test]
+fn list_gives_one_row_per_message() {
+    let (v, out) = json(&spool(), &["--list", "--account", "bob@example.test"]);
+    assert_eq!(out.status.code(), Some(0));
+    let rows = v["messages"].as_array().expect("messages");
+    let ids: Vec<&str> = rows.iter().map(|r| r["queue_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["ED4AFD8182", "05DB6D8184", "4jh4nK5G8qz6fJ0"]);
+    assert_eq!(
+        rows[1],
+        serde_json::json!({"queue_id": "05DB6D8184", "queue": "deferred", "arrival": "2026-12-04T21:46:06Z",
+            "account": "bob@example.test", "uid": null, "client_ip": "2001:db8::66", "country": null,
+            "sender": "paypal@bank.example", "recipients": 1, "bytes": 1178, "subject": "Account locked",
+            "reason": "connect to 127.0.0.1[127.0.0.1]:2525: Connection refused"})
+    );
+    let (v, _) = json(&spool(), &["--list"]);
+    assert_eq!(v["messages"].as_array().unwrap().len(), 18, "every message without a filter");
+}

@@ -10,7 +10,7 @@ use crate::queue::select::{Filter, Net};
 use crate::queue::spool::{add_reasons, scan, Skip};
 use crate::queue::tally::{rank, shape, Key};
 use crate::render::doc::{Block, Document};
-use crate::render::queue::{header, queue_ids, rank_frame, shape_frame, Summary};
+use crate::render::queue::{header, list_frame, queue_ids, rank_frame, shape_frame, Summary};
 use clap::{Args, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -32,6 +32,7 @@ Examples:
   sudo postsleuth queue                              the summary of the live queue
   sudo postsleuth queue --account alice@example.org --queue deferred
   sudo postsleuth queue --uid 33 --emit queue-ids | sudo postsuper -d -
+  sudo postsleuth queue --account alice@example.org --list --format csv > alice-queued.csv
   sudo postsleuth queue --by sender-domain --older-than 1d --format csv";
 
 /// What `queue --emit` prints.
@@ -99,6 +100,10 @@ pub struct QueueArgs {
     /// Only messages that arrived from this time on (RFC 3339, a date, a duration back from now, `yesterday`…).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
+    /// One row per selected message instead of the summary (ID, queue, arrival, account, uid,
+    /// client, country, sender, recipients, bytes, subject, why deferred), oldest first.
+    #[arg(long, conflicts_with = "emit")]
+    pub list: bool,
     /// Print the selected queue IDs instead of the summary (the count goes to stderr).
     #[arg(long, value_enum)]
     pub emit: Option<QueueEmit>,
@@ -180,6 +185,18 @@ pub fn run(a: &QueueArgs) -> anyhow::Result<Outcome> {
     let summary = Summary { spool: &spool_name, scan: &scan, selected: messages, filtered, shape_by: a.by.name(), now };
     let mut d = Document::default();
     header(&mut d, &summary, &zone);
+    if a.list {
+        d.heading(2, "Messages");
+        d.push(Block::Table {
+            key: Some("messages".into()),
+            frame: list_frame(messages, &geo)?,
+            people: true,
+            csv: true,
+        });
+        crate::render::doc::write(&d, a.output.format, &zone, &mut out)?;
+        out.flush()?;
+        return Ok(outcome);
+    }
     d.heading(2, "Messages per queue");
     let per_queue = rank(messages, Key::Queue, &geo, usize::MAX);
     d.push(Block::Table {

@@ -102,6 +102,33 @@ pub fn header(d: &mut Document, s: &Summary, zone: &Zone) {
     }
 }
 
+/// One row per message, oldest first: what the file says of it, with the
+/// first reason its `defer/` log gives.
+pub fn list_frame(messages: &[Queued], geo: &crate::enrich::Geo) -> PolarsResult<DataFrame> {
+    use crate::queue::tally::{keys, Key};
+    let mut rows: Vec<&Queued> = messages.iter().collect();
+    rows.sort_by_key(|q| (q.arrival(), q.id.as_str().to_string()));
+    let first = |q: &Queued, key: Key| keys(q, key, geo).into_iter().next();
+    let text = |key: Key| rows.iter().map(|q| first(q, key)).collect::<Vec<_>>();
+    DataFrame::new_infer_height(vec![
+        Column::new("queue_id".into(), rows.iter().map(|q| q.id.as_str()).collect::<Vec<_>>()),
+        Column::new("queue".into(), rows.iter().map(|q| q.queue).collect::<Vec<_>>()),
+        times("arrival", rows.iter().map(|q| q.arrival()).collect())?,
+        Column::new("account".into(), text(Key::Account)),
+        Column::new("uid".into(), rows.iter().map(|q| q.uid()).collect::<Vec<_>>()),
+        Column::new("client_ip".into(), text(Key::Ip)),
+        Column::new("country".into(), text(Key::Country)),
+        Column::new("sender".into(), text(Key::Sender)),
+        Column::new("recipients".into(), rows.iter().map(|q| q.file.pending().count() as u64).collect::<Vec<_>>()),
+        Column::new("bytes".into(), rows.iter().map(|q| q.size).collect::<Vec<_>>()),
+        Column::new("subject".into(), text(Key::Subject)),
+        Column::new(
+            "reason".into(),
+            rows.iter().map(|q| q.reasons.iter().find_map(|r| r.reason.clone())).collect::<Vec<_>>(),
+        ),
+    ])
+}
+
 /// The selected IDs, one a line, for `postsuper -d -` or `postsuper -h -`:
 /// queue IDs only, each checked as one when read, never a file name.
 pub fn queue_ids(selected: &[Queued]) -> String {
