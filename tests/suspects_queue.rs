@@ -72,8 +72,18 @@ fn the_report_says_what_waits_now() {
         serde_json::json!([{"suspect": "alice@example.test", "queued": 7, "deferred": 7, "hold": 0,
             "on_their_way": 0, "oldest": "2026-12-04T21:46:05Z"}])
     );
-    let (_, text, _) = suspects(&["--suspect", "alice@example.test"]);
+    let messages = v["live_queue_messages"].as_array().expect("live_queue_messages");
+    assert_eq!(messages.len(), 7);
+    assert!(messages.iter().all(|m| m["suspect"] == "alice@example.test" && m["queue"] == "deferred"));
+    let mut ids: Vec<&str> = messages.iter().map(|m| m["queue_id"].as_str().unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, postcat_ids("named_attribute: sasl_username=alice@example.test"));
+    let (_, text, _) = suspects(&["--suspect", "alice@example.test", "-n", "3"]);
     assert!(text.contains("In the queue now ("), "{text}");
+    assert!(
+        text.contains("alice@example.test: 4 more (postsleuth queue --account alice@example.test --list)"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -5,8 +5,9 @@
 
 use crate::analyze::suspects::queued::{owner, waiting};
 use crate::analyze::suspects::Suspect;
-use crate::queue::{scan, Scan, Skip};
+use crate::queue::{scan, Queued, Scan, Skip};
 use crate::render::doc::{Block, Document};
+use crate::render::queue::list_frame;
 use crate::text::cell;
 use polars::prelude::*;
 use std::path::Path;
@@ -37,8 +38,16 @@ pub fn note(spool: &Path, found: &Scan) -> String {
     )
 }
 
-/// The section of the report: per suspect, its messages waiting now.
-pub fn section(d: &mut Document, spool: &Path, chosen: &[&Suspect], found: &Scan) -> PolarsResult<()> {
+/// The section of the report: per suspect, its messages waiting now, then
+/// the oldest `limit` of each one's, each with what its file says.
+pub fn section(
+    d: &mut Document,
+    spool: &Path,
+    chosen: &[&Suspect],
+    found: &Scan,
+    geo: &crate::enrich::Geo,
+    limit: usize,
+) -> PolarsResult<()> {
     let rows = waiting(chosen, &found.messages);
     let frame = df!(
         "suspect" => chosen.iter().map(|s| s.who.to_string()).collect::<Vec<_>>(),
@@ -51,5 +60,45 @@ pub fn section(d: &mut Document, spool: &Path, chosen: &[&Suspect], found: &Scan
     frame.with_column(crate::frame::opt_dt("oldest", rows.iter().map(|w| w.oldest))?)?;
     d.heading(2, format!("In the queue now ({})", spool.display()));
     d.push(Block::Table { key: Some("live_queue".into()), frame, people: true, csv: true });
+    let mut lists = Vec::new();
+    let mut more = Vec::new();
+    for s in chosen {
+        let mut theirs: Vec<Queued> =
+            found.messages.iter().filter(|q| owner(std::slice::from_ref(s), q).is_some()).cloned().collect();
+        theirs.sort_by_key(|q| q.arrival());
+        if theirs.len() > limit {
+            more.push(format!(
+                "{}: {} more (postsleuth queue --{} --list)",
+                s.who,
+                theirs.len() - limit,
+                who_option(s)
+            ));
+        }
+        theirs.truncate(limit);
+        // The suspect's column says whose they are: not its account and uid again.
+        let mut frame = list_frame(&theirs, geo)?.drop_many(["account", "uid"]);
+        let who = s.who.to_string();
+        frame.insert_column(0, Column::new("suspect".into(), vec![who; frame.height()]))?;
+        lists.push(frame);
+    }
+    let mut all = lists.into_iter().reduce(|mut a, b| {
+        let _ = a.vstack_mut(&b);
+        a
+    });
+    if let Some(frame) = all.take().filter(|f| f.height() > 0) {
+        d.heading(2, "Their messages in the queue, oldest first");
+        d.push(Block::Table { key: Some("live_queue_messages".into()), frame, people: true, csv: true });
+        if !more.is_empty() {
+            d.push(Block::Lines(more));
+        }
+    }
     Ok(())
+}
+
+/// The `queue` option that selects a suspect's messages.
+fn who_option(s: &Suspect) -> String {
+    match &s.who {
+        crate::analyze::suspects::Who::Account(name) => format!("account {}", cell(name, 100)),
+        crate::analyze::suspects::Who::Uid(uid) => format!("uid {uid}"),
+    }
 }

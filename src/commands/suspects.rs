@@ -145,7 +145,8 @@ pub fn run(a: &SuspectsArgs) -> anyhow::Result<Outcome> {
             };
             let mut d = document(&findings, &zone)?;
             if let (Some((found, _)), Some(dir)) = (&live, &a.spool) {
-                super::live_queue::section(&mut d, dir, &chosen, found)?;
+                let geo = super::geo(&a.io.input)?;
+                super::live_queue::section(&mut d, dir, &chosen, found, &geo, a.limit)?;
             }
             doc::write(&d, a.io.output.format, &zone, &mut out)?;
         }
