@@ -76,7 +76,7 @@ pub enum Command {
     /// Look up IPs (country, ASN) or rebuild the embedded tables from newer CSV files.
     #[command(subcommand)]
     Geo(geo::GeoCommand),
-    /// Dump correlated records (messages, deliveries, auth, rejects, sessions) as rows.
+    /// Dump correlated records (messages, deliveries, auth, rejects, sessions, client events) as rows.
     #[command(long_about = export::EXPORT_ABOUT, after_help = EXIT_CODES)]
     Export(export::ExportArgs),
     /// Write a dated abuse report (Markdown, HTML with charts, JSON, CSV) for a day, week or month.

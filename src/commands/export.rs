@@ -12,9 +12,9 @@ Dump correlated records as rows, one table at a time, for your own analysis.
 
 Tables: messages (one per queue ID life), deliveries (one per recipient per attempt), auth
 (logins, successful and failed), rejects (NOQUEUE, milter, before-queue filter and cleanup
-verdicts), sessions (smtpd
-connect → disconnect, or known from an abort), client-events (postscreen and tlsproxy
-verdicts, dnsblog listings, anvil statistics, smtpd warnings naming a client). Timestamps are UTC (RFC 3339).
+verdicts), sessions (smtpd connect → disconnect, or known from an abort), client-events
+(postscreen and tlsproxy verdicts, dnsblog listings, anvil statistics, smtpd warnings naming
+a client). Timestamps are UTC (RFC 3339).
 
 Examples:
   postsleuth export --table messages --format csv > messages.csv
