@@ -119,7 +119,7 @@ fn hostile(rng: &mut Rng) -> String {
             0 => s.push_str(&"A".repeat(2000 + rng.below(6000))),
             1 => s.push_str(&rng.pick(HOSTILE).repeat(200)),
             2..=3 => s.push_str(&format!("w{}", rng.next_u64() % 1000)),
-            _ => s.push_str(*rng.pick(HOSTILE)),
+            _ => s.push_str(rng.pick::<&str>(HOSTILE)),
         }
     }
     s
