@@ -5,6 +5,7 @@ use super::{display_zone, finish, load_frames, stdout, Outcome};
 use crate::analyze::suspects::{self as sus, remedy, Line, Suspect, Thresholds, Who};
 use crate::analyze::Frames;
 use crate::cli::{Io, ScoringArgs};
+use crate::queue::QueueId;
 use crate::render::doc;
 use crate::render::remedy::{self as writers, Emit};
 use crate::render::suspects::{document, Findings};
@@ -55,13 +56,15 @@ ordinary pickup mail).
 --emit prints what to do next and nothing else; postsleuth never deletes or blocks anything:
   queue-ids        the suspects' messages still queued or held at the end of the input (and
                    the bounce notifications about them), one per line, for postsuper -d -;
+                   the queue IDs of one host: with several in the input, name it with --host;
                    with --spool, their messages in the live queue that arrived since the
                    compromise (the queue files name the account or uid)
   nft              attacker IPs and networks as an nftables ruleset (nft -f FILE)
   iptables         the same as iptables/ip6tables commands
   postfix-access   the same as a Postfix CIDR table for check_client_access
   window           the time to review: --since/--until from the brute force to the last
-                   message or the attacker's first failed retry, whichever is later
+                   message or the attacker's first failed retry, whichever is later (the
+                   suspect it is for is named on stderr)
 
 Examples:
   postsleuth suspects                             /var/log/mail.log and its rotated siblings
@@ -87,6 +90,10 @@ pub struct SuspectsArgs {
     /// of the suspects' messages wait there now, and --emit queue-ids gives those.
     #[arg(long, value_name = "DIR")]
     pub spool: Option<std::path::PathBuf>,
+    /// With --emit queue-ids: the host whose queue IDs to print (needed when
+    /// the input is of several hosts: each host's postsuper gets its own).
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
     /// How many brute-force sources (IPs, networks) to list.
     #[arg(long, short = 'n', default_value_t = 10)]
     pub limit: usize,
@@ -128,7 +135,13 @@ pub fn run(a: &SuspectsArgs) -> anyhow::Result<Outcome> {
                 super::console::say(&format!("postsleuth: {}", super::live_queue::note(dir, found)));
             }
         }
-        (Some(what), _, _) => emit(what, &frames, &chosen, &th, !a.suspects.is_empty(), a.io.input.quiet, &mut out)?,
+        (Some(what), _, _) => {
+            let asked = Asked { named: !a.suspects.is_empty(), quiet: a.io.input.quiet, host: a.host.as_deref() };
+            if !emit(what, &frames, &chosen, &th, &asked, &mut out)? {
+                finish(out, ds)?;
+                return Ok(Outcome::Refused);
+            }
+        }
         (None, _, _) => {
             let evidence: Vec<Line> = chosen.iter().flat_map(|s| s.evidence()).map(|(_, l)| l).collect();
             let quoted = super::quote::quote(&ds, evidence.iter().map(|l| (l.file.as_str(), l.line)));
@@ -185,31 +198,50 @@ fn choose<'a>(all: &'a [Suspect], named: &[String], everyone: bool, th: &Thresho
     all.iter().filter(|s| s.is_flagged(th) || (everyone && !s.reasons.is_empty())).collect()
 }
 
-/// `--emit`: only the requested text on stdout; notes on stderr.
+/// What `--emit` was asked with, besides what to emit.
+struct Asked<'a> {
+    /// Suspects were named with --suspect.
+    named: bool,
+    quiet: bool,
+    /// --host: whose queue IDs.
+    host: Option<&'a str>,
+}
+
+/// `--emit`: only the requested text on stdout; notes on stderr. False
+/// when nothing is given because it could not be trusted (queue IDs of
+/// several hosts and no --host).
 fn emit(
     what: Emit,
     frames: &Frames,
     chosen: &[&Suspect],
     th: &Thresholds,
-    named: bool,
-    quiet: bool,
+    asked: &Asked,
     out: &mut dyn Write,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let note = |m: String| {
-        if !quiet {
+        if !asked.quiet {
             super::console::say(&format!("postsleuth: {m}"));
         }
     };
     if chosen.is_empty() {
         // Named ones not in the input were reported already.
-        if !named {
+        if !asked.named {
             note(format!("no account or uid reaches the threshold ({}); name one with --suspect", th.threshold));
         }
-        return Ok(());
+        return Ok(true);
     }
     let text = match what {
-        Emit::QueueIds => queue_ids(frames, chosen, &note)?,
-        Emit::Window => writers::window_text(chosen),
+        Emit::QueueIds => match queue_ids(frames, chosen, asked.host, &note)? {
+            Some(text) => text,
+            None => return Ok(false),
+        },
+        Emit::Window => {
+            let lines = writers::window_lines(chosen);
+            for (n, (who, _)) in lines.iter().enumerate() {
+                note(format!("window {} of {}: {who}", n + 1, lines.len()));
+            }
+            lines.into_iter().map(|(_, line)| line).collect()
+        }
         Emit::Nft | Emit::Iptables | Emit::PostfixAccess => {
             let waves: BTreeSet<String> =
                 chosen.iter().filter_map(|s| s.wave.as_ref()).flat_map(|w| w.addresses.iter().cloned()).collect();
@@ -224,27 +256,55 @@ fn emit(
         }
     };
     out.write_all(text.as_bytes())?;
-    Ok(())
+    Ok(true)
 }
 
-/// One queue ID per line; with several hosts, a `# host NAME` line before
-/// each host's IDs (postsuper warns about it and goes on).
-fn queue_ids(frames: &Frames, chosen: &[&Suspect], note: &dyn Fn(String)) -> anyhow::Result<String> {
+/// One queue ID per line, of one host (`postsuper -d -` runs on one host
+/// and deletes whatever its queue holds under each ID): those of `host`,
+/// else of the one host there is; `None` (said even with --quiet, as it is
+/// why nothing is printed) when there are several and none was chosen.
+/// Each is a queue ID by its syntax ([`QueueId`]): the correlator's IDs
+/// come from the log, and what is not an ID is never printed.
+fn queue_ids(
+    frames: &Frames,
+    chosen: &[&Suspect],
+    host: Option<&str>,
+    note: &dyn Fn(String),
+) -> anyhow::Result<Option<String>> {
     let ids = remedy::queue_ids(frames, chosen)?;
     let hosts: BTreeSet<&str> = ids.iter().map(|(h, _)| h.as_str()).collect();
+    let names = |hosts: &BTreeSet<&str>| hosts.iter().map(|h| printable(h).into_owned()).collect::<Vec<_>>().join(", ");
+    if host.is_none() && hosts.len() > 1 {
+        super::console::say(&format!(
+            "postsleuth: no queue IDs: they are on {} hosts ({}), and postsuper on one host must get only its own; \
+             name the host with --host",
+            hosts.len(),
+            names(&hosts)
+        ));
+        return Ok(None);
+    }
     let mut text = String::new();
-    let mut last: Option<&str> = None;
-    for (host, qid) in &ids {
-        if hosts.len() > 1 && last != Some(host) {
-            text.push_str(&format!("# host {}\n", printable(host)));
-            last = Some(host);
+    let (mut given, mut invalid) = (0, 0);
+    for (_, qid) in ids.iter().filter(|(h, _)| host.is_none_or(|want| h == want)) {
+        match QueueId::parse(qid) {
+            Some(id) => {
+                text.push_str(&format!("{id}\n"));
+                given += 1;
+            }
+            None => invalid += 1,
         }
-        text.push_str(&format!("{}\n", printable(qid)));
     }
-    let on = hosts.iter().map(|h| printable(h).into_owned()).collect::<Vec<_>>().join(", ");
-    match ids.len() {
-        0 => note("no message of theirs is still queued or held at the end of the input".into()),
-        n => note(format!("{n} queue IDs still queued or held at the end of the input, on {on}")),
+    if invalid > 0 {
+        note(format!("left out {invalid} queue IDs that are no Postfix queue ID"));
     }
-    Ok(text)
+    let on = match host {
+        Some(h) => printable(h).into_owned(),
+        None => names(&hosts),
+    };
+    match (given, on.is_empty()) {
+        (0, true) => note("no message of theirs is still queued or held at the end of the input".into()),
+        (0, false) => note(format!("no message of theirs is still queued or held at the end of the input on {on}")),
+        (n, _) => note(format!("{n} queue IDs still queued or held at the end of the input, on {on}")),
+    }
+    Ok(Some(text))
 }

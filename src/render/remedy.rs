@@ -1,8 +1,9 @@
 //! What to do next, as text for the tools that act on it (`suspects
 //! --emit`): nftables sets, iptables commands, a Postfix CIDR access table,
 //! the `--since`/`--until` to review. Built from validated values only (CIDR
-//! blocks postsleuth formed, times it formatted); the one log string that
-//! reaches them, an account name, goes into a comment made single-line.
+//! blocks postsleuth formed from parsed addresses, times it formatted); the
+//! one log string that reaches them, an account name, goes into a comment
+//! made single-line (and, for the window, to stderr only).
 
 use crate::analyze::suspects::remedy::{window, Block, Spared};
 use crate::analyze::suspects::Suspect;
@@ -24,26 +25,27 @@ pub enum Emit {
     Window,
 }
 
-/// `--since … --until …` lines, one per suspect, with a comment naming it.
-pub fn window_text(suspects: &[&Suspect]) -> String {
-    let mut out = String::new();
+/// `--since … --until …` lines, one per suspect (each with the suspect's
+/// name, for the caller to say elsewhere): nothing else, so that
+/// `postsleuth top $(postsleuth suspects --emit window)` reads only
+/// options.
+pub fn window_lines(suspects: &[&Suspect]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
     for s in suspects {
         if let Some((a, b)) = window(s) {
-            out.push_str(&format!(
-                "# {}\n--since {} --until {}\n",
-                comment_safe(&s.who.to_string()),
-                rfc3339_utc(a),
-                rfc3339_utc(b)
-            ));
+            let line = format!("--since {} --until {}\n", rfc3339_utc(a), rfc3339_utc(b));
+            out.push((comment_safe(&s.who.to_string()), line));
         }
     }
     out
 }
 
 /// A one-line comment: whatever an attacker put in a SASL username cannot
-/// start a new line of a script.
+/// start a new line of a script, nor look like one to whoever reviews it
+/// (the Unicode line and paragraph separators, which editors break lines
+/// at, are escaped too).
 fn comment_safe(s: &str) -> String {
-    crate::text::printable(s).into_owned()
+    crate::text::printable(s).replace('\u{2028}', "\\u{2028}").replace('\u{2029}', "\\u{2029}")
 }
 
 fn header(what: &str, suspects: &[&Suspect], spared: &Spared) -> String {
@@ -103,6 +105,11 @@ pub fn postfix_access(blocks: &[Block], suspects: &[&Suspect], spared: &Spared) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_stay_one_line() {
+        assert_eq!(comment_safe("a\nb\u{2028}c\u{2029}d"), "a\\x0ab\\u{2028}c\\u{2029}d");
+    }
 
     #[test]
     fn rulesets_are_well_formed_when_empty() {

@@ -73,13 +73,20 @@ pub fn block_list(suspects: &[&Suspect], wave_ips: &BTreeSet<String>, logins: &[
             Who::Uid(_) => None,
         })
         .collect();
-    let others: HashSet<&str> =
-        logins.iter().filter(|l| !accounts.contains(l.account.as_str())).map(|l| l.ip.as_str()).collect();
+    let others: HashSet<IpAddr> = logins
+        .iter()
+        .filter(|l| !accounts.contains(l.account.as_str()))
+        .filter_map(|l| l.ip.parse::<IpAddr>().ok())
+        .map(|a| a.to_canonical())
+        .collect();
     let mut spared = Spared::default();
     let mut ips: BTreeSet<IpAddr> = BTreeSet::new();
     for ip in suspects.iter().flat_map(|s| s.attacker_ips.iter()).chain(wave_ips) {
         let Ok(addr) = ip.parse::<IpAddr>() else { continue };
-        if others.contains(ip.as_str()) {
+        // A dual-stack socket logs an IPv4 client as `::ffff:a.b.c.d`: it
+        // is that IPv4 address, to be blocked (and classified) as one.
+        let addr = addr.to_canonical();
+        if others.contains(&addr) {
             spared.shared += 1;
         } else if !crate::enrich::classify(addr).is_public() {
             spared.not_public += 1;
@@ -93,8 +100,7 @@ pub fn block_list(suspects: &[&Suspect], wave_ips: &BTreeSet<String>, logins: &[
 fn group(ips: &BTreeSet<IpAddr>) -> Vec<Block> {
     let mut nets: BTreeMap<(bool, String), Vec<IpAddr>> = BTreeMap::new();
     for ip in ips {
-        let net = crate::frame::net::network(&ip.to_string()).unwrap_or_else(|| ip.to_string());
-        nets.entry((ip.is_ipv6(), net)).or_default().push(*ip);
+        nets.entry((ip.is_ipv6(), network(*ip))).or_default().push(*ip);
     }
     let mut out = Vec::new();
     for ((v6, net), members) in nets {
@@ -105,6 +111,21 @@ fn group(ips: &BTreeSet<IpAddr>) -> Vec<Block> {
         }
     }
     out
+}
+
+/// The /24 of an IPv4 address, the /64 of an IPv6 one, formed from the
+/// address itself: nothing of the log's text reaches a block list.
+fn network(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            format!("{}/24", std::net::Ipv4Addr::new(o[0], o[1], o[2], 0))
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{}/64", std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+    }
 }
 
 /// The time to review for one suspect: from the first brute-force failure
@@ -131,5 +152,12 @@ mod tests {
             .collect();
         let cidrs: Vec<String> = group(&ips).into_iter().map(|b| b.cidr).collect();
         assert_eq!(cidrs, ["198.51.100.0/24", "203.0.113.5/32", "2001:db8:1:2::/64"]);
+    }
+
+    #[test]
+    fn mapped_ipv4_is_blocked_as_ipv4() {
+        let waves: BTreeSet<String> = ["::ffff:5.143.39.141".to_string()].into();
+        let (blocks, _) = block_list(&[], &waves, &[]);
+        assert_eq!(blocks, [Block { cidr: "5.143.39.141/32".into(), v6: false, addresses: 1 }]);
     }
 }

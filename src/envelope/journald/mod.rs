@@ -78,12 +78,12 @@ impl Split for Journald {
         if host.is_empty() || text.as_bytes().contains(&0) {
             return None;
         }
+        // `tag` splits the identifier into a prefix and a suffix of it (an
+        // identifier without a slash: an empty instance), so their places
+        // follow from their lengths; an empty instance is a literal, not
+        // part of `text`, and has no address in it.
         let (instance, daemon) = tag(&text[ident.clone()])?;
-        let at = |part: &str| {
-            let start = part.as_ptr() as usize - text.as_ptr() as usize;
-            start..start + part.len()
-        };
-        let (instance, daemon) = (at(instance), at(daemon));
+        let (instance, daemon) = (ident.start..ident.start + instance.len(), ident.end - daemon.len()..ident.end);
         Some(Decoded { stamp, host, instance, daemon, pid: f.pid(), payload, repaired, text })
     }
 }
