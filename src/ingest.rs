@@ -336,6 +336,15 @@ impl Run {
                 self.stamp(*stamp);
                 self.diag.other_lines += 1;
             }
+            Kind::Dovecot(p) => {
+                self.repaired(p.repaired);
+                let time = self.stamp(p.env.stamp);
+                self.diag.other_lines += 1;
+                let cx = LineCtx::new(&p.env, time, LineRef { file: self.file, line }, p.context);
+                for ev in p.event.iter().flat_map(|ev| std::iter::repeat_n(ev, p.repeat as usize)) {
+                    self.correlator.feed(&cx, ev);
+                }
+            }
             Kind::Postfix(p) => {
                 self.repaired(p.repaired);
                 let time = self.stamp(p.env.stamp);

@@ -6,6 +6,7 @@
 //! Long because correlation is one state machine over every Postfix event
 //! kind; sessions, links and records have their own files.
 
+mod dovecot;
 pub mod intern;
 mod links;
 mod recent;
@@ -198,6 +199,8 @@ pub struct Correlator<S: Sink = Records> {
     damaged_addresses: u64,
     /// Client events seen, kept or not.
     client_events: u64,
+    /// Dovecot's auth verdicts waiting for the line that says how they count.
+    dovecot: dovecot::Pending,
 }
 
 impl Correlator<Records> {
@@ -234,6 +237,7 @@ impl<S: Sink> Correlator<S> {
             orphan_lines: 0,
             damaged_addresses: 0,
             client_events: 0,
+            dovecot: Default::default(),
         }
     }
 
@@ -280,6 +284,7 @@ impl<S: Sink> Correlator<S> {
             Event::Delivery(d) => self.delivery(cx, d),
             Event::Notification { queue_id, new_queue_id, .. } => self.notification(cx, queue_id, new_queue_id),
             Event::ClientEvent { what, client, detail } => self.client_event(cx, what, *client, detail),
+            Event::Dovecot(a) => self.dovecot(cx, a),
             Event::Warning | Event::Noise => {}
         }
     }
@@ -327,6 +332,9 @@ impl<S: Sink> Correlator<S> {
         for slot in open {
             let (number, session) = std::mem::take(&mut self.sessions[slot as usize]);
             self.sink.session(number, session, true, &self.strings);
+        }
+        for late in self.dovecot.drain() {
+            self.sink.auth(late, &self.strings);
         }
         self.sink.finish(Ledger {
             strings: self.strings,

@@ -262,6 +262,10 @@ pub struct AuthAttempt {
     /// The account tried, when the log names it.
     pub username: Sym,
     pub success: bool,
+    /// Where the client logged in: `smtp` (Postfix's AUTH), or Dovecot's
+    /// login service (`imap`, `pop3`, `submission`, …), or `dovecot` for an
+    /// attempt only Dovecot's auth service told of.
+    pub service: Sym,
     pub line: LineRef,
 }
 

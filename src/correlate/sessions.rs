@@ -207,6 +207,7 @@ impl<S: super::Sink> Correlator<S> {
             method,
             username: user,
             success: true,
+            service: self.strings.intern("smtp"),
             line: cx.line,
         };
         self.sink.auth(attempt, &self.strings);
@@ -214,15 +215,22 @@ impl<S: super::Sink> Correlator<S> {
 
     pub(super) fn auth_failed(&mut self, cx: &LineCtx, client: Client, method: &str, username: Option<&str>) {
         let s = &mut self.strings;
+        let client_ip = s.intern(client.ip);
+        let named = s.opt(username);
+        // Dovecot's auth service told of this attempt a moment before, and
+        // may name the account Postfix did not.
+        let backend = self.dovecot.sasl_failure(self.cur.host, client_ip, cx.time);
+        let s = &mut self.strings;
         let attempt = AuthAttempt {
             time: cx.time,
             host: self.cur.host,
             instance: self.cur.instance,
             client_name: s.intern(client.name),
-            client_ip: s.intern(client.ip),
+            client_ip,
             method: s.intern(method),
-            username: s.opt(username),
+            username: if named.is_none() { backend } else { named },
             success: false,
+            service: s.intern("smtp"),
             line: cx.line,
         };
         self.sink.auth(attempt, &self.strings);

@@ -5,11 +5,13 @@
 //! and dropped cost no allocation. Names follow Postfix's own vocabulary.
 
 pub mod addr;
+pub mod dovecot;
 pub mod fields;
 mod queue;
 mod screen;
 mod smtpd;
 
+pub use dovecot::DovecotAuth;
 pub use fields::Client;
 pub use smtpd::cleanup_verdict;
 
@@ -91,6 +93,8 @@ pub enum Event<'a> {
         /// The rest of the line, as written (the evidence).
         detail: &'a str,
     },
+    /// Dovecot's word on a login (see [`dovecot`]): it shares the log.
+    Dovecot(DovecotAuth<'a>),
     /// A `warning:` Postfix wrote that no rule above turns into a record.
     Warning,
     /// A Postfix line that is understood and carries nothing to record
@@ -111,6 +115,11 @@ impl Event<'_> {
             | Event::ClientEvent { client, .. } => n(client),
             Event::ClientLine(l) => n(&l.client) + l.orig_client.as_ref().map_or(0, n),
             Event::Reject(r) => n(&r.client),
+            Event::Dovecot(
+                DovecotAuth::Login { client, .. }
+                | DovecotAuth::Failed { client, .. }
+                | DovecotAuth::Backend { client, .. },
+            ) => n(client),
             _ => 0,
         }
     }

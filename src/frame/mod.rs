@@ -422,6 +422,7 @@ pub fn auth(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     }
     c.try_col(|| opt_sym("sasl_username", r, a.iter().map(|x| x.username)));
     c.col(|| Column::new("success".into(), a.iter().map(|x| x.success).collect::<Vec<_>>()));
+    c.try_col(|| sym_col("service", r, a.iter().map(|x| x.service)));
     if wide {
         c.col(|| file_col(ds, a.iter().map(|x| x.line)));
         c.col(|| u64_col("line", a.iter().map(|x| x.line.line)));

@@ -42,6 +42,9 @@ pub enum Kind<'a> {
         stamp: Stamp,
     },
     Postfix(PostfixLine<'a>),
+    /// A line of Dovecot's that tells of a login ([`event::dovecot`]): an
+    /// other program's line with an event for correlation.
+    Dovecot(PostfixLine<'a>),
 }
 
 pub struct PostfixLine<'a> {
@@ -307,7 +310,14 @@ fn text_kind<F: Split>(
         },
     };
     if !env.is_postfix() {
-        *out = Kind::Other { repaired, stamp: env.stamp };
+        let (payload, repeat) = repeated(env.payload);
+        match (env.daemon == "dovecot").then(|| event::dovecot::parse(payload)).flatten() {
+            Some(ev) => {
+                let context = contexts.number(&env);
+                *out = Kind::Dovecot(PostfixLine { repaired, env, payload, repeat, event: Some(ev), context });
+            }
+            None => *out = Kind::Other { repaired, stamp: env.stamp },
+        }
         return;
     }
     let (payload, repeat) = repeated(env.payload);
@@ -376,7 +386,7 @@ mod tests {
                 Kind::Binary => "binary".into(),
                 Kind::TooLong => "too long".into(),
                 Kind::NotSyslog { .. } => "not syslog".into(),
-                Kind::Other { .. } => "other".into(),
+                Kind::Other { .. } | Kind::Dovecot(_) => "other".into(),
             })
             .collect();
         assert_eq!(
@@ -399,6 +409,7 @@ mod tests {
                     Kind::Postfix(p) => format!("postfix {:?} {}", p.payload, p.repaired),
                     Kind::Empty => "empty".into(),
                     Kind::Other { repaired, .. } => format!("other {repaired}"),
+                    Kind::Dovecot(p) => format!("dovecot {:?} {}", p.payload, p.repaired),
                     Kind::NotSyslog { repaired } => format!("not syslog {repaired}"),
                     Kind::Binary | Kind::TooLong => "?".into(),
                 })
