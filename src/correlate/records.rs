@@ -335,6 +335,28 @@ pub struct ScreenEvent {
     pub line: LineRef,
 }
 
+/// A delivery agent's own word on a failed attempt (`connect to …`, `host …
+/// said`, `lost connection with …`), with the delivery it explains: the
+/// next delivery line of the same process (of the same message when the
+/// failure names one).
+#[derive(Clone, Debug)]
+pub struct RelayFailure {
+    pub time: Micros,
+    pub host: Sym,
+    pub daemon: Sym,
+    pub pid: u32,
+    pub queue_id: Option<QueueId>,
+    /// `connect`, `said`, `lost connection`, `timed out`…
+    pub what: &'static str,
+    /// As Postfix writes a relay: `name[ip]` or `name[ip]:port`.
+    pub relay: Sym,
+    pub relay_ip: Sym,
+    pub detail: Box<str>,
+    pub line: LineRef,
+    /// The delivery line it explains, and its recipient.
+    pub delivery: Option<(LineRef, Sym)>,
+}
+
 /// Parses `delays=0.05/0.01/0.5/0.64`.
 pub fn parse_delays(s: &str) -> Option<[f32; 4]> {
     let mut out = [0f32; 4];

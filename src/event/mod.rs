@@ -8,6 +8,7 @@ pub mod addr;
 pub mod dovecot;
 pub mod fields;
 mod queue;
+mod relay;
 mod screen;
 mod smtpd;
 
@@ -91,6 +92,26 @@ pub enum Event<'a> {
         what: &'a str,
         client: Client<'a>,
         /// The rest of the line, as written (the evidence).
+        detail: &'a str,
+    },
+    /// A delivery agent's own word on a failed attempt (`connect to …`,
+    /// `host … said`, `lost connection with …`; see [`relay`]), for the
+    /// delivery it explains.
+    RelayFailure {
+        queue_id: Option<&'a str>,
+        /// `connect`, `said`, `refused to talk`, `lost connection`, `timed
+        /// out`, `sasl failed`, `certificate`, `tls`.
+        what: &'static str,
+        /// As Postfix writes a relay: `name[ip]` or `name[ip]:port`.
+        relay: &'a str,
+        /// The relay's address, checked; empty when it was none.
+        relay_ip: &'a str,
+        /// The error, as written.
+        detail: &'a str,
+    },
+    /// A warning about one message (cleanup's `QID: … map lookup problem`).
+    MessageWarning {
+        queue_id: &'a str,
         detail: &'a str,
     },
     /// Dovecot's word on a login (see [`dovecot`]): it shares the log.

@@ -62,7 +62,9 @@ fn abort(p: &str) -> Option<Event<'_>> {
     Some(Event::SessionAbort { client, reason: "SSL_accept error", after: "" })
 }
 
-const NOISE: [&str; 6] = [
+const NOISE: [&str; 7] = [
+    // `smtpd_discard_ehlo_keywords` at work: configuration, no event.
+    "discarding EHLO keywords: ",
     "Anonymous TLS connection established",
     "Trusted TLS connection established",
     "Untrusted TLS connection established",

@@ -20,7 +20,7 @@ use crate::ingest::Dataset;
 use crate::window::Window;
 pub use build::Distinct;
 use build::{dt, opt_dt, opt_str, opt_u32, opt_u64, repeated_str, str_col, u32_col, u64_col, Cols};
-pub use clients::client_events;
+pub use clients::{client_events, relay_failures};
 pub use frames::{in_window, Frames};
 use polars::prelude::*;
 
