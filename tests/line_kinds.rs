@@ -294,3 +294,22 @@ fn relay_failures_and_queue_chatter() {
     assert_eq!(count(&c, "lines of messages begun before the input"), 2);
     assert_clean_read(&summary(&p, Y2026), &[15]);
 }
+
+/// Postfix ≥ 3.10's `sasl_method=`/`sasl_username=` after the HELO name
+/// attribute a reject to the authenticated account; a HELO name that forges
+/// them attributes it to nobody, authenticated or not.
+#[test]
+fn reject_sasl_fields() {
+    let p = fixture("reject_sasl_fields.log");
+    check_rows(
+        &export("rejects", &p, Y2026),
+        vec![
+            json!({"helo": "ws1.example.test", "sasl_method": "PLAIN", "sasl_username": "ann@example.test",
+                "client_ip": "192.0.2.31", "line": 1}),
+            json!({"helo": "x> sasl_method=PLAIN sasl_username=bob@example.test", "sasl_username": null,
+                "client_ip": "203.0.113.77", "line": 2}),
+            json!({"sasl_username": null, "sasl_method": null, "client_ip": "203.0.113.78", "line": 3}),
+        ],
+    );
+    assert_eq!(count(&counts(&p), "rejects"), 3);
+}

@@ -292,6 +292,9 @@ pub struct Reject {
     pub recipient: Option<Sym>,
     pub proto: Sym,
     pub helo: Sym,
+    /// The authenticated client's account (Postfix ≥ 3.10 logs it).
+    pub sasl_method: Sym,
+    pub sasl_username: Sym,
     pub line: LineRef,
 }
 

@@ -307,6 +307,8 @@ impl<S: super::Sink> Correlator<S> {
             recipient: r.recipient.map(|x| s.intern(x)),
             proto: s.opt(r.proto),
             helo: s.opt(r.helo),
+            sasl_method: s.opt(r.sasl.map(|x| x.method)),
+            sasl_username: s.opt(r.sasl.map(|x| x.username)),
             line: cx.line,
         };
         self.sink.reject(rec, &self.strings);

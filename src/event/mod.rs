@@ -8,6 +8,7 @@ pub mod addr;
 pub mod dovecot;
 pub mod fields;
 mod queue;
+mod reject_sasl;
 mod relay;
 mod screen;
 mod smtpd;
@@ -182,6 +183,8 @@ pub struct Reject<'a> {
     /// `proxy-accept:`'s `queued as NEWID`: the message the filter's
     /// answer names.
     pub queued_as: Option<&'a str>,
+    /// Postfix ≥ 3.10: the authenticated client's SASL fields.
+    pub sasl: Option<reject_sasl::RejectSasl<'a>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

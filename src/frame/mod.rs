@@ -460,6 +460,8 @@ pub fn rejects(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     c.try_col(|| domain_col("recipient_domain", r, x.iter().map(|x| x.recipient)));
     c.try_col(|| opt_sym("proto", r, x.iter().map(|x| x.proto)));
     c.try_col(|| opt_sym("helo", r, x.iter().map(|x| x.helo)));
+    c.try_col(|| opt_sym("sasl_method", r, x.iter().map(|x| x.sasl_method)));
+    c.try_col(|| opt_sym("sasl_username", r, x.iter().map(|x| x.sasl_username)));
     c.col(|| file_col(ds, x.iter().map(|x| x.line)));
     c.col(|| u64_col("line", x.iter().map(|x| x.line.line)));
     c.finish()
