@@ -390,6 +390,20 @@ impl Run {
                 self.widen(time);
                 self.diag.other_lines += 1;
             }
+            Kind::Dovecot(p) => {
+                let time = self.time_of(p.env.stamp);
+                // Another program's line: its raw bytes tell copies apart.
+                if !self.in_sequence(time, || (0u8, l.raw)) {
+                    return;
+                }
+                self.repaired(p.repaired);
+                self.widen(time);
+                self.diag.other_lines += 1;
+                let cx = LineCtx::new(&p.env, time, LineRef { file: self.file, line }, p.context);
+                for ev in p.event.iter().flat_map(|ev| std::iter::repeat_n(ev, p.repeat as usize)) {
+                    self.correlator.feed(&cx, ev);
+                }
+            }
             Kind::Postfix(p) => {
                 let time = self.time_of(p.env.stamp);
                 let e = &p.env;

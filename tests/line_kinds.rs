@@ -240,3 +240,76 @@ fn client_events() {
     assert_eq!((count(&c, "client events"), count(&c, "other postfix warnings")), (17, 0));
     assert_clean_read(&summary(&p, Y2026), &[20]);
 }
+
+/// smtp(8)'s own words on a failed attempt are relay failures, each with
+/// the delivery line it explains (the next of its process, of the same
+/// message when it names one); qmgr's `skipped, still being delivered`,
+/// cleanup's `map lookup problem`, anvil's `(smtp:unknown)` and smtpd's
+/// `discarding EHLO keywords` are understood.
+#[test]
+fn relay_failures_and_queue_chatter() {
+    let p = fixture("relay_failures.log");
+    let f = |what: &str, relay: &str, ip: &str, qid: Value, to: Value, delivery: Value, line: u64| {
+        json!({"event": what, "relay": relay, "relay_ip": ip, "queue_id": qid, "to": to,
+            "delivery_line": delivery, "line": line})
+    };
+    let (q, bob, cat) = (json!("3C4D5E6F70"), json!("bob@example.net"), json!("cat@example.org"));
+    check_rows(
+        &export("relay-failures", &p, Y2026),
+        vec![
+            f("connect", "mx1.example.net[198.51.100.25]:25", "198.51.100.25", Value::Null, bob.clone(), json!(6), 3),
+            f("connect", "mx2.example.net[198.51.100.26]:25", "198.51.100.26", Value::Null, bob.clone(), json!(6), 4),
+            f("said", "mx3.example.net[198.51.100.27]", "198.51.100.27", q.clone(), bob, json!(6), 5),
+            f("lost connection", "mx.example.org[203.0.113.25]", "203.0.113.25", q, cat, json!(8), 7),
+            f(
+                "timed out",
+                "mx.example.com[192.0.2.88]",
+                "192.0.2.88",
+                json!("4D5E6F7081"),
+                Value::Null,
+                Value::Null,
+                9,
+            ),
+            f(
+                "sasl failed",
+                "relay.example.com[192.0.2.89]",
+                "192.0.2.89",
+                json!("5E6F708192"),
+                Value::Null,
+                Value::Null,
+                10,
+            ),
+            f("certificate", "mx.example.com[192.0.2.90]:25", "192.0.2.90", Value::Null, Value::Null, Value::Null, 11),
+        ],
+    );
+    check(
+        &export("relay-failures", &p, Y2026)[2],
+        json!({"detail": "450 4.7.1 <bob@example.net>: Recipient address rejected: Greylisted (in reply to RCPT TO command)"}),
+    );
+    let c = counts(&p);
+    assert_eq!(count(&c, "relay failures"), 7);
+    assert_eq!(count(&c, "unrecognised postfix lines"), 0);
+    assert_eq!(count(&c, "other postfix warnings"), 0);
+    // The two failures of messages whose `client=` is not in the input.
+    assert_eq!(count(&c, "lines of messages begun before the input"), 2);
+    assert_clean_read(&summary(&p, Y2026), &[15]);
+}
+
+/// Postfix ≥ 3.10's `sasl_method=`/`sasl_username=` after the HELO name
+/// attribute a reject to the authenticated account; a HELO name that forges
+/// them attributes it to nobody, authenticated or not.
+#[test]
+fn reject_sasl_fields() {
+    let p = fixture("reject_sasl_fields.log");
+    check_rows(
+        &export("rejects", &p, Y2026),
+        vec![
+            json!({"helo": "ws1.example.test", "sasl_method": "PLAIN", "sasl_username": "ann@example.test",
+                "client_ip": "192.0.2.31", "line": 1}),
+            json!({"helo": "x> sasl_method=PLAIN sasl_username=bob@example.test", "sasl_username": null,
+                "client_ip": "203.0.113.77", "line": 2}),
+            json!({"sasl_username": null, "sasl_method": null, "client_ip": "203.0.113.78", "line": 3}),
+        ],
+    );
+    assert_eq!(count(&counts(&p), "rejects"), 3);
+}

@@ -60,6 +60,7 @@ pub fn run(a: &CheckArgs) -> anyhow::Result<Outcome> {
         ("rejects", r.rejects.len() as u64),
         ("sessions", r.session_count),
         ("client events", r.client_events),
+        ("relay failures", r.relay_failure_count),
         ("milliseconds", (secs * 1000.0).round() as u64),
         ("MB/s", (bytes as f64 / 1e6 / secs.max(1e-9)).round() as u64),
     ];

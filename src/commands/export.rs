@@ -14,7 +14,8 @@ Tables: messages (one per queue ID life), deliveries (one per recipient per atte
 (logins, successful and failed), rejects (NOQUEUE, milter, before-queue filter and cleanup
 verdicts), sessions (smtpd connect → disconnect, or known from an abort), client-events
 (postscreen and tlsproxy verdicts, dnsblog listings, anvil statistics, smtpd warnings naming
-a client). Timestamps are UTC (RFC 3339).
+a client), relay-failures (smtp/lmtp's connect to, host said, lost connection with…, with the
+delivery line they explain). Timestamps are UTC (RFC 3339).
 
 Examples:
   postsleuth export --table messages --format csv > messages.csv
@@ -39,6 +40,7 @@ pub fn run(a: &ExportArgs) -> anyhow::Result<Outcome> {
         Table::Rejects => in_window(frame::rejects(&ds, frame::Detail::All)?, "time", &window)?,
         Table::Sessions => in_window(frame::sessions(&ds)?, "start", &window)?,
         Table::ClientEvents => in_window(frame::client_events(&ds)?, "time", &window)?,
+        Table::RelayFailures => in_window(frame::relay_failures(&ds)?, "time", &window)?,
     };
     let mut out = stdout();
     crate::render::write_frame(&df, a.io.output.format, &zone, &mut out)?;

@@ -8,6 +8,9 @@ use crate::event;
 
 impl<S: super::Sink> Correlator<S> {
     pub(super) fn delivery(&mut self, cx: &LineCtx, d: &event::Delivery) {
+        if self.relay.waiting() {
+            self.explain_delivery(cx, d.queue_id, d.to);
+        }
         let status = d.outcome;
         let Some(msg) = self.with_message(cx, d.queue_id, true, |m, _| {
             match status {

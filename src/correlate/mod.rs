@@ -6,10 +6,12 @@
 //! Long because correlation is one state machine over every Postfix event
 //! kind; sessions, links and records have their own files.
 
+mod dovecot;
 pub mod intern;
 mod links;
 mod recent;
 pub mod records;
+mod relay;
 mod sessions;
 pub mod sink;
 
@@ -73,6 +75,10 @@ pub struct Records {
     /// Sessions seen, kept or not.
     pub session_count: u64,
     pub screen: Vec<ScreenEvent>,
+    /// Delivery agents' failure lines, when details are kept.
+    pub relay_failures: Vec<RelayFailure>,
+    /// Delivery agents' failure lines seen, kept or not.
+    pub relay_failure_count: u64,
     /// Client addresses that were no host address; see
     /// [`crate::event::Client::damaged`].
     pub damaged_addresses: u64,
@@ -198,6 +204,10 @@ pub struct Correlator<S: Sink = Records> {
     damaged_addresses: u64,
     /// Client events seen, kept or not.
     client_events: u64,
+    /// Dovecot's auth verdicts waiting for the line that says how they count.
+    dovecot: dovecot::Pending,
+    /// Delivery agents' failure lines waiting for the delivery they explain.
+    relay: relay::Pending,
 }
 
 impl Correlator<Records> {
@@ -234,6 +244,8 @@ impl<S: Sink> Correlator<S> {
             orphan_lines: 0,
             damaged_addresses: 0,
             client_events: 0,
+            dovecot: Default::default(),
+            relay: Default::default(),
         }
     }
 
@@ -280,6 +292,13 @@ impl<S: Sink> Correlator<S> {
             Event::Delivery(d) => self.delivery(cx, d),
             Event::Notification { queue_id, new_queue_id, .. } => self.notification(cx, queue_id, new_queue_id),
             Event::ClientEvent { what, client, detail } => self.client_event(cx, what, *client, detail),
+            Event::Dovecot(a) => self.dovecot(cx, a),
+            Event::RelayFailure { queue_id, what, relay, relay_ip, detail } => {
+                self.relay_failure(cx, *queue_id, what, relay, relay_ip, detail)
+            }
+            Event::MessageWarning { queue_id, .. } => {
+                self.with_message(cx, queue_id, false, |_, _| ());
+            }
             Event::Warning | Event::Noise => {}
         }
     }
@@ -328,6 +347,12 @@ impl<S: Sink> Correlator<S> {
             let (number, session) = std::mem::take(&mut self.sessions[slot as usize]);
             self.sink.session(number, session, true, &self.strings);
         }
+        for late in self.dovecot.drain() {
+            self.sink.auth(late, &self.strings);
+        }
+        for unexplained in self.relay.drain() {
+            self.sink.relay_failure(unexplained, &self.strings);
+        }
         self.sink.finish(Ledger {
             strings: self.strings,
             messages: self.messages,
@@ -336,6 +361,7 @@ impl<S: Sink> Correlator<S> {
             delivery_details: self.delivery_details,
             damaged_addresses: self.damaged_addresses,
             client_events: self.client_events,
+            relay_failures: self.relay.seen,
         });
         self.sink
     }

@@ -262,6 +262,10 @@ pub struct AuthAttempt {
     /// The account tried, when the log names it.
     pub username: Sym,
     pub success: bool,
+    /// Where the client logged in: `smtp` (Postfix's AUTH), or Dovecot's
+    /// login service (`imap`, `pop3`, `submission`, …), or `dovecot` for an
+    /// attempt only Dovecot's auth service told of.
+    pub service: Sym,
     pub line: LineRef,
 }
 
@@ -288,6 +292,9 @@ pub struct Reject {
     pub recipient: Option<Sym>,
     pub proto: Sym,
     pub helo: Sym,
+    /// The authenticated client's account (Postfix ≥ 3.10 logs it).
+    pub sasl_method: Sym,
+    pub sasl_username: Sym,
     pub line: LineRef,
 }
 
@@ -329,6 +336,28 @@ pub struct ScreenEvent {
     /// The rest of the line, as written.
     pub detail: Box<str>,
     pub line: LineRef,
+}
+
+/// A delivery agent's own word on a failed attempt (`connect to …`, `host …
+/// said`, `lost connection with …`), with the delivery it explains: the
+/// next delivery line of the same process (of the same message when the
+/// failure names one).
+#[derive(Clone, Debug)]
+pub struct RelayFailure {
+    pub time: Micros,
+    pub host: Sym,
+    pub daemon: Sym,
+    pub pid: u32,
+    pub queue_id: Option<QueueId>,
+    /// `connect`, `said`, `lost connection`, `timed out`…
+    pub what: &'static str,
+    /// As Postfix writes a relay: `name[ip]` or `name[ip]:port`.
+    pub relay: Sym,
+    pub relay_ip: Sym,
+    pub detail: Box<str>,
+    pub line: LineRef,
+    /// The delivery line it explains, and its recipient.
+    pub delivery: Option<(LineRef, Sym)>,
 }
 
 /// Parses `delays=0.05/0.01/0.5/0.64`.

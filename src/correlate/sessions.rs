@@ -196,6 +196,7 @@ impl<S: super::Sink> Correlator<S> {
             method,
             username: user,
             success: true,
+            service: self.strings.intern("smtp"),
             line: cx.line,
         };
         self.sink.auth(attempt, &self.strings);
@@ -203,15 +204,22 @@ impl<S: super::Sink> Correlator<S> {
 
     pub(super) fn auth_failed(&mut self, cx: &LineCtx, client: Client, method: &str, username: Option<&str>) {
         let s = &mut self.strings;
+        let client_ip = s.intern(client.ip);
+        let named = s.opt(username);
+        // Dovecot's auth service told of this attempt a moment before, and
+        // may name the account Postfix did not.
+        let backend = self.dovecot.sasl_failure(self.cur.host, client_ip, cx.time);
+        let s = &mut self.strings;
         let attempt = AuthAttempt {
             time: cx.time,
             host: self.cur.host,
             instance: self.cur.instance,
             client_name: s.intern(client.name),
-            client_ip: s.intern(client.ip),
+            client_ip,
             method: s.intern(method),
-            username: s.opt(username),
+            username: if named.is_none() { backend } else { named },
             success: false,
+            service: s.intern("smtp"),
             line: cx.line,
         };
         self.sink.auth(attempt, &self.strings);
@@ -288,6 +296,8 @@ impl<S: super::Sink> Correlator<S> {
             recipient: r.recipient.map(|x| s.intern(x)),
             proto: s.opt(r.proto),
             helo: s.opt(r.helo),
+            sasl_method: s.opt(r.sasl.map(|x| x.method)),
+            sasl_username: s.opt(r.sasl.map(|x| x.username)),
             line: cx.line,
         };
         self.sink.reject(rec, &self.strings);

@@ -4,7 +4,8 @@
 //! batch commands; a live watcher or a test counts or forwards them.
 
 use super::{
-    AuthAttempt, Delivery, DeliveryDetail, Interner, Message, MessageDetail, Records, Reject, ScreenEvent, Session,
+    AuthAttempt, Delivery, DeliveryDetail, Interner, Message, MessageDetail, Records, Reject, RelayFailure,
+    ScreenEvent, Session,
 };
 
 /// A consumer of finished records. Correlation is generic over it, so the
@@ -22,6 +23,10 @@ pub trait Sink {
     fn reject(&mut self, reject: Reject, strings: &Interner);
     /// Evidence about a client: a postscreen verdict, an anvil statistic…
     fn screen(&mut self, event: ScreenEvent, strings: &Interner);
+    /// A delivery agent's failure line, with the delivery it explains.
+    fn relay_failure(&mut self, failure: RelayFailure, strings: &Interner) {
+        let _ = (failure, strings);
+    }
     /// Session `number` (numbered from 0 in order of their start) ended, or
     /// was `still_open` at the end of the input.
     fn session(&mut self, number: u32, session: Session, still_open: bool, strings: &Interner);
@@ -44,6 +49,8 @@ pub struct Ledger {
     pub damaged_addresses: u64,
     /// Client events seen, kept or not.
     pub client_events: u64,
+    /// Delivery agents' failure lines seen, kept or not.
+    pub relay_failures: u64,
 }
 
 impl Sink for Records {
@@ -57,6 +64,10 @@ impl Sink for Records {
 
     fn screen(&mut self, event: ScreenEvent, _: &Interner) {
         self.screen.push(event);
+    }
+
+    fn relay_failure(&mut self, failure: RelayFailure, _: &Interner) {
+        self.relay_failures.push(failure);
     }
 
     fn session(&mut self, number: u32, session: Session, still_open: bool, _: &Interner) {
@@ -80,5 +91,6 @@ impl Sink for Records {
         self.delivery_details = ledger.delivery_details;
         self.damaged_addresses = ledger.damaged_addresses;
         self.client_events = ledger.client_events;
+        self.relay_failure_count = ledger.relay_failures;
     }
 }

@@ -5,11 +5,15 @@
 //! and dropped cost no allocation. Names follow Postfix's own vocabulary.
 
 pub mod addr;
+pub mod dovecot;
 pub mod fields;
 mod queue;
+mod reject_sasl;
+mod relay;
 mod screen;
 mod smtpd;
 
+pub use dovecot::DovecotAuth;
 pub use fields::Client;
 pub use smtpd::cleanup_verdict;
 
@@ -91,6 +95,28 @@ pub enum Event<'a> {
         /// The rest of the line, as written (the evidence).
         detail: &'a str,
     },
+    /// A delivery agent's own word on a failed attempt (`connect to …`,
+    /// `host … said`, `lost connection with …`; see [`relay`]), for the
+    /// delivery it explains.
+    RelayFailure {
+        queue_id: Option<&'a str>,
+        /// `connect`, `said`, `refused to talk`, `lost connection`, `timed
+        /// out`, `sasl failed`, `certificate`, `tls`.
+        what: &'static str,
+        /// As Postfix writes a relay: `name[ip]` or `name[ip]:port`.
+        relay: &'a str,
+        /// The relay's address, checked; empty when it was none.
+        relay_ip: &'a str,
+        /// The error, as written.
+        detail: &'a str,
+    },
+    /// A warning about one message (cleanup's `QID: … map lookup problem`).
+    MessageWarning {
+        queue_id: &'a str,
+        detail: &'a str,
+    },
+    /// Dovecot's word on a login (see [`dovecot`]): it shares the log.
+    Dovecot(DovecotAuth<'a>),
     /// A `warning:` Postfix wrote that no rule above turns into a record.
     Warning,
     /// A Postfix line that is understood and carries nothing to record
@@ -111,6 +137,11 @@ impl Event<'_> {
             | Event::ClientEvent { client, .. } => n(client),
             Event::ClientLine(l) => n(&l.client) + l.orig_client.as_ref().map_or(0, n),
             Event::Reject(r) => n(&r.client),
+            Event::Dovecot(
+                DovecotAuth::Login { client, .. }
+                | DovecotAuth::Failed { client, .. }
+                | DovecotAuth::Backend { client, .. },
+            ) => n(client),
             _ => 0,
         }
     }
@@ -152,6 +183,8 @@ pub struct Reject<'a> {
     /// `proxy-accept:`'s `queued as NEWID`: the message the filter's
     /// answer names.
     pub queued_as: Option<&'a str>,
+    /// Postfix ≥ 3.10: the authenticated client's SASL fields.
+    pub sasl: Option<reject_sasl::RejectSasl<'a>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -17,6 +17,12 @@ pub fn pickup(p: &str) -> Option<Event<'_>> {
 /// `QID: message-id=<…>`, and header/body/milter verdicts.
 pub fn cleanup(p: &str) -> Option<Event<'_>> {
     let Some((queue_id, rest)) = split_queue_id(p) else {
+        // `warning: QID: sender_canonical_maps map lookup problem for … --
+        // message not accepted, try again later`: about that message.
+        let lookup = p.strip_prefix("warning: ").and_then(split_queue_id);
+        if let Some((queue_id, why)) = lookup.filter(|(_, why)| find_str(why, " map lookup problem").is_some()) {
+            return Some(Event::MessageWarning { queue_id, detail: why });
+        }
         return super::generic(p);
     };
     if let Some(v) = rest.strip_prefix("message-id=") {
@@ -46,7 +52,7 @@ pub fn cleanup(p: &str) -> Option<Event<'_>> {
 /// qmgr itself writes (`relay=none … status=deferred`).
 pub fn qmgr(p: &str) -> Option<Event<'_>> {
     let Some((queue_id, rest)) = split_queue_id(p) else {
-        return super::generic(p);
+        return qmgr_other(p);
     };
     if rest == "removed" {
         return Some(Event::Removed { queue_id });
@@ -66,17 +72,24 @@ pub fn qmgr(p: &str) -> Option<Event<'_>> {
     Some(Event::Noise)
 }
 
+/// qmgr's `QID: skipped, still being delivered` (a message a delivery agent
+/// still holds when qmgr restarts), whatever the ID looks like: nothing
+/// happened to the message.
+pub fn qmgr_other(p: &str) -> Option<Event<'_>> {
+    p.ends_with(": skipped, still being delivered").then_some(Event::Noise).or_else(|| super::generic(p))
+}
+
 /// smtp, lmtp, local, virtual, pipe, error, retry, discard.
 pub fn delivery_agent(p: &str) -> Option<Event<'_>> {
     let Some((queue_id, rest)) = split_queue_id(p) else {
-        return super::generic(p).or(Some(Event::Noise));
+        return super::relay::failure(None, p).or_else(|| super::generic(p)).or(Some(Event::Noise));
     };
     if rest.starts_with("to=") {
         return delivery(queue_id, rest);
     }
-    // "host … said", "lost connection with …", "enabling PIX workarounds",
-    // "sender non-delivery notification" (local): known, nothing to record.
-    Some(Event::Noise)
+    // "enabling PIX workarounds", "sender non-delivery notification"
+    // (local): known, nothing to record.
+    super::relay::failure(Some(queue_id), rest).or(Some(Event::Noise))
 }
 
 /// `to=<x>, orig_to=<y>, relay=h[ip]:25, [conn_use=2, ]delay=1.2,

@@ -67,7 +67,11 @@ pub fn anvil(p: &str) -> Option<Event<'_>> {
         .char_indices()
         .filter(|&(_, c)| c == ':')
         .map(|(i, _)| i + 1)
-        .find(|&i| matches!(address(&service_client[i..]), Address::Ip(_)))?;
+        .find(|&i| matches!(address(&service_client[i..]), Address::Ip(_)));
+    // `for (smtp:unknown)`: a client whose address Postfix did not know.
+    let Some(at) = at else {
+        return service_client.ends_with(":unknown").then_some(Event::Noise);
+    };
     let client = bare_client(&service_client[at..])?;
     Some(Event::ClientEvent { what, client, detail: &service_client[..at - 1] })
 }

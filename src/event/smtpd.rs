@@ -62,7 +62,9 @@ fn abort(p: &str) -> Option<Event<'_>> {
     Some(Event::SessionAbort { client, reason: "SSL_accept error", after: "" })
 }
 
-const NOISE: [&str; 6] = [
+const NOISE: [&str; 7] = [
+    // `smtpd_discard_ehlo_keywords` at work: configuration, no event.
+    "discarding EHLO keywords: ",
     "Anonymous TLS connection established",
     "Trusted TLS connection established",
     "Untrusted TLS connection established",
@@ -346,8 +348,11 @@ fn envelope_fields<'a>(mut s: &'a str, r: &mut Reject<'a>) {
         let key = &s[..eq];
         let rest = &s[eq + 1..];
         let (value, next) = if key == "helo" {
-            // The HELO name is last and attacker-chosen: take all of it.
-            (rest.strip_prefix('<').map_or(rest, |v| v.strip_suffix('>').unwrap_or(v)), "")
+            // The HELO name is attacker-chosen and last but for Postfix
+            // 3.10's SASL fields, which it may forge.
+            let (helo, sasl) = super::reject_sasl::split_helo(rest);
+            r.sasl = sasl;
+            (helo, "")
         } else if rest.starts_with('<') {
             match super::fields::angle_addr(rest) {
                 Some(x) => x,

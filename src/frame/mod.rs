@@ -20,7 +20,7 @@ use crate::ingest::Dataset;
 use crate::window::Window;
 use build::{dt, opt_str, opt_u32, opt_u64, repeated_str, str_col, u32_col, u64_col, Cols};
 pub use build::{opt_dt, Distinct};
-pub use clients::client_events;
+pub use clients::{client_events, relay_failures};
 pub use frames::{in_window, Frames};
 use polars::prelude::*;
 
@@ -422,6 +422,7 @@ pub fn auth(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     }
     c.try_col(|| opt_sym("sasl_username", r, a.iter().map(|x| x.username)));
     c.col(|| Column::new("success".into(), a.iter().map(|x| x.success).collect::<Vec<_>>()));
+    c.try_col(|| sym_col("service", r, a.iter().map(|x| x.service)));
     if wide {
         c.col(|| file_col(ds, a.iter().map(|x| x.line)));
         c.col(|| u64_col("line", a.iter().map(|x| x.line.line)));
@@ -459,6 +460,8 @@ pub fn rejects(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     c.try_col(|| domain_col("recipient_domain", r, x.iter().map(|x| x.recipient)));
     c.try_col(|| opt_sym("proto", r, x.iter().map(|x| x.proto)));
     c.try_col(|| opt_sym("helo", r, x.iter().map(|x| x.helo)));
+    c.try_col(|| opt_sym("sasl_method", r, x.iter().map(|x| x.sasl_method)));
+    c.try_col(|| opt_sym("sasl_username", r, x.iter().map(|x| x.sasl_username)));
     c.col(|| file_col(ds, x.iter().map(|x| x.line)));
     c.col(|| u64_col("line", x.iter().map(|x| x.line.line)));
     c.finish()

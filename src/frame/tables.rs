@@ -13,4 +13,7 @@ pub enum Table {
     // client. No doc comments here: with them clap lists the values one per
     // line instead of `[possible values: …]`, which scripts read.
     ClientEvents,
+    // smtp(8)'s and lmtp(8)'s failure lines (connect to, host said, lost
+    // connection with…), with the delivery they explain.
+    RelayFailures,
 }

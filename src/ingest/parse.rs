@@ -46,6 +46,9 @@ pub enum Kind<'a> {
         stamp: Stamp,
     },
     Postfix(PostfixLine<'a>),
+    /// A line of Dovecot's that tells of a login ([`event::dovecot`]): an
+    /// other program's line with an event for correlation.
+    Dovecot(PostfixLine<'a>),
 }
 
 pub struct PostfixLine<'a> {
@@ -315,7 +318,14 @@ fn text_kind<F: Split>(
         },
     };
     if !env.is_postfix() {
-        *out = Kind::Other { repaired, stamp: env.stamp };
+        let (payload, repeat) = repeated(env.payload);
+        match (env.daemon == "dovecot").then(|| event::dovecot::parse(payload)).flatten() {
+            Some(ev) => {
+                let context = contexts.number(&env);
+                *out = Kind::Dovecot(PostfixLine { repaired, env, payload, repeat, event: Some(ev), context });
+            }
+            None => *out = Kind::Other { repaired, stamp: env.stamp },
+        }
         return;
     }
     let (payload, repeat) = repeated(env.payload);
@@ -385,7 +395,7 @@ mod tests {
                 Kind::TooLong => "too long".into(),
                 Kind::NotOfFormat { .. } => "not syslog".into(),
                 Kind::Marker => "marker".into(),
-                Kind::Other { .. } => "other".into(),
+                Kind::Other { .. } | Kind::Dovecot(_) => "other".into(),
             })
             .collect();
         assert_eq!(
@@ -408,6 +418,7 @@ mod tests {
                     Kind::Postfix(p) => format!("postfix {:?} {}", p.payload, p.repaired),
                     Kind::Empty => "empty".into(),
                     Kind::Other { repaired, .. } => format!("other {repaired}"),
+                    Kind::Dovecot(p) => format!("dovecot {:?} {}", p.payload, p.repaired),
                     Kind::NotOfFormat { repaired, .. } => format!("not syslog {repaired}"),
                     Kind::Binary | Kind::TooLong | Kind::Marker => "?".into(),
                 })

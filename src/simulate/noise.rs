@@ -166,11 +166,15 @@ pub(crate) fn imap_login(ctx: &mut Ctx) {
     ctx.out.end();
 }
 
-/// A password guesser on IMAP: not a Postfix SASL failure, so not counted as one.
+/// A password guesser on IMAP: each of its attempts is an auth failure.
 pub(crate) fn imap_guess(ctx: &mut Ctx, client: &Client, user: &str) {
     let seed = ctx.rng.next_u64();
+    let attempts = 1 + seed % 3;
+    for _ in 0..attempts {
+        ctx.tally.auth_failure(client.ip, false, ctx.now);
+    }
     let b = ctx.out.begin(ctx.now, "dovecot", None);
-    b.s("imap-login: Disconnected: Connection closed (auth failed, ").n(1 + seed % 3);
+    b.s("imap-login: Disconnected: Connection closed (auth failed, ").n(attempts);
     b.s(" attempts in ").n(2 + seed % 9).s(" secs): user=<").s(user);
     b.s(">, method=PLAIN, rip=").ip(&client.ip).s(", lip=").ip(&our_address(&client.ip));
     b.s(", TLS, session=<").hex(seed, false).s(">");

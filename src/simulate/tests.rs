@@ -225,9 +225,22 @@ fn auth_failures(files: &[LogFile]) -> BTreeMap<String, u64> {
         if m.starts_with("warning: ") && m.contains(": SASL ") && m.contains(" authentication failed: ") {
             let who = &m[..m.find(": SASL ").expect("sasl")];
             *by_ip.entry(ip_in(who).to_string()).or_insert(0) += 1;
+        } else if let Some((_, n)) = m.split_once("(auth failed, ") {
+            // Dovecot's: every attempt it counts.
+            let n: u64 = n[..n.find(' ').expect("attempts")].parse().expect("a count");
+            let rip = &m[m.find(", rip=").expect("rip") + 6..];
+            *by_ip.entry(rip[..rip.find(',').expect(",")].to_string()).or_insert(0) += n;
         }
     }
     by_ip
+}
+
+/// The attempts of Dovecot's `(auth failed, N attempts …)` lines.
+fn dovecot_attempts(files: &[LogFile]) -> u64 {
+    all_lines(files)
+        .filter_map(|l| l.split_once("(auth failed, "))
+        .map(|(_, n)| n[..n.find(' ').expect("attempts")].parse::<u64>().expect("a count"))
+        .sum()
 }
 
 /// `sasl_username` → `client=` lines.
@@ -296,7 +309,10 @@ fn sasl_truth_matches_a_naive_recount() {
     let victim = truth.compromised_account.clone().expect("victim");
     // Authentication failures, per IP and in total.
     assert_eq!(auth_failures(&files), truth.auth_failures_by_ip);
-    assert_eq!(truth.auth_failures, count(&files, " authentication failed: "));
+    assert_eq!(truth.auth_failures, auth_failures(&files).values().sum::<u64>());
+    let dovecot = all_lines(&files).filter(|l| l.contains("(auth failed, ")).count() as u64;
+    assert_eq!(truth.auth_failures, count(&files, " authentication failed: ") + dovecot_attempts(&files));
+    assert!(dovecot > 0, "IMAP guesses in the noise");
     let bf = truth.brute_force.clone().expect("a wave");
     assert_eq!(bf.target, victim);
     assert!(bf.failures >= 100 && bf.ips >= 20 && bf.failures <= truth.auth_failures, "{bf:?}");

@@ -47,7 +47,9 @@ pub struct Truth {
     pub messages_by_account: BTreeMap<String, u64>,
     /// pickup `uid=` → messages.
     pub messages_by_uid: BTreeMap<u32, u64>,
-    /// Lines `warning: …: SASL … authentication failed` (wave and background).
+    /// Failed logins (wave and background): lines `warning: …: SASL …
+    /// authentication failed`, and each attempt of Dovecot's `(auth failed,
+    /// N attempts …)`.
     pub auth_failures: u64,
     pub auth_failures_by_ip: BTreeMap<String, u64>,
     /// Original messages: SASL submissions + inbound MX mail + pickup. Not
@@ -180,7 +182,8 @@ impl Tally {
         Tally { by_account: vec![0; accounts], ..Tally::default() }
     }
 
-    /// One `SASL … authentication failed` line; `wave` marks the attack's.
+    /// One failed login (a `SASL … authentication failed` line, or one
+    /// attempt of Dovecot's); `wave` marks the attack's.
     pub(crate) fn auth_failure(&mut self, ip: IpAddr, wave: bool, t: i64) {
         *self.fails_by_ip.entry(ip).or_insert(0) += 1;
         if wave {
