@@ -4,9 +4,9 @@
 //! hanging it); each says what happened to which file, and the exit code
 //! is the documented one (0: all read; 3: partial, the file named).
 //!
-//! The fault is made as soon as the binary has the file open (seen in
-//! `/proc/PID/fd`), while it is still reading a log of tens of megabytes;
-//! a run that finished reading first is tried again.
+//! The fault is made once the binary has read the first megabytes of a
+//! log of about sixty (its position in `/proc/PID/fdinfo`), while it is
+//! still reading; a run that finished reading first is tried again.
 
 mod support;
 
@@ -45,20 +45,29 @@ fn spawn(args: &[&str]) -> Child {
         .expect("spawn postsleuth")
 }
 
-/// Waits until `child` has `path` open (false: it ended first).
-fn opened(child: &mut Child, path: &Path) -> bool {
-    let fds = PathBuf::from(format!("/proc/{}/fd", child.id()));
+/// Waits until `child` has read at least `at` bytes of `path` through one
+/// descriptor (its position in `/proc/PID/fdinfo`: the look at the file's
+/// first lines before it is read is not the read); false when it ended
+/// first.
+fn reading(child: &mut Child, path: &Path, at: u64) -> bool {
+    let proc = PathBuf::from(format!("/proc/{}", child.id()));
     let start = Instant::now();
     while start.elapsed() < LIMIT {
-        if let Ok(entries) = std::fs::read_dir(&fds) {
-            if entries.flatten().any(|e| std::fs::read_link(e.path()).is_ok_and(|l| l == path)) {
-                return true;
+        if let Ok(entries) = std::fs::read_dir(proc.join("fd")) {
+            for e in entries.flatten() {
+                if std::fs::read_link(e.path()).is_ok_and(|l| l == path) {
+                    let info = std::fs::read_to_string(proc.join("fdinfo").join(e.file_name())).unwrap_or_default();
+                    let pos = info.lines().find_map(|l| l.strip_prefix("pos:")).and_then(|p| p.trim().parse().ok());
+                    if pos.is_some_and(|p: u64| p >= at) {
+                        return true;
+                    }
+                }
             }
         }
         if child.try_wait().ok().flatten().is_some() {
             return false;
         }
-        std::thread::sleep(Duration::from_micros(200));
+        std::thread::sleep(Duration::from_micros(100));
     }
     false
 }
@@ -92,7 +101,8 @@ fn with_fault(log: &Path, fault: impl Fn(&Path), landed: impl Fn(&Output) -> boo
         write_log(log, 300_000);
         let a = args(log);
         let mut child = spawn(&a.iter().map(String::as_str).collect::<Vec<_>>());
-        if opened(&mut child, log) {
+        // Past the first two megabytes of about sixty.
+        if reading(&mut child, log, 2 << 20) {
             fault(log);
         }
         let o = finish(child, "fault");

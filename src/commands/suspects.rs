@@ -275,9 +275,10 @@ fn queue_ids(
         Some(h) => printable(h).into_owned(),
         None => names(&hosts),
     };
-    match given {
-        0 => note(format!("no message of theirs is still queued or held at the end of the input on {on}")),
-        n => note(format!("{n} queue IDs still queued or held at the end of the input, on {on}")),
+    match (given, host) {
+        (0, None) => note("no message of theirs is still queued or held at the end of the input".into()),
+        (0, Some(_)) => note(format!("no message of theirs is still queued or held at the end of the input on {on}")),
+        (n, _) => note(format!("{n} queue IDs still queued or held at the end of the input, on {on}")),
     }
     Ok(Some(text))
 }
