@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 fx=../tests/fixtures
 out=corpus
-mkdir -p "$out"/{syslog,event,journald,time,queue_file,decompress,ingest}
+mkdir -p "$out"/{syslog,event,journald,time,queue_file,decompress,ingest,differential}
 
 # One seed per line, named by its hash so that reruns do not duplicate.
 put() { # target, then the seed on stdin
@@ -75,6 +75,13 @@ for f in "$fx"/*.log "$fx"/journal/mail.log.json; do
     for shape in '\x00' '\x01' '\x82'; do
         { printf "$shape\x55\xaa"; head -c 8192 "$f"; } | put ingest
     done
+done
+
+# differential: seed (8 bytes), scenario, format and queue IDs, volume,
+# days; one seed per scenario.
+for i in $(seq 0 14); do
+    # shellcheck disable=SC2059
+    printf "\\x$(printf '%02x' $((i * 7)))\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x$(printf '%02x' "$i")\\x$(printf '%02x' $((i % 4)))\\x40\\x00" | put differential
 done
 
 for t in "$out"/*/; do echo "$(basename "$t"): $(find "$t" -type f | wc -l) seeds"; done

@@ -23,7 +23,9 @@
 //!
 //! where NET4 is `a.b.c.d/32` or `a.b.c.0/24`, NET6 `x:…::/64` (never an
 //! IPv4-mapped address), each in its canonical form with its host bits
-//! zero, and a comment holds no control or bidi character.
+//! zero, and a comment holds no control or bidi character. Where they are
+//! installed, the consumers check it too: `nft -c -f`,
+//! `iptables-restore --test`, `postmap -q` (none changes anything).
 
 mod support;
 
@@ -375,11 +377,71 @@ fn hostile_logs_emit_only_grammatical_lines() {
                 Ok(n) => emitted[k] += usize::from(n > 0),
                 Err(e) => panic!("seed {seed} --emit {what} (user {user:?}): {e}\n{out}"),
             }
+            if let Err(e) = consumer(what, &out, dir.path()) {
+                panic!("seed {seed} --emit {what} (user {user:?}): {e}\n{out}");
+            }
         }
     }
     let cases = seeds.count();
     for (what, n) in EMITS.iter().zip(emitted) {
         assert!(n * 2 > cases, "--emit {what} printed something for only {n} of {cases} seeds");
+    }
+}
+
+/// The first of `names` installed.
+fn tool(names: &[&str]) -> Option<String> {
+    names.iter().find(|p| Path::new(p).exists()).map(|p| p.to_string())
+}
+
+/// Runs `program args` with `input` on its standard input: Err with its
+/// stderr when it refuses it.
+fn feed(program: &str, args: &[&str], input: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut child = std::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{program}: {e}"))?;
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).map_err(|e| e.to_string())?;
+    let o = child.wait_with_output().map_err(|e| e.to_string())?;
+    match o.status.success() {
+        true => Ok(()),
+        false => Err(format!("{program} {args:?} refused it: {}", String::from_utf8_lossy(&o.stderr))),
+    }
+}
+
+/// The emitted text given to the tool that consumes it, where that is
+/// installed and can check without changing anything: `nft -c -f`, and
+/// `iptables-restore --test` / `ip6tables-restore --test` for the
+/// commands (as the rules they add).
+fn consumer(what: &str, out: &str, scratch: &Path) -> Result<(), String> {
+    match what {
+        "nft" if !out.is_empty() => {
+            let Some(nft) = tool(&["/usr/sbin/nft", "/sbin/nft"]) else { return Ok(()) };
+            let file = scratch.join("emitted.nft");
+            std::fs::write(&file, out).map_err(|e| e.to_string())?;
+            let o =
+                std::process::Command::new(&nft).arg("-c").arg("-f").arg(&file).output().map_err(|e| e.to_string())?;
+            match o.status.success() {
+                true => Ok(()),
+                false => Err(format!("nft -c refused it: {}", String::from_utf8_lossy(&o.stderr))),
+            }
+        }
+        "iptables" => {
+            for (cmd, restore) in [("iptables ", "iptables-restore"), ("ip6tables ", "ip6tables-restore")] {
+                let Some(restore) = tool(&[&format!("/usr/sbin/{restore}"), &format!("/sbin/{restore}")]) else {
+                    continue;
+                };
+                let rules: Vec<&str> = out.lines().filter_map(|l| l.strip_prefix(cmd)).collect();
+                if !rules.is_empty() {
+                    feed(&restore, &["--test"], &format!("*filter\n{}\nCOMMIT\n", rules.join("\n")))?;
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
     }
 }
 
@@ -433,6 +495,8 @@ fn ipv4_mapped_client_is_blocked_as_ipv4() {
     assert!(ipt.contains("iptables -I INPUT -s 5.143.39.141/32 -j DROP\n"), "{ipt}");
     assert!(!ipt.contains("ip6tables"), "{ipt}");
     check("iptables", &ipt).unwrap_or_else(|e| panic!("{e}\n{ipt}"));
+    consumer("nft", &nft, dir.path()).unwrap_or_else(|e| panic!("{e}\n{nft}"));
+    consumer("iptables", &ipt, dir.path()).unwrap_or_else(|e| panic!("{e}\n{ipt}"));
 }
 
 /// `postsleuth top $(postsleuth suspects --emit window)`: the window is
@@ -536,4 +600,14 @@ fn the_grammar_refuses_injections() {
     assert!(check("window", "# bob\n--since 2026-11-22T08:00:00Z --until 2026-11-22T09:00:00Z\n").is_err());
     assert!(check_net("5.143.39.7/24", false).is_err());
     assert!(check_net("2001:db8::1/64", true).is_err());
+    // And so do the consumers, where installed.
+    let dir = tempfile::tempdir().expect("temp dir");
+    if tool(&["/usr/sbin/nft", "/sbin/nft"]).is_some() {
+        let v4_in_v6 = "table inet postsleuth {\n\tset attackers6 {\n\t\ttype ipv6_addr\n\t\tflags interval\n\t\t\
+                        elements = { 5.143.39.0/24 }\n\t}\n}\n";
+        assert!(consumer("nft", v4_in_v6, dir.path()).is_err());
+    }
+    if tool(&["/usr/sbin/ip6tables-restore", "/sbin/ip6tables-restore"]).is_some() {
+        assert!(consumer("iptables", "ip6tables -I INPUT -s 5.143.39.0/24 -j DROP\n", dir.path()).is_err());
+    }
 }

@@ -301,9 +301,9 @@ fn queue_ids(
         Some(h) => printable(h).into_owned(),
         None => names(&hosts),
     };
-    match (given, on.is_empty()) {
-        (0, true) => note("no message of theirs is still queued or held at the end of the input".into()),
-        (0, false) => note(format!("no message of theirs is still queued or held at the end of the input on {on}")),
+    match (given, host) {
+        (0, None) => note("no message of theirs is still queued or held at the end of the input".into()),
+        (0, Some(_)) => note(format!("no message of theirs is still queued or held at the end of the input on {on}")),
         (n, _) => note(format!("{n} queue IDs still queued or held at the end of the input, on {on}")),
     }
     Ok(Some(text))

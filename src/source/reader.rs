@@ -211,11 +211,15 @@ pub(super) enum Decompress {
 /// consumer stopped.
 pub(super) fn read_opened(file: u32, opened: Opened, sink: &mut Sink, how: Decompress) -> bool {
     let Opened { meta, format, reader: buffered } = opened;
+    let size = meta.size;
     if !sink(Chunk::Opened { file, meta }) {
         return false;
     }
     match decode(format, buffered) {
-        Ok(TextReader::Plain(r)) => read_to_end(file, format, r, sink),
+        Ok(TextReader::Plain(r)) => match size {
+            Some(size) => read_to_end(file, format, Shrinking { inner: r, size, read: 0 }, sink),
+            None => read_to_end(file, format, r, sink),
+        },
         Ok(TextReader::Compressed(d)) => match how {
             Decompress::Apart => decompressing(file, format, d, sink),
             Decompress::Here => read_to_end(file, format, d, sink),
@@ -567,6 +571,31 @@ impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// A plain file that ends before the length it had when opened was cut
+/// while read (logrotate's `copytruncate`, an admin's `> mail.log`): its
+/// end is a read error, said with the file, not a quiet end. A file that
+/// grows while read is read to the end it has then.
+struct Shrinking<R> {
+    inner: R,
+    /// The length when opened.
+    size: u64,
+    read: u64,
+}
+
+impl<R: Read> Read for Shrinking<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if n == 0 && !buf.is_empty() && self.read < self.size {
+            return Err(io::Error::other(format!(
+                "the file shrank from {} to {} bytes while it was read: truncated",
+                self.size, self.read
+            )));
+        }
         Ok(n)
     }
 }
