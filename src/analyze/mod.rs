@@ -12,6 +12,7 @@ pub mod report;
 pub mod suspects;
 pub mod top;
 pub mod trace;
+pub mod traffic;
 
 use polars::prelude::*;
 

@@ -19,7 +19,8 @@ pub const SUMMARY_ABOUT: &str = "\
 One screen: grand totals comparable to pflogsumm's (received, delivered, deferred, bounced,
 rejected, held, discarded, bytes, senders, recipients), the time span and input read, then the
 top 10 SASL accounts, local uids, client IPs, countries, sender domains and auth-failure
-sources. This is what `postsleuth` runs when no command is given.
+sources. This is what `postsleuth` runs when no command is given. --full adds pflogsumm's
+sections: traffic per day and per hour of the day (a daily average for multi-day input).
 
 Examples:
   postsleuth                                   /var/log/mail.log and its rotated siblings
@@ -29,6 +30,9 @@ Examples:
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct SummaryArgs {
+    /// Also pflogsumm's sections: traffic per day and per hour of the day.
+    #[arg(long)]
+    pub full: bool,
     #[command(flatten)]
     pub io: Io,
 }
@@ -76,8 +80,15 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     geolocated?;
     crate::mem::give_back();
     crate::timings::step("totals");
-    let tables = rankings(&frames)?;
+    let mut tables = rankings(&frames)?;
     crate::timings::step("rankings");
+    if a.full {
+        // The days the figures are of: the input's, cut to the window.
+        let span = ds.span.map(|(a, b)| (window.since.map_or(a, |s| a.max(s)), window.until.map_or(b, |u| b.min(u))));
+        tables.push(("Traffic per day".into(), analyze::traffic::per_day(&frames, &zone, span)?));
+        // Over several days, the figures are each hour's daily average.
+        tables.push(("Traffic per hour".into(), analyze::traffic::per_hour(&frames, &zone, span)?));
+    }
     let mut out = stdout();
     let doc = document(&ds, &window, &totals, tables, &zone)?;
     crate::render::doc::write(&doc, a.io.output.format, &zone, &mut out)?;
