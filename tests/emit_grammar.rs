@@ -28,12 +28,14 @@
 //! `iptables-restore --test`, `postmap -q` (none changes anything).
 
 mod support;
+mod suspects_support;
 
 use postsleuth::queue::QueueId;
 use regex::Regex;
 use std::net::IpAddr;
 use std::path::Path;
 use support::{code, run, stderr, stdout, Rng};
+use suspects_support::Log;
 
 const EMITS: [&str; 5] = ["queue-ids", "nft", "iptables", "postfix-access", "window"];
 
@@ -134,47 +136,17 @@ fn hostile(rng: &mut Rng) -> String {
 /// strings are planted throughout.
 struct Incident<'r> {
     rng: &'r mut Rng,
-    text: Vec<(i64, Vec<u8>)>,
-    next: u32,
-    host: String,
+    log: Log,
 }
 
 impl Incident<'_> {
     fn line(&mut self, secs: i64, tag: &str, payload: &str) {
-        let t = chrono::DateTime::from_timestamp(1_795_132_800 + secs, 0).expect("time");
-        let line = format!("{} {} {tag}: {payload}\n", t.format("%Y-%m-%dT%H:%M:%S%.6f+00:00"), self.host);
-        self.text.push((secs, line.into_bytes()));
+        self.log.line(secs, tag, payload);
     }
 
     fn message(&mut self, at: i64, user: &str, client: &str, ip: &str, status: &str, hostile_qid: bool) {
-        self.next += 1;
-        let qid = if hostile_qid {
-            self.rng.pick(HOSTILE_QIDS).to_string()
-        } else {
-            format!("{:010X}", 0xA0_0000_0000u64 + u64::from(self.next))
-        };
-        let pid = 3000 + self.next % 900;
-        let smtpd = format!("postfix/submission/smtpd[{pid}]");
-        self.line(at, &smtpd, &format!("connect from {client}[{ip}]"));
-        self.line(at + 1, &smtpd, &format!("{qid}: client={client}[{ip}], sasl_method=LOGIN, sasl_username={user}"));
-        self.line(
-            at + 1,
-            "postfix/qmgr[100]",
-            &format!("{qid}: from=<sender@example.org>, size=1000, nrcpt=1 (queue active)"),
-        );
-        self.line(
-            at + 2,
-            &smtpd,
-            &format!("disconnect from {client}[{ip}] ehlo=1 auth=1 mail=1 rcpt=1 data=1 quit=1 commands=6"),
-        );
-        let (dsn, why) =
-            if status == "sent" { ("2.0.0", "250 2.0.0 OK") } else { ("4.7.0", "421 4.7.0 try again later") };
-        let relay = "relay=mx.example.net[192.0.2.25]:25, delay=2, delays=0/0/1/1";
-        let to = format!("{qid}: to=<rcpt{}@example.net>, {relay}, dsn={dsn}, status={status} ({why})", self.next);
-        self.line(at + 3, "postfix/smtp[200]", &to);
-        if status == "sent" {
-            self.line(at + 3, "postfix/qmgr[100]", &format!("{qid}: removed"));
-        }
+        let qid = hostile_qid.then(|| self.rng.pick(HOSTILE_QIDS).to_string());
+        self.log.submission(at, user, client, ip, qid, status);
     }
 
     /// The log, in time order, and the suspect's name as planted.
@@ -186,7 +158,7 @@ impl Incident<'_> {
         } else {
             "mx1".into()
         };
-        let mut log = Incident { rng: &mut rng, text: Vec::new(), next: 0, host };
+        let mut log = Incident { rng: &mut rng, log: Log::on(&host) };
         let day = 86_400;
         for h in 0..60 {
             log.message(h * 3600 + 60, "bob@example.org", "unknown", "84.129.1.1", "sent", false);
@@ -224,8 +196,7 @@ impl Incident<'_> {
                 log.line(at + 1, "postfix/smtpd[901]", &reject);
             }
         }
-        log.text.sort_by_key(|(t, _)| *t);
-        let bytes: Vec<u8> = log.text.into_iter().flat_map(|(_, l)| l).collect();
+        let bytes = log.log.text().into_bytes();
         std::fs::write(path, bytes).expect("write log");
         user
     }
@@ -449,7 +420,7 @@ fn consumer(what: &str, out: &str, scratch: &Path) -> Result<(), String> {
 /// the spam clients (the other nineteen ordinary IPv4 addresses).
 fn incident_with(ip: &str, path: &Path) {
     let mut rng = Rng::new(7);
-    let mut log = Incident { rng: &mut rng, text: Vec::new(), next: 0, host: "mx1".into() };
+    let mut log = Incident { rng: &mut rng, log: Log::on("mx1") };
     let day = 86_400;
     for h in 0..60 {
         log.message(h * 3600 + 60, "bob@example.org", "unknown", "84.129.1.1", "sent", false);
@@ -469,8 +440,7 @@ fn incident_with(ip: &str, path: &Path) {
         let ip = if i % 20 == 0 { ip.to_string() } else { format!("14.179.119.{}", 1 + i % 20) };
         log.message(2 * day + 10 * 3600 + 1800 + i * 90, "carol@example.org", "unknown", &ip, "deferred", false);
     }
-    log.text.sort_by_key(|(t, _)| *t);
-    std::fs::write(path, log.text.into_iter().flat_map(|(_, l)| l).collect::<Vec<u8>>()).expect("write log");
+    std::fs::write(path, log.log.text()).expect("write log");
 }
 
 /// Postfix logs an IPv4 client of a dual-stack socket as `::ffff:a.b.c.d`:

@@ -131,33 +131,47 @@ pub fn incident_log(user: &str) -> String {
         let ip = format!("14.179.119.{}", 1 + i % 20);
         log.message(2 * day + 10 * 3600 + 1800 + i * 90, user, &ip, "deferred");
     }
-    // Built account by account; a log is in time order (stable: each
-    // message's lines stay in their order).
-    let mut lines: Vec<&str> = log.text.lines().collect();
-    lines.sort_by_key(|l| l.split(' ').next().unwrap_or_default().to_string());
-    lines.iter().map(|l| format!("{l}\n")).collect()
+    log.text()
 }
 
-/// Lines of a hand-made log, times in seconds from 2026-11-20T00:00:00Z.
-#[derive(Default)]
-struct Log {
-    text: String,
+/// Lines of a hand-made log on one host, times in seconds from
+/// 2026-11-20T00:00:00Z, written in any order and read in time order.
+pub struct Log {
+    lines: Vec<(i64, String)>,
     next: u32,
+    host: String,
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Log::on("mx1")
+    }
 }
 
 impl Log {
-    fn line(&mut self, secs: i64, tag: &str, payload: &str) {
-        let t = chrono::DateTime::from_timestamp(1_795_132_800 + secs, 0).expect("time");
-        self.text.push_str(&format!("{} mx1 {tag}: {payload}\n", t.format("%Y-%m-%dT%H:%M:%S%.6f+00:00")));
+    pub fn on(host: &str) -> Log {
+        Log { lines: Vec::new(), next: 0, host: host.to_string() }
     }
 
-    /// One SASL submission with one recipient and its delivery.
-    fn message(&mut self, at: i64, user: &str, ip: &str, status: &str) {
+    pub fn line(&mut self, secs: i64, tag: &str, payload: &str) {
+        let t = chrono::DateTime::from_timestamp(1_795_132_800 + secs, 0).expect("time");
+        let line = format!("{} {} {tag}: {payload}\n", t.format("%Y-%m-%dT%H:%M:%S%.6f+00:00"), self.host);
+        self.lines.push((secs, line));
+    }
+
+    /// One SASL submission from `unknown[ip]` with one recipient and its delivery.
+    pub fn message(&mut self, at: i64, user: &str, ip: &str, status: &str) {
+        self.submission(at, user, "unknown", ip, None, status);
+    }
+
+    /// [`Log::message`] from `client[ip]`, under `qid` (else one of its own).
+    pub fn submission(&mut self, at: i64, user: &str, client: &str, ip: &str, qid: Option<String>, status: &str) {
         self.next += 1;
-        let (qid, pid) = (format!("{:010X}", 0xA0_0000_0000u64 + u64::from(self.next)), 3000 + self.next % 900);
+        let qid = qid.unwrap_or_else(|| format!("{:010X}", 0xA0_0000_0000u64 + u64::from(self.next)));
+        let pid = 3000 + self.next % 900;
         let smtpd = format!("postfix/submission/smtpd[{pid}]");
-        self.line(at, &smtpd, &format!("connect from unknown[{ip}]"));
-        self.line(at + 1, &smtpd, &format!("{qid}: client=unknown[{ip}], sasl_method=LOGIN, sasl_username={user}"));
+        self.line(at, &smtpd, &format!("connect from {client}[{ip}]"));
+        self.line(at + 1, &smtpd, &format!("{qid}: client={client}[{ip}], sasl_method=LOGIN, sasl_username={user}"));
         self.line(
             at + 1,
             "postfix/qmgr[100]",
@@ -166,7 +180,7 @@ impl Log {
         self.line(
             at + 2,
             &smtpd,
-            &format!("disconnect from unknown[{ip}] ehlo=1 auth=1 mail=1 rcpt=1 data=1 quit=1 commands=6"),
+            &format!("disconnect from {client}[{ip}] ehlo=1 auth=1 mail=1 rcpt=1 data=1 quit=1 commands=6"),
         );
         let (dsn, why) =
             if status == "sent" { ("2.0.0", "250 2.0.0 OK") } else { ("4.7.0", "421 4.7.0 try again later") };
@@ -176,5 +190,12 @@ impl Log {
         if status == "sent" {
             self.line(at + 3, "postfix/qmgr[100]", &format!("{qid}: removed"));
         }
+    }
+
+    /// The log in time order (stable: each message's lines stay in their
+    /// order).
+    pub fn text(mut self) -> String {
+        self.lines.sort_by_key(|(t, _)| *t);
+        self.lines.into_iter().map(|(_, l)| l).collect()
     }
 }
