@@ -21,6 +21,7 @@
 //! (jobs on all cores).
 
 pub mod analyze;
+pub mod atomic;
 pub mod bytemask;
 pub mod cli;
 pub mod commands;

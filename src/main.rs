@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     postsleuth::timings::start();
+    // Ctrl-C or SIGTERM mid-write must not leave half a report behind.
+    postsleuth::atomic::remove_scratch_on_signals();
     let cli = Cli::parse();
     match run(cli) {
         Ok(Outcome::Complete) => ExitCode::SUCCESS,

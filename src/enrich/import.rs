@@ -372,11 +372,9 @@ fn read_input(path: &Path) -> Result<Vec<u8>, GeoError> {
 /// Writes through a temporary file and renames, so an interrupted import
 /// never leaves a truncated table where the CLI will look for one.
 fn write_gz(path: &Path, bytes: &[u8]) -> Result<(PathBuf, u64), GeoError> {
-    let tmp = path.with_extension("gz.tmp");
     let mut enc = GzEncoder::new(Vec::new(), Compression::best());
     let gz = enc.write_all(bytes).and_then(|()| enc.finish()).map_err(|e| io_error(path, e))?;
-    std::fs::write(&tmp, &gz).map_err(|e| io_error(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| io_error(path, e))?;
+    crate::atomic::write(path, &gz).map_err(|e| io_error(path, e))?;
     Ok((path.to_path_buf(), gz.len() as u64))
 }
 

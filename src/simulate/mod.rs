@@ -301,8 +301,6 @@ fn prepare_dir(dir: &Path, force: bool) -> Result<(), SimError> {
 fn write_truth(dir: &Path, truth: &Truth) -> Result<(), SimError> {
     let mut json = serde_json::to_vec_pretty(truth)?;
     json.push(b'\n');
-    let tmp = dir.join(".truth.json.tmp");
     let path = dir.join("truth.json");
-    std::fs::write(&tmp, json).map_err(|e| SimError::Io { path: tmp.clone(), source: e })?;
-    std::fs::rename(&tmp, &path).map_err(|e| SimError::Io { path, source: e })
+    crate::atomic::write(&path, &json).map_err(|e| SimError::Io { path, source: e })
 }

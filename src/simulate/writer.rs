@@ -18,6 +18,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
+use crate::atomic::Scratch;
+
 use super::clock::{iso_seconds, Stamper, DAY};
 use super::put::Put;
 use super::truth::TruthFile;
@@ -44,9 +46,17 @@ pub(crate) fn is_rotated_name(name: &str) -> bool {
 }
 
 enum Cmd {
-    Open { tmp: PathBuf, gzip: bool },
+    /// Begin the file that becomes `path` when closed (written under a
+    /// scratch name until then: see [`crate::atomic`]).
+    Open {
+        path: PathBuf,
+        gzip: bool,
+    },
     Data(Vec<u8>),
-    Close { tmp: PathBuf, path: PathBuf, mtime: SystemTime },
+    Close {
+        path: PathBuf,
+        mtime: SystemTime,
+    },
 }
 
 /// Where formatted lines go. Infallible per line: an I/O failure on the
@@ -201,14 +211,10 @@ impl Sink {
         self.open_current();
     }
 
-    fn tmp_path(&self) -> PathBuf {
-        self.dir.join(format!(".{}.tmp", self.names[self.file]))
-    }
-
     fn open_current(&mut self) {
         let gzip = self.names[self.file].ends_with(".gz");
-        let tmp = self.tmp_path();
-        self.send(Cmd::Open { tmp, gzip });
+        let path = self.dir.join(&self.names[self.file]);
+        self.send(Cmd::Open { path, gzip });
     }
 
     fn close_current(&mut self) {
@@ -217,9 +223,8 @@ impl Sink {
         // An empty day's file is stamped with the end of its day.
         let last = self.last.unwrap_or(self.start + (self.file as i64 + 1) * DAY - 1);
         let mtime = UNIX_EPOCH + Duration::from_micros(last.max(0) as u64);
-        let tmp = self.tmp_path();
         let path = self.dir.join(&name);
-        self.send(Cmd::Close { tmp, path, mtime });
+        self.send(Cmd::Close { path, mtime });
         self.done.push(TruthFile {
             gzip: name.ends_with(".gz"),
             name,
@@ -240,21 +245,21 @@ enum Out {
 
 /// The writer thread: owns the open file, returns emptied buffers for reuse.
 fn write_files(rx: Receiver<Cmd>, spare: SyncSender<Vec<u8>>) -> Result<(), SimError> {
-    let mut out: Option<(Out, PathBuf)> = None;
+    let mut out: Option<(Out, Scratch)> = None;
     for cmd in rx {
         match cmd {
-            Cmd::Open { tmp, gzip } => out = Some((create(&tmp, gzip)?, tmp)),
+            Cmd::Open { path, gzip } => out = Some(create(&path, gzip)?),
             Cmd::Data(mut chunk) => {
-                if let Some((o, tmp)) = out.as_mut() {
-                    write_chunk(o, &chunk).map_err(|e| io_err(tmp, e))?;
+                if let Some((o, scratch)) = out.as_mut() {
+                    write_chunk(o, &chunk).map_err(|e| io_err(scratch.path(), e))?;
                 }
                 chunk.clear();
                 let _ = spare.try_send(chunk);
             }
-            Cmd::Close { tmp, path, mtime } => {
-                if let Some((o, _)) = out.take() {
-                    close(o, mtime).map_err(|e| io_err(&tmp, e))?;
-                    std::fs::rename(&tmp, &path).map_err(|e| io_err(&path, e))?;
+            Cmd::Close { path, mtime } => {
+                if let Some((o, scratch)) = out.take() {
+                    close(o, mtime).map_err(|e| io_err(scratch.path(), e))?;
+                    scratch.publish(&path).map_err(|e| io_err(&path, e))?;
                 }
             }
         }
@@ -266,10 +271,11 @@ fn io_err(path: &Path, source: io::Error) -> SimError {
     SimError::Io { path: path.to_path_buf(), source }
 }
 
-fn create(tmp: &Path, gzip: bool) -> Result<Out, SimError> {
-    let file = File::create(tmp).map_err(|e| io_err(tmp, e))?;
+fn create(path: &Path, gzip: bool) -> Result<(Out, Scratch), SimError> {
+    let (scratch, file) = Scratch::file(path).map_err(|e| io_err(path, e))?;
     let w = BufWriter::with_capacity(CHUNK, file);
-    Ok(if gzip { Out::Gzip(Box::new(GzEncoder::new(w, Compression::fast()))) } else { Out::Plain(w) })
+    let out = if gzip { Out::Gzip(Box::new(GzEncoder::new(w, Compression::fast()))) } else { Out::Plain(w) };
+    Ok((out, scratch))
 }
 
 fn write_chunk(out: &mut Out, chunk: &[u8]) -> io::Result<()> {

@@ -2,27 +2,15 @@
 //! go into a hidden temporary folder next to the target, are flushed to
 //! disk, and the folder is renamed into place. A re-run replaces the old
 //! folder whole (it is moved aside, the new one renamed in, the old one
-//! removed), so stale files from an earlier run cannot linger either.
+//! removed), so stale files from an earlier run cannot linger either. An
+//! interrupted or failed run leaves no temporary folder ([`crate::atomic`]).
 
 use super::OutFile;
+use crate::atomic::{self, Scratch};
 use anyhow::Context;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// Removes the temporary folder unless the report was published.
-struct Scratch {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = fs::remove_dir_all(&self.path);
-        }
-    }
-}
 
 /// Writes `files` as `out/label/`, atomically; returns that path.
 /// `label` must be a plain name (the period's label, never a log string).
@@ -30,17 +18,16 @@ pub fn publish(out: &Path, label: &str, files: &[OutFile]) -> anyhow::Result<Pat
     anyhow::ensure!(is_plain_name(label), "bad report name {label:?}");
     fs::create_dir_all(out).with_context(|| format!("{}: cannot create the report directory", out.display()))?;
     let target = out.join(label);
-    let pid = std::process::id();
-    let mut scratch = Scratch { path: out.join(format!(".{label}.tmp-{pid}")), keep: false };
-    let _ = fs::remove_dir_all(&scratch.path);
-    fs::create_dir(&scratch.path).with_context(|| format!("{}: cannot create", scratch.path.display()))?;
+    atomic::sweep_stale(&target);
+    let scratch = Scratch::dir(&target).with_context(|| format!("{}: cannot create a folder", out.display()))?;
     for f in files {
-        write_synced(&scratch.path.join(&f.name), &f.bytes)?;
+        write_synced(&scratch.path().join(&f.name), &f.bytes)?;
     }
-    sync_dir(&scratch.path);
-    swap_in(&scratch.path, &target, &out.join(format!(".{label}.old-{pid}")))?;
-    scratch.keep = true;
-    sync_dir(out);
+    atomic::sync_dir(scratch.path());
+    scratch.pause_if_asked();
+    swap_in(scratch.path(), &target, &out.join(format!(".{label}.old-{}", std::process::id())))?;
+    scratch.forget();
+    atomic::sync_parent(&target);
     Ok(target)
 }
 
@@ -56,14 +43,6 @@ fn write_synced(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         f.sync_all()
     };
     write().with_context(|| format!("{}: cannot write", path.display()))
-}
-
-/// Makes renames durable; not every file system can, and nothing depends
-/// on it beyond a power cut, so failures are ignored.
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
 }
 
 /// Renames `new` to `target`, moving an existing `target` aside first and
