@@ -186,3 +186,47 @@ fn appended_while_read() {
     assert_eq!(o.status.code(), Some(0), "{}", support::stderr(&o));
     assert!(lines(&o) >= 600_000);
 }
+
+/// Runs the binary without the capabilities that let root read anything
+/// (so that mode 000 means unreadable, as for the admin's own account);
+/// None where `setpriv` cannot do that (not root, no util-linux).
+fn run_unprivileged(args: &[&std::ffi::OsStr]) -> Option<Output> {
+    let out = Command::new("setpriv")
+        .args(["--bounding-set=-dac_override,-dac_read_search", "--"])
+        .arg(env!("CARGO_BIN_EXE_postsleuth"))
+        .args(args)
+        .output()
+        .ok()?;
+    let unable = String::from_utf8_lossy(&out.stderr).starts_with("setpriv:");
+    (!unable).then_some(out)
+}
+
+#[test]
+fn unreadable_members_of_a_rotated_set_are_named_and_the_rest_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("mail.log");
+    write_log(&log, 3);
+    std::fs::copy(&log, dir.path().join("mail.log.1")).expect("copy");
+    let old = dir.path().join("old");
+    std::fs::create_dir(&old).expect("mkdir");
+    std::fs::copy(&log, old.join("mail.log")).expect("copy");
+    let deny = |p: &Path, mode| std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    deny(&dir.path().join("mail.log.1"), 0o000);
+    deny(&old, 0o000);
+    let args = ["summary".as_ref(), "--format".as_ref(), "json".as_ref(), log.as_os_str(), old.as_os_str()];
+    let out = run_unprivileged(&args);
+    deny(&old, 0o755);
+    let Some(out) = out else {
+        eprintln!("skipped: setpriv cannot drop root's read-anything capabilities here");
+        return;
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("mail.log.1: cannot open: permission denied"), "{stderr}");
+    assert!(stderr.contains("old: cannot list the folder: permission denied"), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("summary JSON");
+    let files = json["files"].as_array().expect("files");
+    let read: Vec<_> = files.iter().map(|f| (f["file"].as_str().unwrap_or_default(), f["lines"].as_u64())).collect();
+    assert!(read.iter().any(|(f, n)| f.ends_with("/mail.log") && *n == Some(6)), "{read:?}");
+}

@@ -213,7 +213,7 @@ pub(super) fn expand(p: &Path, exact: bool) -> Result<Vec<Input>, PathProblem> {
                 _ => Err(problem(p, "no such file or directory")),
             }
         }
-        Err(e) => Err(problem(p, e.to_string())),
+        Err(e) => Err(problem(p, super::reader::io_reason(&e))),
     }
 }
 
@@ -260,7 +260,8 @@ fn expand_dir(dir: &Path) -> Result<Vec<Input>, PathProblem> {
 /// Files in a directory, by name (sorted, for a stable order). Names that
 /// are not UTF-8 are kept, matched by their lossy form.
 fn list_dir(dir: &Path) -> Result<Vec<(String, PathBuf)>, PathProblem> {
-    let rd = std::fs::read_dir(dir).map_err(|e| problem(dir, e.to_string()))?;
+    let rd = std::fs::read_dir(dir)
+        .map_err(|e| problem(dir, format!("cannot list the folder: {}", super::reader::io_reason(&e))))?;
     let mut out: Vec<(String, PathBuf)> = rd
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().map(|t| !t.is_dir()).unwrap_or(false))

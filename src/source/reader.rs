@@ -326,20 +326,42 @@ fn decompressing_with<R: Read + Send + 'static>(
 }
 
 fn open_file(p: &std::path::Path) -> Result<(Box<dyn Read + Send>, FileMeta), String> {
-    // Opening a FIFO blocks until something writes to it, and a device may
-    // never end: only regular files are read by name (a pipe comes as `-`).
-    let kind = std::fs::metadata(p).map_err(|e| format!("cannot open: {}", io_reason(&e)))?.file_type();
-    if !kind.is_file() {
-        return Err("not a regular file (a FIFO, socket or device); skipped (pipe it in as -)".into());
-    }
-    let f = File::open(p).map_err(|e| format!("cannot open: {}", io_reason(&e)))?;
+    let f = open_regular(p)?;
     let md = f.metadata().ok();
     let meta =
         FileMeta { compression: "", size: md.as_ref().map(|m| m.len()), mtime: md.and_then(|m| m.modified().ok()) };
     Ok((Box::new(f), meta))
 }
 
-fn io_reason(e: &io::Error) -> String {
+/// Opening a FIFO blocks until something writes to it, and a device may
+/// never end: only regular files are read by name (a pipe comes as `-`).
+/// The file is opened non-blocking and its type taken from the open file,
+/// not from the name, so a FIFO put in a log's place between a check and
+/// the open cannot hang the run.
+fn open_regular(p: &std::path::Path) -> Result<File, String> {
+    let reason = |e: io::Error| format!("cannot open: {}", io_reason(&e));
+    let f = open_nonblocking(p).map_err(reason)?;
+    if !f.metadata().map_err(reason)?.file_type().is_file() {
+        return Err("not a regular file (a FIFO, socket or device); skipped (pipe it in as -)".into());
+    }
+    #[cfg(unix)]
+    rustix::fs::fcntl_setfl(&f, rustix::fs::OFlags::empty()).map_err(|e| reason(e.into()))?;
+    Ok(f)
+}
+
+#[cfg(unix)]
+fn open_nonblocking(p: &std::path::Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new().read(true).custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32).open(p)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(p: &std::path::Path) -> io::Result<File> {
+    File::open(p)
+}
+
+/// Why a file or folder could not be opened, in words that say what to do.
+pub(crate) fn io_reason(e: &io::Error) -> String {
     match e.kind() {
         io::ErrorKind::PermissionDenied => {
             "permission denied (run as a user that can read the mail logs, e.g. in group adm)".into()
@@ -603,6 +625,23 @@ impl<R: Read> Read for Shrinking<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The type comes from the open file: a FIFO is refused at once, even
+    /// when nothing will ever write to it (a blocking open would hang).
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("mail.log");
+        rustix::fs::mknodat(rustix::fs::CWD, &fifo, rustix::fs::FileType::Fifo, 0o600.into(), 0).unwrap();
+        let err = open_regular(&fifo).unwrap_err();
+        assert!(err.starts_with("not a regular file"), "{err}");
+        let plain = dir.path().join("plain.log");
+        std::fs::write(&plain, "x\n").unwrap();
+        let mut text = String::new();
+        open_regular(&plain).unwrap().read_to_string(&mut text).unwrap();
+        assert_eq!(text, "x\n");
+    }
 
     /// Gives its text a few odd-sized pieces at a time.
     struct Trickle<'a>(&'a [u8], usize);
