@@ -655,3 +655,94 @@ fn a_failing_journalctl_is_an_error() {
     let err = JournalFollower::open_with(missing.as_os_str(), &query, Start::End).err().unwrap();
     assert!(err.to_string().contains("journalctl not found"), "{err}");
 }
+
+// ---- a live simulation, rotated as logrotate does, followed as it is written ----
+
+/// The lines of a finished log file, gzip or plain.
+fn file_lines(path: &Path) -> Vec<String> {
+    let raw = std::fs::read(path).unwrap();
+    let text = match raw.starts_with(&[0x1f, 0x8b]) {
+        true => {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(&raw[..]), &mut s).unwrap();
+            s
+        }
+        false => String::from_utf8(raw).unwrap(),
+    };
+    text.lines().map(str::to_string).collect()
+}
+
+/// `simulate --live` writes mail.log as it happens and rotates it at each
+/// simulated midnight (rename, new file, the day before compressed); a
+/// follower started before it reads every line from its first one on,
+/// once, each numbered as in the file it ends up in. Whatever the timing,
+/// the lines read are the files' lines from the first one read: nothing
+/// lost, nothing twice.
+#[test]
+fn a_live_simulation_is_followed_through_its_rotations() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("sim");
+    let path = out.join("mail.log");
+    let mut f = FileFollower::open(&path, Start::End).unwrap();
+    f.set_interval(Duration::from_millis(5));
+    let mut sim = std::process::Command::new(env!("CARGO_BIN_EXE_postsleuth"))
+        .args(["simulate", "--out", out.to_str().unwrap(), "--days", "3", "--volume", "0.05", "--seed", "7"])
+        .args(["--live", "--speed", "200000"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut got: Vec<LiveLine> = Vec::new();
+    let status = loop {
+        f.poll(Duration::from_millis(20), &mut got).unwrap();
+        if let Some(status) = sim.try_wait().unwrap() {
+            break status;
+        }
+    };
+    assert!(status.success());
+    for _ in 0..10 {
+        f.poll(Duration::ZERO, &mut got).unwrap();
+    }
+    let days: Vec<Vec<String>> =
+        ["mail.log.2.gz", "mail.log.1", "mail.log"].iter().map(|n| file_lines(&out.join(n))).collect();
+    assert!(!got.is_empty());
+    // The day of the first line read: the file first opened.
+    let first = String::from_utf8(got[0].bytes.clone()).unwrap();
+    let day0 = days.iter().position(|d| d.contains(&first)).expect("a line of the files");
+    for l in &got {
+        let text = String::from_utf8(l.bytes.clone()).unwrap();
+        let day = day0 + l.input as usize;
+        assert_eq!(days[day].get(l.line as usize - 1), Some(&text), "input {} line {}", l.input, l.line);
+    }
+    let want: Vec<&String> = days[day0..].iter().flatten().collect();
+    let read: Vec<String> = got.iter().map(|l| String::from_utf8(l.bytes.clone()).unwrap()).collect();
+    assert_eq!(read.len(), want.len() - (days[day0].iter().position(|l| *l == first).unwrap()));
+    assert_eq!(f.input_name(got.last().unwrap().input), path.display().to_string());
+    let said = notices(&mut f);
+    if got.last().unwrap().input > 0 {
+        assert!(said.contains("mail.log: rotated (the file read is now"), "{said}");
+    }
+    eprintln!("followed from day {day0}: {} lines, {} files; said:\n{said}", read.len(), got.last().unwrap().input + 1);
+}
+
+/// `--speed` and `--skip` belong to `--live`, and must make sense: usage
+/// errors (exit 2), nothing written.
+#[test]
+fn live_simulation_options_are_checked() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("sim");
+    for (args, says) in [
+        (&["--speed", "5"][..], "--live"),
+        (&["--live", "--speed", "0"], "--speed 0: use a positive number"),
+        (&["--live", "--skip", "3x"], "--skip \"3x\": use a duration"),
+    ] {
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_postsleuth"))
+            .args(["simulate", "--out", out.to_str().unwrap()])
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!out.exists(), "{args:?}");
+    }
+}
