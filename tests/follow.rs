@@ -746,3 +746,78 @@ fn live_simulation_options_are_checked() {
         assert!(!out.exists(), "{args:?}");
     }
 }
+
+/// The real journalctl, on a journal file systemd-journal-remote writes:
+/// followed from its first entry (the lines are the batch journal input's,
+/// which its envelope reads), resumed after a cursor, and from the end.
+#[test]
+fn the_real_journalctl_followed_and_resumed() {
+    use postsleuth::envelope::{journald::Journald, Format, Split};
+    let remote = PathBuf::from("/lib/systemd/systemd-journal-remote");
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path).any(|d| d.join("journalctl").is_file());
+    if !found || !remote.is_file() {
+        eprintln!("skipped: needs journalctl and systemd-journal-remote (Debian's systemd, systemd-journal-remote)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mail.journal");
+    let mut export = String::new();
+    for i in 1..=3 {
+        let us = (1_796_410_800 + i * 60) * 1_000_000i64;
+        export.push_str(&format!(
+            "__REALTIME_TIMESTAMP={us}\n__MONOTONIC_TIMESTAMP={i}000000\n_BOOT_ID=6f0c5e1a2b3c4d5e8f9a0b1c2d3e4f50\n\
+             _HOSTNAME=mx1\nSYSLOG_FACILITY=2\nSYSLOG_IDENTIFIER=postfix/smtpd\nSYSLOG_PID=7\n\
+             MESSAGE=connect from unknown[192.0.2.{i}]\n\n"
+        ));
+    }
+    let mut child = std::process::Command::new(&remote)
+        .args(["-o".as_ref(), file.as_os_str(), "-".as_ref()])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(export.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    let query = postsleuth::source::journal::Query { file: Some(file.clone()), ..Default::default() };
+    let mut j = JournalFollower::open(&query, Start::Beginning).unwrap();
+    let got = journal_lines(&mut j, 3);
+    let payloads: Vec<String> = got
+        .iter()
+        .map(|(input, _, line)| {
+            assert_eq!((*input, Format::sniff(line.as_bytes())), (0, Format::Journald));
+            Journald::split(line).expect("the batch journal envelope reads it").payload.to_string()
+        })
+        .collect();
+    assert_eq!(payloads, (1..=3).map(|i| format!("connect from unknown[192.0.2.{i}]")).collect::<Vec<_>>());
+    assert_eq!(got.iter().map(|g| g.1).collect::<Vec<_>>(), [1, 2, 3]);
+    let state = j.checkpoint();
+    drop(j);
+    // Back to after the second entry: its cursor, and two lines read.
+    let FollowState::Journal(mut js) = state else { panic!() };
+    let second: serde_json::Value = serde_json::from_str(&got[1].2).unwrap();
+    js.cursor = Some(second["__CURSOR"].as_str().unwrap().to_string());
+    js.line = 2;
+    let mut j = JournalFollower::open(&query, Start::Resume(FollowState::Journal(js))).unwrap();
+    let again = journal_lines(&mut j, 1);
+    // journalctl writes the fields in an order of its own each run.
+    let fields = |l: &str| serde_json::from_str::<serde_json::Value>(l).unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].0, again[0].1, fields(&again[0].2)), (0, 3, fields(&got[2].2)));
+    drop(j);
+    let mut j = JournalFollower::open(&query, Start::End).unwrap();
+    let mut out = Vec::new();
+    j.poll(Duration::from_millis(500), &mut out).unwrap();
+    assert_eq!(out, [], "from the end: nothing old");
+}
+
+/// Both followers can be moved to a thread of their own, or boxed.
+#[test]
+fn followers_are_send_and_object_safe() {
+    fn send<T: Send>() {}
+    send::<FileFollower>();
+    send::<JournalFollower>();
+    let (_d, path) = dir();
+    let boxed: Box<dyn LiveSource + Send> = Box::new(FileFollower::open(&path, Start::End).unwrap());
+    assert_eq!(boxed.input_name(0), format!("{} (input 0)", path.display()));
+}
