@@ -3,7 +3,8 @@
 //! The data flow, one module per stage (each depends only on those above):
 //!
 //! ```text
-//! source     find the rotated set, open plain/gzip by magic bytes, frame lines
+//! source     find the rotated set, open plain/gzip by magic bytes, frame lines;
+//!            or follow a file through its rotations, or the journal, live
 //! envelope   each line's time, host, instance, daemon, pid: one format per
 //!            input, sniffed (syslog: RFC 3164/3339, in `syslog`)
 //! event      the Postfix payload → one typed Event

@@ -1,9 +1,12 @@
 //! `postsleuth simulate`: a realistic incident with its ground truth.
 
 use super::{Outcome, UsageError};
-use crate::simulate::{simulate, SimError, SimOptions};
+use crate::duration::Length;
+use crate::simulate::{simulate, LiveOptions, SimError, SimOptions};
 use clap::Args;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 pub const SIMULATE_ABOUT: &str = "\
 Write a realistic Postfix incident as a logrotate-style set (mail.log, mail.log.1,
@@ -38,10 +41,17 @@ got in logs in, and 5-40 bots send tens of messages a minute with forged envelop
 
 The same options and seed give byte-identical files.
 
+--live writes the same lines as they happen, for `postsleuth watch` to follow: truth.json
+first, then mail.log line by line in accelerated real time (--speed simulated seconds per
+second; --skip writes the first part at once), rotated at each simulated midnight as
+logrotate with delaycompress does (mail.log becomes mail.log.1, the old .1 mail.log.2.gz).
+The files end byte-identical to the batch run's; Ctrl-C stops after a whole line.
+
 Examples:
   postsleuth simulate --out /tmp/incident && postsleuth /tmp/incident
   postsleuth simulate --out /tmp/big --volume 100 --days 3       (about 1.7 GB, for benchmarks)
-  postsleuth simulate --out /tmp/web --scenario webapp-script --format rfc3339 --long-ids";
+  postsleuth simulate --out /tmp/web --scenario webapp-script --format rfc3339 --long-ids
+  postsleuth simulate --out /tmp/live --live --speed 600 --skip 2d9h   (watch it with postsleuth watch)";
 
 #[derive(Args, Debug, Clone)]
 pub struct SimulateArgs {
@@ -73,6 +83,16 @@ pub struct SimulateArgs {
     /// Replace the mail.log* files of an earlier simulation in DIR.
     #[arg(long)]
     pub force: bool,
+    /// Write mail.log live, each line when its time comes (see above).
+    #[arg(long)]
+    pub live: bool,
+    /// With --live: simulated seconds per wall-clock second.
+    #[arg(long, default_value_t = 600.0, requires = "live")]
+    pub speed: f64,
+    /// With --live: the first DURATION of simulated time written at once
+    /// (e.g. 2d9h: the history before the incident).
+    #[arg(long, value_name = "DURATION", requires = "live")]
+    pub skip: Option<String>,
 }
 
 pub fn run(a: &SimulateArgs) -> anyhow::Result<Outcome> {
@@ -90,6 +110,10 @@ pub fn run(a: &SimulateArgs) -> anyhow::Result<Outcome> {
         volume: a.volume,
         start: start.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
         hostname: a.hostname.clone(),
+        live: match a.live {
+            true => Some(live_options(a)?),
+            false => None,
+        },
     };
     // Options the simulator refuses, and a directory it would not
     // overwrite, are the user's to change: usage errors (exit 2).
@@ -98,6 +122,29 @@ pub fn run(a: &SimulateArgs) -> anyhow::Result<Outcome> {
         e => e.into(),
     })?;
     let files: Vec<&str> = truth.files.iter().map(|f| f.name.as_str()).collect();
+    if opts.live.as_ref().is_some_and(|l| l.stop.load(Ordering::Relaxed)) {
+        eprintln!("postsleuth: stopped: {} holds the lines written so far, whole", a.out.display());
+        return Ok(Outcome::Complete);
+    }
     eprintln!("postsleuth: wrote {} and truth.json to {}", files.join(", "), a.out.display());
     Ok(Outcome::Complete)
+}
+
+/// `--live`'s options, and Ctrl-C (or SIGTERM) set to stop it at a whole
+/// line: a second Ctrl-C ends it at once.
+fn live_options(a: &SimulateArgs) -> anyhow::Result<LiveOptions> {
+    let usage = |e: String| UsageError(e);
+    if !(a.speed.is_finite() && a.speed > 0.0) {
+        return Err(usage(format!("--speed {}: use a positive number of simulated seconds per second", a.speed)).into());
+    }
+    let skip = match &a.skip {
+        Some(s) => Length::parse("--skip", s).and_then(|l| l.fixed("--skip", s)).map_err(usage)?,
+        None => 0,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(signal, 130, stop.clone())?;
+        signal_hook::flag::register(signal, stop.clone())?;
+    }
+    Ok(LiveOptions { speed: a.speed, skip, stop })
 }

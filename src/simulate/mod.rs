@@ -12,6 +12,7 @@ mod compose;
 mod delivery;
 mod engine;
 mod ids;
+mod live;
 mod message;
 mod names;
 mod net;
@@ -35,6 +36,7 @@ use std::str::FromStr;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use live::LiveOptions;
 pub use truth::{BruteForce, Evidence, Span, Truth, TruthFile};
 
 /// The incident to plant in the logs.
@@ -188,6 +190,9 @@ pub struct SimOptions {
     pub start: DateTime<Utc>,
     /// The syslog host name of the simulated server.
     pub hostname: String,
+    /// Write `mail.log` in accelerated real time instead, rotated at each
+    /// simulated midnight; `truth.json` is written first.
+    pub live: Option<LiveOptions>,
 }
 
 impl Default for SimOptions {
@@ -205,6 +210,7 @@ impl Default for SimOptions {
             volume: 1.0,
             start: Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).single().unwrap_or_default(),
             hostname: "mx1".to_string(),
+            live: None,
         }
     }
 }
@@ -230,10 +236,26 @@ pub enum SimError {
 }
 
 /// Writes the rotated log files and `truth.json` into `opts.out` and
-/// returns the truth.
+/// returns the truth. A live run ([`SimOptions::live`]) writes `truth.json`
+/// first, from a run that only counts the lines (the same seed gives the
+/// same lines), then the log as it happens; stopped, it leaves the lines
+/// written so far, whole.
 pub fn simulate(opts: &SimOptions) -> Result<Truth, SimError> {
     validate(opts)?;
     prepare_dir(&opts.out, opts.force)?;
+    let Some(live) = &opts.live else {
+        let truth = run(opts, writer::Output::Files)?;
+        write_truth(&opts.out, &truth)?;
+        return Ok(truth);
+    };
+    let truth = run(opts, writer::Output::Counted)?;
+    write_truth(&opts.out, &truth)?;
+    run(opts, writer::Output::Live(live.clone()))?;
+    Ok(truth)
+}
+
+/// One run of the simulation, its lines going to `output`.
+fn run(opts: &SimOptions, output: writer::Output) -> Result<Truth, SimError> {
     let (start, days) = scenario::window(opts);
     let end = start + i64::from(days) * clock::DAY;
     let mut rng = rng::Rng::new(opts.seed);
@@ -242,7 +264,7 @@ pub fn simulate(opts: &SimOptions) -> Result<Truth, SimError> {
     let world = world::World::new(&mut world_rng, n_accounts, &opts.hostname);
     let ids = ids::QidGen::new(opts.long_ids, &mut rng);
     let pids = pids::Pids::new(&mut rng);
-    let sink = writer::Sink::open(&opts.out, days, start, opts.format, &opts.hostname)?;
+    let sink = writer::Sink::open(&opts.out, days, start, opts.format, &opts.hostname, output)?;
     let mut ctx = engine::Ctx::new(rng, sink, ids, pids, world);
     let mut engine = engine::Engine::new();
     let (head, stop) = scenario::plan(&mut engine, &mut ctx, opts, start, end);
@@ -250,9 +272,7 @@ pub fn simulate(opts: &SimOptions) -> Result<Truth, SimError> {
     let (sink, tally, ids, world) = ctx.into_parts();
     let files = sink.finish()?;
     let accounts: Vec<String> = world.accounts.into_iter().map(|a| a.user).collect();
-    let truth = truth::assemble(head, tally, &accounts, files, ids.reuses);
-    write_truth(&opts.out, &truth)?;
-    Ok(truth)
+    Ok(truth::assemble(head, tally, &accounts, files, ids.reuses))
 }
 
 fn validate(opts: &SimOptions) -> Result<(), SimError> {
@@ -266,6 +286,9 @@ fn validate(opts: &SimOptions) -> Result<(), SimError> {
     let host_ok = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
     if opts.hostname.is_empty() || !opts.hostname.chars().all(host_ok) {
         return bad("hostname must be letters, digits, '-' and '.'");
+    }
+    if opts.live.as_ref().is_some_and(|l| !(l.speed.is_finite() && l.speed > 0.0)) {
+        return bad("speed must be a positive number");
     }
     let year = opts.start.timestamp() / 31_556_952 + 1970;
     if !(1971..=9000).contains(&year) {

@@ -6,7 +6,8 @@
 //! thread writes (and for `.gz` files compresses) them, so gzip never stalls
 //! generation. Each file is written under a temporary name and renamed when
 //! complete, with its mtime set to its last line's time: analyzers infer the
-//! RFC 3164 year from it.
+//! RFC 3164 year from it. The same lines may instead be only counted (for
+//! the truth of a live run, before it), or written live ([`super::live`]).
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -59,6 +60,23 @@ enum Cmd {
     },
 }
 
+/// Where a sink's lines go.
+pub(crate) enum Output {
+    /// The files, written on a thread of their own.
+    Files,
+    /// Nowhere: the lines are counted (files, lines, bytes, times) only.
+    Counted,
+    /// Into `mail.log`, live.
+    Live(super::live::LiveOptions),
+}
+
+/// Where chunks of lines go, once formatted.
+enum Dest {
+    Thread { tx: Option<SyncSender<Cmd>>, spare: Receiver<Vec<u8>>, thread: Option<JoinHandle<Result<(), SimError>>> },
+    Counted,
+    Live(Box<super::live::Live>),
+}
+
 /// Where formatted lines go. Infallible per line: an I/O failure on the
 /// writer thread is remembered and reported by [`Sink::finish`].
 pub(crate) struct Sink {
@@ -72,13 +90,17 @@ pub(crate) struct Sink {
     host: Vec<u8>,
     lines: u64,
     bytes: u64,
+    /// Bytes of the file before its current chunk (see [`Sink::end`]).
+    mark: u64,
     first: Option<i64>,
     last: Option<i64>,
     done: Vec<TruthFile>,
-    tx: Option<SyncSender<Cmd>>,
-    spare: Receiver<Vec<u8>>,
-    thread: Option<JoinHandle<Result<(), SimError>>>,
+    out: Dest,
     failed: bool,
+    /// The live writer's error, reported by [`Sink::finish`].
+    error: Option<SimError>,
+    /// A live run stopped: the length of the buffer then.
+    cut_off: Option<usize>,
 }
 
 impl Sink {
@@ -88,15 +110,23 @@ impl Sink {
         start: i64,
         format: TimestampFormat,
         host: &str,
+        output: Output,
     ) -> Result<Sink, SimError> {
         let n = days as usize;
         let names = (0..n).map(|d| rotated_name(n - 1 - d)).collect();
-        let (tx, rx) = sync_channel(4);
-        let (spare_tx, spare) = sync_channel(8);
-        let thread = std::thread::Builder::new()
-            .name("log-writer".into())
-            .spawn(move || write_files(rx, spare_tx))
-            .map_err(SimError::NoThread)?;
+        let out = match output {
+            Output::Files => {
+                let (tx, rx) = sync_channel(4);
+                let (spare_tx, spare) = sync_channel(8);
+                let thread = std::thread::Builder::new()
+                    .name("log-writer".into())
+                    .spawn(move || write_files(rx, spare_tx))
+                    .map_err(SimError::NoThread)?;
+                Dest::Thread { tx: Some(tx), spare, thread: Some(thread) }
+            }
+            Output::Counted => Dest::Counted,
+            Output::Live(opts) => Dest::Live(Box::new(super::live::Live::new(dir, start, opts))),
+        };
         let mut sink = Sink {
             dir: dir.to_path_buf(),
             names,
@@ -108,13 +138,14 @@ impl Sink {
             host: host.as_bytes().to_vec(),
             lines: 0,
             bytes: 0,
+            mark: 0,
             first: None,
             last: None,
             done: Vec::new(),
-            tx: Some(tx),
-            spare,
-            thread: Some(thread),
+            out,
             failed: false,
+            error: None,
+            cut_off: None,
         };
         sink.open_current();
         Ok(sink)
@@ -124,7 +155,20 @@ impl Sink {
     /// (`TIME HOST TAG[PID]: `) and returns the buffer for the message text.
     /// Finish it with [`Sink::end`].
     pub(crate) fn begin(&mut self, t: i64, tag: &str, pid: Option<u32>) -> &mut Vec<u8> {
-        while t >= self.file_end && self.file + 1 < self.names.len() {
+        if let Dest::Live(live) = &self.out {
+            if live.must_write_before(t) {
+                // The lines so far are whole: out they go, then the wait.
+                self.flush_chunk();
+                if let Dest::Live(live) = &self.out {
+                    live.wait_for(t);
+                }
+            }
+            if self.stopped() && self.cut_off.is_none() {
+                // Stopped: lines begun from now on are not written.
+                self.cut_off = Some(self.buf.len());
+            }
+        }
+        while t >= self.file_end && self.file + 1 < self.names.len() && self.cut_off.is_none() {
             self.rotate();
         }
         self.first.get_or_insert(t);
@@ -151,8 +195,16 @@ impl Sink {
 
     pub(crate) fn end(&mut self) {
         self.buf.push(b'\n');
-        if self.buf.len() >= CHUNK {
-            self.flush_chunk();
+        // Where the batch run cuts its chunks, whatever the output: a live
+        // run compresses its rotations in the same pieces, since deflate's
+        // output depends on them.
+        let at = self.bytes + self.buf.len() as u64;
+        if at - self.mark >= CHUNK as u64 {
+            self.mark = at;
+            match &mut self.out {
+                Dest::Live(live) => live.cut_at(at),
+                Dest::Thread { .. } | Dest::Counted => self.flush_chunk(),
+            }
         }
     }
 
@@ -166,20 +218,35 @@ impl Sink {
         self.stamper.put_rfc3164(&mut self.buf, t);
     }
 
+    /// Whether the run should end: writing failed, or a live run was
+    /// stopped.
     pub(crate) fn failed(&self) -> bool {
-        self.failed
+        self.failed || self.stopped()
     }
 
-    /// Closes every remaining file (days with no lines still get one) and
-    /// waits for the writer thread.
+    /// Whether a live run was stopped (Ctrl-C).
+    pub(crate) fn stopped(&self) -> bool {
+        matches!(&self.out, Dest::Live(live) if live.stopped())
+    }
+
+    /// Closes every remaining file (days with no lines still get one; not
+    /// when a live run was stopped) and waits for the writer thread.
     pub(crate) fn finish(mut self) -> Result<Vec<TruthFile>, SimError> {
-        while self.file + 1 < self.names.len() {
+        if let Some(len) = self.cut_off {
+            self.buf.truncate(len);
+        }
+        while self.file + 1 < self.names.len() && self.cut_off.is_none() {
             self.rotate();
         }
         self.close_current();
-        drop(self.tx.take());
-        let thread = self.thread.take();
-        match thread.map(JoinHandle::join) {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let Dest::Thread { tx, thread, .. } = &mut self.out else {
+            return Ok(std::mem::take(&mut self.done));
+        };
+        drop(tx.take());
+        match thread.take().map(JoinHandle::join) {
             Some(Ok(Err(e))) => Err(e),
             Some(Err(_)) => Err(SimError::WriterPanicked),
             _ if self.failed => Err(SimError::WriterPanicked),
@@ -188,19 +255,42 @@ impl Sink {
     }
 
     fn send(&mut self, cmd: Cmd) {
-        if let Some(tx) = &self.tx {
-            if tx.send(cmd).is_err() {
-                // The writer stopped on an error; finish() will report it.
-                self.failed = true;
-                self.tx = None;
+        let result = match &mut self.out {
+            Dest::Thread { tx, .. } => {
+                if tx.as_ref().is_some_and(|tx| tx.send(cmd).is_err()) {
+                    // The writer stopped on an error; finish() will report it.
+                    self.failed = true;
+                    *tx = None;
+                }
+                Ok(())
             }
+            Dest::Counted => Ok(()),
+            Dest::Live(live) => match cmd {
+                Cmd::Open { .. } => live.open(),
+                Cmd::Data(chunk) => live.write(&chunk),
+                Cmd::Close { mtime, .. } => live.close(mtime),
+            },
+        };
+        if let Err(e) = result {
+            self.failed = true;
+            self.error.get_or_insert(e);
         }
     }
 
     fn flush_chunk(&mut self) {
-        let fresh = self.spare.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK + 4096));
+        self.bytes += self.buf.len() as u64;
+        let fresh = match &mut self.out {
+            Dest::Thread { spare, .. } => spare.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK + 4096)),
+            Dest::Counted => return self.buf.clear(),
+            Dest::Live(live) => {
+                if let Err(e) = live.write(&self.buf) {
+                    self.failed = true;
+                    self.error.get_or_insert(e);
+                }
+                return self.buf.clear();
+            }
+        };
         let full = std::mem::replace(&mut self.buf, fresh);
-        self.bytes += full.len() as u64;
         self.send(Cmd::Data(full));
     }
 
@@ -233,7 +323,7 @@ impl Sink {
             first: self.first.map(iso_seconds),
             last: self.last.map(iso_seconds),
         });
-        (self.lines, self.bytes, self.first, self.last) = (0, 0, None, None);
+        (self.lines, self.bytes, self.mark, self.first, self.last) = (0, 0, 0, None, None);
     }
 }
 

@@ -53,6 +53,12 @@ impl Query {
     /// matters; `--until` is inclusive in journalctl and exclusive here,
     /// which only reads a line that is then left out.
     pub fn args(&self) -> Vec<OsString> {
+        self.args_with(&[])
+    }
+
+    /// [`Query::args`] with `extra` options before the match: how
+    /// [`super::follow`] asks for `--follow` and where to start.
+    pub fn args_with(&self, extra: &[OsString]) -> Vec<OsString> {
         let mut args: Vec<OsString> = ["-o", "json", "--no-pager"].map(OsString::from).to_vec();
         if let Some(d) = &self.directory {
             args.push("--directory".into());
@@ -68,6 +74,7 @@ impl Query {
                 args.push(utc(t).into());
             }
         }
+        args.extend_from_slice(extra);
         args.push("SYSLOG_FACILITY=2".into());
         args
     }
@@ -75,7 +82,7 @@ impl Query {
 
 /// `2026-12-04 19:03:00 UTC`, with `.ffffff` when there is a fraction: a
 /// time as journalctl's `--since` takes it, whatever its zone.
-fn utc(t: Micros) -> String {
+pub(super) fn utc(t: Micros) -> String {
     let whole = micros_to_utc(t).format("%Y-%m-%d %H:%M:%S");
     match t.rem_euclid(MICROS_PER_SEC) {
         0 => format!("{whole} UTC"),
@@ -164,7 +171,7 @@ fn stop(child: &mut Child) {
     let _ = child.wait();
 }
 
-fn cannot_run(e: &io::Error) -> String {
+pub(super) fn cannot_run(e: &io::Error) -> String {
     match e.kind() {
         io::ErrorKind::NotFound => "journalctl not found: the journal is read through journalctl \
                                     (Debian's systemd package); name the log files instead"
@@ -189,13 +196,13 @@ fn failure(status: &std::process::ExitStatus, said: &str) -> String {
 }
 
 /// journalctl's lines in one (its hints are indented paragraphs).
-fn joined(said: &str) -> String {
+pub(super) fn joined(said: &str) -> String {
     said.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 /// What to do when journalctl says the user may not read the system's
 /// journal (it may still exit 0, showing only the user's own entries).
-fn permission_hint(said: &str) -> &'static str {
+pub(super) fn permission_hint(said: &str) -> &'static str {
     let lower = said.to_ascii_lowercase();
     if lower.contains("insufficient permissions") || lower.contains("not seeing messages from other users") {
         " (the system journal needs root, or a user in group systemd-journal or adm)"

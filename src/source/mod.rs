@@ -1,6 +1,7 @@
 //! Finding and reading the input: rotated sets, compressed or plain, files,
 //! standard input or the systemd journal, a look at each file's head
-//! before, and copies of one text read once. Every line keeps its file and
+//! before, and copies of one text read once; or following a file or the
+//! journal live ([`follow`]). Every line keeps its file and
 //! line number.
 
 mod ahead;
@@ -8,6 +9,7 @@ pub mod copies;
 pub mod defaults;
 pub mod discover;
 pub mod fetch;
+pub mod follow;
 pub mod framing;
 pub mod head;
 pub mod journal;

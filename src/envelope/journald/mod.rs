@@ -96,16 +96,7 @@ pub fn readable(line: &str) -> Option<(String, Option<String>)> {
     if !line.starts_with('{') {
         return None;
     }
-    let cursor = match Fields::scan(line)?.cursor {
-        // A cursor is `s=…;i=…;b=…` in hex; anything else is not shown, so
-        // that nothing forged lands where a reader may paste it.
-        Value::Str(c, false)
-            if c.len() <= 512 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b"=;".contains(&b)) =>
-        {
-            Some(c.to_string())
-        }
-        _ => None,
-    };
+    let cursor = cursor_of(&Fields::scan(line)?).map(str::to_string);
     let decoded: Decoded;
     let env = match Journald::split(line) {
         Some(env) => env,
@@ -120,6 +111,26 @@ pub fn readable(line: &str) -> Option<(String, Option<String>)> {
     let pid = if env.pid > 0 { format!("[{}]", env.pid) } else { String::new() };
     let text = format!("{time} {} {}{slash}{}{pid}: {}", env.host, env.instance, env.daemon, env.payload);
     Some((text, cursor))
+}
+
+/// The `__CURSOR` of the entry on `line` (a line of `journalctl -o json`),
+/// when it has a well-formed one: where `journalctl --after-cursor` goes on.
+pub fn cursor(line: &str) -> Option<&str> {
+    cursor_of(&Fields::scan(line)?)
+}
+
+fn cursor_of<'a>(f: &Fields<'a>) -> Option<&'a str> {
+    match f.cursor {
+        // A cursor is `s=…;i=…;b=…` in hex; anything else is not taken, so
+        // that nothing forged lands where a reader may paste it, or on
+        // journalctl's command line.
+        Value::Str(c, false)
+            if c.len() <= 512 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b"=;".contains(&b)) =>
+        {
+            Some(c)
+        }
+        _ => None,
+    }
 }
 
 /// Instance and daemon of a tag, split at its last slash as syslog does.
@@ -188,6 +199,9 @@ mod tests {
             "2025-12-04T19:04:08.000000+00:00 mx1 postfix/submission/smtpd[354]: connect from unknown[127.0.0.67]:56507"
         );
         assert_eq!(cursor.as_deref(), Some("s=0a;i=1"));
+        assert_eq!(super::cursor(LINE), Some("s=0a;i=1"));
+        assert_eq!(super::cursor(&LINE.replace("s=0a;i=1", "s=0a;i=1 x")), None);
+        assert_eq!(super::cursor(&LINE[..60]), None);
         let escaped = LINE.replace("connect from", r#"a \"q\""#).replace(r#""SYSLOG_PID":"354","_PID":"9","#, "");
         let (text, _) = readable(&escaped).unwrap();
         assert!(text.ends_with(r#"mx1 postfix/submission/smtpd: a "q" unknown[127.0.0.67]:56507"#), "{text}");
