@@ -27,9 +27,12 @@ gen() { # kind, count, file
 import sys
 kind, n, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 out = open(path, "w", buffering=1 << 20)
+import datetime
+START = datetime.datetime(2026, 11, 21, tzinfo=datetime.timezone.utc)
 def stamp(i):
-    s = i % 86400
-    return f"2026-11-21T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{i % 1000000:06d}+00:00"
+    # In order, 100 lines a second: time never goes back.
+    t = START + datetime.timedelta(microseconds=i * 10000)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 def qid(i):
     return f"{i:010X}"
 if kind == "accounts":
@@ -56,7 +59,7 @@ EOF
 
 timed() { # label, file: /usr/bin/time's last stderr line is its own
     /usr/bin/time -o "$WORK/time" -f "%e %M" "$BIN" summary --format json "$2" >/dev/null 2>"$WORK/err" || true
-    read -r secs kb < "$WORK/time"
+    read -r secs kb < <(tail -1 "$WORK/time")
     printf '%-30s %12s bytes %9s s %10s KB peak RSS\n' "$1" "$(stat -c %s "$2")" "$secs" "$kb"
 }
 

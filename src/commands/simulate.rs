@@ -5,8 +5,7 @@ use crate::duration::Length;
 use crate::simulate::{simulate, LiveOptions, SimError, SimOptions};
 use clap::Args;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 pub const SIMULATE_ABOUT: &str = "\
 Write a realistic Postfix incident as a logrotate-style set (mail.log, mail.log.1,
@@ -141,10 +140,6 @@ fn live_options(a: &SimulateArgs) -> anyhow::Result<LiveOptions> {
         Some(s) => Length::parse("--skip", s).and_then(|l| l.fixed("--skip", s)).map_err(usage)?,
         None => 0,
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register_conditional_shutdown(signal, 130, stop.clone())?;
-        signal_hook::flag::register(signal, stop.clone())?;
-    }
+    let stop = crate::atomic::stop_flag();
     Ok(LiveOptions { speed: a.speed, skip, stop })
 }
