@@ -417,7 +417,7 @@ impl Run {
                 for _ in 0..p.repeat {
                     match &p.event {
                         None => self.diag.unrecognised(p.env.daemon, p.payload),
-                        Some(Event::Warning) => *self.diag.warnings.entry(p.env.daemon.to_string()).or_default() += 1,
+                        Some(Event::Warning | Event::Master) => self.diag.warnings.add(p.env.daemon, p.payload),
                         Some(ev) => self.correlator.feed(&cx, ev),
                     }
                 }

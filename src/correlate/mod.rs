@@ -299,7 +299,7 @@ impl<S: Sink> Correlator<S> {
             Event::MessageWarning { queue_id, .. } => {
                 self.with_message(cx, queue_id, false, |_, _| ());
             }
-            Event::Warning | Event::Noise => {}
+            Event::Warning | Event::Master | Event::Noise => {}
         }
     }
 
@@ -496,7 +496,11 @@ impl<S: Sink> Correlator<S> {
         milter: bool,
         detail: &str,
     ) {
-        self.message_verdict(cx, queue_id, action, true);
+        if let crate::event::CleanupVerdict::Noted(_) = action {
+            self.with_message(cx, queue_id, true, |_, _| ());
+        } else {
+            self.message_verdict(cx, queue_id, action, true);
+        }
         self.cleanup_reject_record(cx, queue_id, action, milter, detail);
     }
 

@@ -317,6 +317,7 @@ impl<S: super::Sink> Correlator<S> {
             CleanupVerdict::Reject => "reject",
             CleanupVerdict::Discard => "discard",
             CleanupVerdict::Hold => "hold",
+            CleanupVerdict::Noted(word) => word,
         };
         let mut r = event::cleanup_verdict(queue_id, action, detail);
         if milter {

@@ -11,6 +11,7 @@ mod queue;
 mod reject_sasl;
 mod relay;
 mod screen;
+pub mod shape;
 mod smtpd;
 
 pub use dovecot::DovecotAuth;
@@ -117,8 +118,12 @@ pub enum Event<'a> {
     },
     /// Dovecot's word on a login (see [`dovecot`]): it shares the log.
     Dovecot(DovecotAuth<'a>),
-    /// A `warning:` Postfix wrote that no rule above turns into a record.
+    /// A `warning:`, `error:`, `fatal:` or `panic:` line Postfix wrote that
+    /// no rule above turns into a record.
     Warning,
+    /// master(8)'s own word (`daemon started`, `reload`, `terminating on
+    /// signal 15`): pflogsumm's "Master daemon messages".
+    Master,
     /// A Postfix line that is understood and carries nothing to record
     /// (TLS chatter, `connect to … refused`, `statistics: …`).
     Noise,
@@ -192,6 +197,10 @@ pub enum CleanupVerdict {
     Reject,
     Discard,
     Hold,
+    /// A header/body check's action that lets the message go on, logged as
+    /// its word: `warning` (WARN: pflogsumm's reject warnings), `info`,
+    /// `prepend`, `replace`, `redirect`, `filter`, `bcc`, `strip`.
+    Noted(&'static str),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -274,9 +283,13 @@ pub fn parse<'a>(daemon: &str, payload: &'a str) -> Option<Event<'a>> {
         }
         "bounce" => queue::bounce(payload),
         "postsuper" => queue::postsuper(payload),
+        "master" => generic(payload).filter(|e| *e == Event::Warning).or(Some(Event::Master)),
         _ => generic(payload),
     }
 }
+
+/// How the lines Postfix writes about its own trouble begin, mildest first.
+pub const WARNING_LEVELS: [&str; 4] = ["warning:", "error:", "fatal:", "panic:"];
 
 /// What any daemon may write: warnings and a few known informational lines.
 fn generic(payload: &str) -> Option<Event<'_>> {
@@ -290,7 +303,7 @@ fn generic(payload: &str) -> Option<Event<'_>> {
         "stopping the Postfix mail system",
         "Postfix is running",
     ];
-    if payload.starts_with("warning:") || payload.starts_with("fatal:") || payload.starts_with("error:") {
+    if WARNING_LEVELS.iter().any(|l| payload.starts_with(l)) {
         Some(Event::Warning)
     } else if NOISE.iter().any(|n| payload.starts_with(n))
         // postscreen's and verify's cache sweeps: `cache TYPE:PATH full
