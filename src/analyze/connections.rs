@@ -30,9 +30,10 @@ pub fn summary(sessions: &DataFrame) -> PolarsResult<DataFrame> {
                 .n_unique()
                 .cast(DataType::UInt64)
                 .alias("distinct_ips"),
-            rounded(col("seconds").sum(), 1).alias("total_connect_time"),
-            rounded(col("seconds").mean(), 1).alias("avg_connect_time"),
-            rounded(col("seconds").max(), 1).alias("max_connect_time"),
+            col("seconds").sum().alias("total_connect_time"),
+            col("seconds").mean().alias("avg_connect_time"),
+            col("seconds").max().alias("max_connect_time"),
         ])
         .collect()
+        .and_then(|df| rounded(df, 1))
 }

@@ -32,7 +32,7 @@ pub fn percentiles(f: &Frames) -> PolarsResult<DataFrame> {
         exprs.push(values.clone().count().cast(DataType::UInt64).alias(format!("{name}/deliveries")));
         for p in PERCENTILES {
             let q = values.clone().quantile(lit(f64::from(p) / 100.0), QuantileMethod::Linear);
-            exprs.push(rounded(q, 2).alias(format!("{name}/p{p}")));
+            exprs.push(q.alias(format!("{name}/p{p}")));
         }
     }
     let one = f.final_deliveries().filter(is("status", "sent")).select(exprs).collect()?;
@@ -46,5 +46,5 @@ pub fn percentiles(f: &Frames) -> PolarsResult<DataFrame> {
             ROWS.iter().map(|(n, _)| get_f(&format!("{n}/p{p}"))).collect::<PolarsResult<_>>()?;
         columns.push(Column::new(format!("p{p}").into(), values));
     }
-    DataFrame::new_infer_height(columns)
+    rounded(DataFrame::new_infer_height(columns)?, 2)
 }

@@ -20,11 +20,11 @@ pub fn by_recipient_domain(f: &Frames, limit: usize) -> PolarsResult<DataFrame> 
         sent().sum().cast(DataType::UInt64).alias("delivered"),
         col("size").filter(sent()).sum().cast(DataType::UInt64).alias("bytes_delivered"),
         deferred().sum().cast(DataType::UInt64).alias("deferred"),
-        rounded(col("delay").filter(sent()).mean(), 2).alias("avg_delay"),
+        col("delay").filter(sent()).mean().alias("avg_delay"),
         col("delay").max().alias("max_delay"),
     ]);
     let by = [("delivered", true), ("bytes_delivered", true), ("deferred", true), ("recipient_domain", false)];
-    ranked(q, &by, limit).collect()
+    rounded(ranked(q, &by, limit).collect()?, 2)
 }
 
 /// Per sender domain: the accepted messages (`messages`, as `top` counts

@@ -162,10 +162,17 @@ pub(super) fn ranked(lf: LazyFrame, by: &[(&str, bool)], limit: usize) -> LazyFr
     lf.sort_by_exprs(columns, options).limit(limit.min(IdxSize::MAX as usize) as IdxSize)
 }
 
-/// `x` rounded to `decimals` (≥ 0 values only: the cast truncates; polars'
-/// own rounding needs a feature this build leaves out).
-pub(super) fn rounded(x: Expr, decimals: i32) -> Expr {
+/// `df` with every float column rounded to `decimals`. In Rust, after the
+/// query: polars divides a column by a number as a product with its
+/// reciprocal (`14570 × 0.01` = 145.70000000000002), and its own rounding
+/// needs a feature this build leaves out.
+pub(crate) fn rounded(mut df: DataFrame, decimals: i32) -> PolarsResult<DataFrame> {
     let scale = 10f64.powi(decimals);
-    ((x.cast(DataType::Float64) * lit(scale) + lit(0.5)).cast(DataType::Int64).cast(DataType::Float64) / lit(scale))
-        .cast(DataType::Float64)
+    let floats: Vec<String> =
+        df.columns().iter().filter(|c| c.dtype() == &DataType::Float64).map(|c| c.name().to_string()).collect();
+    for name in floats {
+        let values = df.column(&name)?.f64()?.apply_values(|x| (x * scale).round() / scale);
+        df.with_column(values.into_column())?;
+    }
+    Ok(df)
 }

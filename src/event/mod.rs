@@ -270,6 +270,12 @@ impl<'a> Delivery<'a> {
 /// Parses the payload of a Postfix line. `None` means: a Postfix line no rule
 /// recognises (the caller counts it per daemon and keeps a sample).
 pub fn parse<'a>(daemon: &str, payload: &'a str) -> Option<Event<'a>> {
+    // What a daemon's own rules do not know may still be a line any daemon
+    // writes (`fatal: …`, `panic: …`).
+    specific(daemon, payload).or_else(|| generic(payload))
+}
+
+fn specific<'a>(daemon: &str, payload: &'a str) -> Option<Event<'a>> {
     match daemon {
         "smtpd" => smtpd::parse(payload),
         "postscreen" | "tlsproxy" => screen::postscreen(payload),

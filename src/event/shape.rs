@@ -37,6 +37,13 @@ const OPENERS: &[char] = &['<', '(', '[', '{', '"', '\''];
 const CLOSERS: &[char] = &['>', ')', ']', '}', ':', ';', ',', '.', '"', '\'', '!', '?'];
 
 fn shape_word(word: &str, out: &mut String) {
+    // `from=<a@b>`, `helo=<name>`, `rate=31/60s`: the key stays.
+    if let Some(eq) = word.find('=').filter(|&i| i > 0) {
+        if word[..eq].bytes().all(|c| c.is_ascii_lowercase() || c == b'_') {
+            out.push_str(&word[..=eq]);
+            return shape_word(&word[eq + 1..], out);
+        }
+    }
     let core = word.trim_start_matches(OPENERS);
     let lead = &word[..word.len() - core.len()];
     let trimmed = core.trim_end_matches(CLOSERS);
@@ -191,6 +198,10 @@ mod tests {
             "process /usr/lib/postfix/sbin/smtpd pid N exit status N"
         );
         assert_eq!(shape("  two   spaces  "), "two spaces");
+        assert_eq!(
+            shape("from=<a@b.example> to=<c@d> proto=ESMTP helo=<x.example> rate=31/60s"),
+            "from=<address> to=<address> proto=ESMTP helo=<name> rate=N/Ns"
+        );
         assert_eq!(shape("BADCAFE words"), "BADCAFE words", "a hex word without digits is a word");
     }
 
