@@ -288,3 +288,51 @@ fn default_sections_are_unchanged_by_the_others() {
     let named = sections(&["--section", "totals,rankings"]);
     assert_eq!(named, plain, "the default is totals,rankings");
 }
+
+/// header_checks' actions that let a message go on (WARN, INFO, PREPEND,
+/// REDIRECT, a milter's header REDIRECT) are records in the rejects table,
+/// with the action as logged; the message is delivered all the same, and
+/// none of them is a reject.
+#[test]
+fn header_check_actions_are_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("mail.log");
+    let q = "2B00000001";
+    let env = "from=<a@example.net> to=<b@example.com> proto=ESMTP helo=<mx.example.net>";
+    let lines = [
+        format!("2026-12-02T08:00:00+00:00 mx1 postfix/smtpd[1]: {q}: client=mx.example.net[198.51.100.1]"),
+        format!("2026-12-02T08:00:01+00:00 mx1 postfix/cleanup[2]: {q}: warning: header Subject: hi from mx.example.net[198.51.100.1]; {env}"),
+        format!("2026-12-02T08:00:01+00:00 mx1 postfix/cleanup[2]: {q}: info: header X-Mailer: x from mx.example.net[198.51.100.1]; {env}"),
+        format!("2026-12-02T08:00:01+00:00 mx1 postfix/cleanup[2]: {q}: prepend: header Received: x from mx.example.net[198.51.100.1]; {env}: X-Seen: yes"),
+        format!("2026-12-02T08:00:01+00:00 mx1 postfix/cleanup[2]: {q}: milter-header-redirect: header X-Spam: yes from mx.example.net[198.51.100.1]; {env}: trap@example.com"),
+        format!("2026-12-02T08:00:02+00:00 mx1 postfix/qmgr[3]: {q}: from=<a@example.net>, size=900, nrcpt=1 (queue active)"),
+        format!("2026-12-02T08:00:03+00:00 mx1 postfix/lmtp[4]: {q}: to=<b@example.com>, relay=mx1[private/dovecot-lmtp], delay=1, delays=0.1/0/0/0.9, dsn=2.0.0, status=sent (250 2.0.0 Saved)"),
+        format!("2026-12-02T08:00:03+00:00 mx1 postfix/qmgr[3]: {q}: removed"),
+    ];
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let rows = common::export("rejects", &log, &[]);
+    let got: Vec<(&str, Option<&str>, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["action"].as_str().unwrap(),
+                r["via"].as_str(),
+                r["queue_id"].as_str().unwrap(),
+                r["recipient"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("warning", None, q, "b@example.com"),
+            ("info", None, q, "b@example.com"),
+            ("prepend", None, q, "b@example.com"),
+            ("redirect", Some("milter"), q, "b@example.com"),
+        ]
+    );
+    let s = common::summary(&log, &[]);
+    assert_eq!((s["totals"]["delivered"].as_u64(), s["totals"]["rejected"].as_u64()), (Some(1), Some(0)));
+    let messages = common::export("messages", &log, &[]);
+    assert_eq!(messages[0]["state"], "delivered");
+}

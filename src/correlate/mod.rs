@@ -268,8 +268,8 @@ impl<S: Sink> Correlator<S> {
                     d.message_id = Some((*message_id).into());
                 }
             }
-            Event::CleanupAction { queue_id, action, milter, detail } => {
-                self.cleanup_action(cx, queue_id, *action, *milter, detail)
+            Event::CleanupAction { queue_id, action, word, milter, detail } => {
+                self.cleanup_action(cx, queue_id, *action, word, *milter, detail)
             }
             Event::QueueActive { queue_id, sender, size, nrcpt } => {
                 let s = self.strings.intern(sender);
@@ -493,15 +493,16 @@ impl<S: Sink> Correlator<S> {
         cx: &LineCtx,
         queue_id: &str,
         action: crate::event::CleanupVerdict,
+        word: &str,
         milter: bool,
         detail: &str,
     ) {
-        if let crate::event::CleanupVerdict::Noted(_) = action {
+        if action == crate::event::CleanupVerdict::Noted {
             self.with_message(cx, queue_id, true, |_, _| ());
         } else {
             self.message_verdict(cx, queue_id, action, true);
         }
-        self.cleanup_reject_record(cx, queue_id, action, milter, detail);
+        self.cleanup_reject_record(cx, queue_id, word, milter, detail);
     }
 
     /// A verdict on the whole message (cleanup's, or a milter's in smtpd at

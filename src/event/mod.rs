@@ -58,6 +58,8 @@ pub enum Event<'a> {
     CleanupAction {
         queue_id: &'a str,
         action: CleanupVerdict,
+        /// The action as logged (`reject`, `hold`, `warning`, `prepend`…).
+        word: &'a str,
         /// `milter-reject:` and friends, not a header/body check.
         milter: bool,
         detail: &'a str,
@@ -197,10 +199,11 @@ pub enum CleanupVerdict {
     Reject,
     Discard,
     Hold,
-    /// A header/body check's action that lets the message go on, logged as
-    /// its word: `warning` (WARN: pflogsumm's reject warnings), `info`,
-    /// `prepend`, `replace`, `redirect`, `filter`, `bcc`, `strip`.
-    Noted(&'static str),
+    /// A header/body check's action that lets the message go on: `warning`
+    /// (WARN: pflogsumm's reject warnings), `info`, `prepend`, `replace`,
+    /// `redirect`, `filter`, `bcc`, `strip` (the event's `word`). A unit:
+    /// every message record holds a verdict.
+    Noted,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

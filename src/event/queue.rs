@@ -35,14 +35,11 @@ pub fn cleanup(p: &str) -> Option<Event<'_>> {
         Some(r) => (true, r.strip_prefix("header-").unwrap_or(r)),
         None => (false, rest),
     };
-    let verdicts = [
-        ("reject: ", CleanupVerdict::Reject),
-        ("discard: ", CleanupVerdict::Discard),
-        ("hold: ", CleanupVerdict::Hold),
-    ];
-    for (prefix, action) in verdicts {
-        if let Some(detail) = rest.strip_prefix(prefix) {
-            return Some(Event::CleanupAction { queue_id, action, milter, detail });
+    let verdicts =
+        [("reject", CleanupVerdict::Reject), ("discard", CleanupVerdict::Discard), ("hold", CleanupVerdict::Hold)];
+    for (word, action) in verdicts {
+        if let Some(detail) = rest.strip_prefix(word).and_then(|r| r.strip_prefix(": ")) {
+            return Some(Event::CleanupAction { queue_id, action, word, milter, detail });
         }
     }
     // The actions that let the message go on: a record of what matched,
@@ -51,7 +48,7 @@ pub fn cleanup(p: &str) -> Option<Event<'_>> {
     for word in NOTED {
         let detail = rest.strip_prefix(word).and_then(|r| r.strip_prefix(": "));
         if let Some(detail) = detail.filter(|d| d.starts_with("header ") || d.starts_with("body ")) {
-            return Some(Event::CleanupAction { queue_id, action: CleanupVerdict::Noted(word), milter, detail });
+            return Some(Event::CleanupAction { queue_id, action: CleanupVerdict::Noted, word, milter, detail });
         }
     }
     Some(Event::Noise)
