@@ -336,3 +336,31 @@ fn header_check_actions_are_records() {
     let messages = common::export("messages", &log, &[]);
     assert_eq!(messages[0]["state"], "delivered");
 }
+
+/// Each section alone loads what it reads, and no less: the same tables
+/// as in `--full`, which loads everything.
+#[test]
+fn each_section_alone_is_as_in_full() {
+    let v = full();
+    let keys: [(&str, &[&str]); 13] = [
+        ("traffic", &["traffic_per_day", "traffic_per_hour"]),
+        ("domains", &["delivery_by_recipient_domain", "received_by_sender_domain"]),
+        ("senders", &["senders_by_messages", "senders_by_bytes"]),
+        ("recipients", &["recipients_by_deliveries", "recipients_by_bytes"]),
+        ("deferrals", &["deferral_detail"]),
+        ("bounces", &["bounce_detail"]),
+        ("rejects", &["rejects_by_type", "reject_detail"]),
+        ("reject-warnings", &["reject_warning_detail"]),
+        ("connections", &["smtpd_connections"]),
+        ("postscreen", &["postscreen", "dnsbl_listings"]),
+        ("delays", &["delivery_delays"]),
+        ("sasl", &["sasl_accounts"]),
+        ("warnings", &["warnings"]),
+    ];
+    for (section, tables) in keys {
+        let alone = sections(&["--section", section]);
+        for t in tables {
+            assert_eq!(alone[t], v[t], "--section {section}: {t}");
+        }
+    }
+}

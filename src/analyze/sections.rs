@@ -7,6 +7,7 @@
 use super::Frames;
 use super::{addresses, connections, delays, domains, postscreen, reasons, reject_types, sasl, traffic, warnings};
 use crate::diag::Warnings;
+use crate::frame::Detail;
 use crate::time::{Micros, Zone};
 use clap::ValueEnum;
 use polars::prelude::*;
@@ -54,20 +55,37 @@ impl Section {
         Section::value_variants().to_vec()
     }
 
-    /// Whether the section reads what ingest keeps only with the details
-    /// (relays, delays, DSNs and responses of deliveries; closed sessions;
-    /// client events; SASL methods and client names).
-    pub fn needs_details(self) -> bool {
+    /// What ingest must keep for the section beyond the records every
+    /// analysis reads.
+    pub fn keeps(self) -> Keep {
         use Section::*;
-        matches!(self, Domains | Deferrals | Bounces | Connections | Postscreen | Delays | Sasl)
+        match self {
+            Domains | Delays => Keep::Delays,
+            Deferrals | Bounces | Connections | Postscreen => Keep::Details,
+            _ => Keep::Records,
+        }
     }
 
-    /// Whether the section reads the analyses' columns (senders,
-    /// recipients, reject texts) beyond the totals'.
-    pub fn needs_columns(self) -> bool {
+    /// The frames' columns the section reads.
+    pub fn columns(self) -> Detail {
         use Section::*;
-        !matches!(self, Totals | Rankings | Traffic | Warnings)
+        match self {
+            Totals | Rankings | Traffic | Warnings => Detail::Summary,
+            Senders | Recipients | Rejects | RejectWarnings => Detail::Analysis,
+            Domains | Deferrals | Bounces | Connections | Postscreen | Delays | Sasl => Detail::Sections,
+        }
     }
+}
+
+/// What ingest keeps, least first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Keep {
+    /// The records the analyses read.
+    Records,
+    /// And each delivery's delays (`delay=`, `delays=a/b/c/d`).
+    Delays,
+    /// And every detail: relays, DSNs, replies, closed sessions, client events.
+    Details,
 }
 
 /// What the sections are computed from.

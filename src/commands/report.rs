@@ -82,8 +82,8 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Outcome> {
     // Up to the period's end: suspects learn from the history before it,
     // and nothing after it changes a report once written.
     let known = Window { since: None, until: Some(period.current.end) };
-    // The details too: the delivery delays are among them.
-    let mut ds = load(&a.input, Load { quote: true, ..Load::DETAILS }, &known)?;
+    // The deliveries' delays too, for their percentiles.
+    let mut ds = load(&a.input, Load { quote: true, delays: true, ..Load::FRAMES }, &known)?;
     ensure_covered(&ds, &period, &zone)?;
     let frames = Frames::build_with(&mut ds, &known, &geo, crate::frame::Detail::Sections)?;
     let limits = Limits { top: a.limit, min_failures: a.min_failures, min_rejects: a.min_rejects };

@@ -2,7 +2,7 @@
 //! the input and its problems, and the top senders by every identity.
 
 use super::{display_zone, finish, geo, load, stdout, window, Load, Outcome};
-use crate::analyze::sections::{self, Section};
+use crate::analyze::sections::{self, Keep, Section};
 use crate::analyze::top::{Key, Metric};
 use crate::analyze::{self, in_window, Frames, Totals};
 use crate::cli::Io;
@@ -30,8 +30,8 @@ reason) and reject warnings, smtpd connections, postscreen verdicts and DNSBL li
 delivery-delay percentiles, SASL accounts by method and client, and warnings, fatal errors,
 panics and master's messages (over all the input read, with a sample line each). Reasons are
 grouped by DSN and their text with the addresses, IPs, hosts, queue IDs and numbers replaced.
-Sections that group by relays, delays, replies, sessions or postscreen need the details of
-every line kept: they take more memory than the plain summary.
+Sections that read relays, replies, sessions or postscreen keep every line's details, those
+that read delays each delivery's delays: they take more memory than the plain summary.
 
 Examples:
   postsleuth                                   /var/log/mail.log and its rotated siblings
@@ -87,21 +87,17 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let geo = geo(&a.io.input)?;
     let sections = a.sections();
     let has = |s: Section| sections.contains(&s);
-    let details = sections.iter().any(|s| s.needs_details());
+    let keep = sections.iter().map(|s| s.keeps()).max().unwrap_or(Keep::Records);
     if has(Section::Rankings) {
         geo.warm_up_countries();
     }
-    let mut ds = load(&a.io.input, if details { Load::DETAILS } else { Load::FRAMES }, &window)?;
-    // Cut to a window, the rankings' delivery figures come from the
-    // window's deliveries (as the totals' do), which needs the columns that
-    // say whose each delivery is; without one, every delivery is in, and
-    // the messages' own counts say the same for less memory.
-    let detail = match (details, sections.iter().any(|s| s.needs_columns())) {
-        (true, _) => Detail::Sections,
-        (false, true) => Detail::Analysis,
-        _ if !window.is_open() => Detail::Analysis,
-        _ => Detail::Summary,
+    let load_what = match keep {
+        Keep::Records => Load::FRAMES,
+        Keep::Delays => Load { delays: true, ..Load::FRAMES },
+        Keep::Details => Load::DETAILS,
     };
+    let mut ds = load(&a.io.input, load_what, &window)?;
+    let detail = frame_columns(&sections, &window);
     // Sessions and client events are dropped as the frames are built.
     let sessions = has(Section::Connections).then(|| crate::frame::sessions(&ds)).transpose()?;
     let sessions = sessions.map(|s| in_window(s, "end", &window)).transpose()?;
@@ -145,6 +141,25 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let doc = document(&ds, &window, has(Section::Totals).then_some(&totals), tables, &zone)?;
     crate::render::doc::write(&doc, a.io.output.format, &zone, &mut out)?;
     finish(out, ds)
+}
+
+/// The frames' columns the sections read. Cut to a window, the rankings'
+/// delivery figures come from the window's deliveries (as the totals' do),
+/// which needs the columns that say whose each delivery is; without one,
+/// every delivery is in, and the messages' own counts say the same for
+/// less memory.
+fn frame_columns(sections: &[Section], window: &Window) -> Detail {
+    let wide = |d: Detail| match d {
+        Detail::Summary => 0,
+        Detail::Analysis => 1,
+        Detail::Sections => 2,
+        Detail::All => 3,
+    };
+    let mut widest = sections.iter().map(|s| s.columns()).max_by_key(|&d| wide(d)).unwrap_or(Detail::Summary);
+    if !window.is_open() && widest == Detail::Summary {
+        widest = Detail::Analysis;
+    }
+    widest
 }
 
 /// A table of the summary: its JSON key, its title, its rows.

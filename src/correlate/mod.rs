@@ -184,6 +184,9 @@ pub struct Correlator<S: Sink = Records> {
     /// and closed sessions. The analyses never read them, and on a big log
     /// they were more than half of the records' memory.
     keep_details: bool,
+    /// Keep each delivery's delays (a [`DeliveryDetail`] with nothing else)
+    /// when the details are not kept.
+    keep_delays: bool,
     /// Slots in `sessions` of closed sessions.
     free_sessions: Vec<u32>,
     /// The last sent deliveries answered `queued as ID`, by (message, ID):
@@ -237,6 +240,7 @@ impl<S: Sink> Correlator<S> {
             finished: Default::default(),
             keep_lines,
             keep_details,
+            keep_delays: false,
             free_sessions: Vec::new(),
             recent_handoffs: Default::default(),
             cur: CtxSyms::default(),
@@ -247,6 +251,12 @@ impl<S: Sink> Correlator<S> {
             dovecot: Default::default(),
             relay: Default::default(),
         }
+    }
+
+    /// Keeps each delivery's delays, without its other details, when `keep`.
+    pub fn with_delays(mut self, keep: bool) -> Self {
+        self.keep_delays = keep;
+        self
     }
 
     /// Correlates one event. By reference: an event is a few hundred bytes,

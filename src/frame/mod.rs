@@ -362,7 +362,9 @@ pub fn deliveries_with_roots(ds: &Dataset, level: Detail, root_of: &Roots, windo
     // The detail of each row (all `None` unless details were kept).
     let detail = || rows.iter().map(|&i| r.delivery_detail(i as usize));
     let detail_sym = |f: fn(&DeliveryDetail) -> Sym| detail().map(move |x| x.map_or(Sym::NONE, f));
-    let details = level.details();
+    // Only where ingest kept them (row for row): `--section sasl` reads
+    // the messages' details alone, and empty columns would cost the same.
+    let details = level.details() && r.delivery_details.len() == r.deliveries.len();
     if details {
         c.try_col(|| sym_col("daemon", r, detail_sym(|x| x.daemon)));
     }
