@@ -7,6 +7,9 @@
 //! to a [`Handle`] its caller owns (the commands' one prints them on
 //! stderr; a test or a live watcher keeps them).
 
+mod warnings;
+pub use warnings::{Tally, WarningKind, Warnings};
+
 use crate::source::PathProblem;
 use crate::text::cell;
 use std::collections::BTreeMap;
@@ -248,8 +251,10 @@ pub struct Diagnostics {
     pub path_problems: Vec<PathProblem>,
     /// Postfix lines no rule recognised, per daemon: count and a sample.
     pub unrecognised: BTreeMap<String, (u64, String)>,
-    /// `warning:` lines per daemon (other than SASL failures).
-    pub warnings: BTreeMap<String, u64>,
+    /// `warning:`, `error:`, `fatal:` and `panic:` lines that are no event
+    /// of their own (SASL failures are auth attempts), and master's
+    /// messages, per kind.
+    pub warnings: Warnings,
     pub postfix_lines: u64,
     pub other_lines: u64,
     /// Files named twice, read once.

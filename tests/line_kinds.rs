@@ -194,7 +194,7 @@ fn sasl_failure_variants() {
         ],
     );
     let c = counts(&p);
-    assert_eq!((count(&c, "auth attempts"), count(&c, "other postfix warnings")), (3, 0));
+    assert_eq!((count(&c, "auth attempts"), count(&c, "postfix warnings")), (3, 0));
 }
 
 /// postscreen's and tlsproxy's verdicts, dnsblog's listings, anvil's
@@ -237,7 +237,7 @@ fn client_events() {
     );
     check(&rows[15], json!({"client_name": null, "detail": "smtp"}));
     let c = counts(&p);
-    assert_eq!((count(&c, "client events"), count(&c, "other postfix warnings")), (17, 0));
+    assert_eq!((count(&c, "client events"), count(&c, "postfix warnings")), (17, 0));
     assert_clean_read(&summary(&p, Y2026), &[20]);
 }
 
@@ -289,7 +289,7 @@ fn relay_failures_and_queue_chatter() {
     let c = counts(&p);
     assert_eq!(count(&c, "relay failures"), 7);
     assert_eq!(count(&c, "unrecognised postfix lines"), 0);
-    assert_eq!(count(&c, "other postfix warnings"), 0);
+    assert_eq!(count(&c, "postfix warnings"), 0);
     // The two failures of messages whose `client=` is not in the input.
     assert_eq!(count(&c, "lines of messages begun before the input"), 2);
     assert_clean_read(&summary(&p, Y2026), &[15]);

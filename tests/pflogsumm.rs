@@ -26,6 +26,8 @@
 //! skipped with a note otherwise.
 
 mod accept;
+#[path = "pflogsumm/tables.rs"]
+mod tables;
 
 use accept::*;
 use serde_json::Value;
@@ -89,11 +91,11 @@ fn grand_totals(report: &str) -> BTreeMap<String, (u64, char)> {
     out
 }
 
-/// Runs pflogsumm on `log` and returns its Grand Totals.
-fn run_pflogsumm(cmd: &str, log: &Path) -> BTreeMap<String, (u64, char)> {
+/// Runs pflogsumm on `log` and returns its report.
+fn run_pflogsumm(cmd: &str, log: &Path) -> String {
     let out = Command::new(cmd).arg(log).output().expect("run pflogsumm");
     assert!(out.status.success(), "pflogsumm failed: {}", String::from_utf8_lossy(&out.stderr));
-    grand_totals(&String::from_utf8(out.stdout).expect("UTF-8 report"))
+    String::from_utf8(out.stdout).expect("UTF-8 report")
 }
 
 /// pflogsumm lower-cases the domain of an address (not the local part).
@@ -213,9 +215,25 @@ fn assert_same_reading(pf: &BTreeMap<String, (u64, char)>, rules: &BTreeMap<Stri
 /// What one comparison found, for the assertions and the log.
 struct Compared {
     case: Case,
+    /// `summary --full`, every row of every table.
     summary: Value,
     rows: Rows,
     pf: BTreeMap<String, (u64, char)>,
+    /// pflogsumm's whole report.
+    report: String,
+}
+
+/// postsleuth's rows and every section of its summary, for `input`.
+fn postsleuth_on(input: Vec<String>, file: &str) -> (Rows, Value) {
+    let rows = Rows {
+        messages: export_with("messages", input.clone()),
+        deliveries: export_with("deliveries", input.clone()),
+        rejects: export_with("rejects", input.clone()),
+        files: vec![file.into()],
+    };
+    let mut full = input;
+    full.extend(["--full", "--limit", "1000000"].map(String::from));
+    (rows, summary_with(full))
 }
 
 /// Simulates `spec`, runs pflogsumm on the concatenated set (after `edit`
@@ -225,17 +243,11 @@ fn compare(cmd: &str, spec: Spec, edit: impl Fn(&str) -> String) -> Compared {
     let text = String::from_utf8(case.concatenated()).expect("UTF-8 log");
     let log = case.dir.path().join("all.log");
     std::fs::write(&log, edit(&text)).unwrap();
-    let pf = run_pflogsumm(cmd, &log);
-    let input = case.input_file(&log);
-    let rows = Rows {
-        messages: export_with("messages", input.clone()),
-        deliveries: export_with("deliveries", input.clone()),
-        rejects: export_with("rejects", input.clone()),
-        files: vec!["all.log".into()],
-    };
-    let summary = summary_with(input);
+    let report = run_pflogsumm(cmd, &log);
+    let pf = grand_totals(&report);
+    let (rows, summary) = postsleuth_on(case.input_file(&log), "all.log");
     eprintln!("{spec:?}\n  pflogsumm: {pf:?}\n  postsleuth: {}", summary["totals"]);
-    Compared { case, summary, rows, pf }
+    Compared { case, summary, rows, pf, report }
 }
 
 /// The documented relations between pflogsumm's and postsleuth's totals.
@@ -336,6 +348,7 @@ fn run(spec: Spec) {
     assert_eq!(c.summary["totals"], c.case.summary()["totals"], "one file vs the rotated set");
     assert_same_reading(&c.pf, &pflogsumm_rules(&c.rows, false));
     assert_relations(&c, false);
+    tables::assert_tables(&c.report, &c.rows, &c.summary);
 }
 
 /// Short queue IDs (some reused), RFC 3164, three days with a gzip file.
@@ -368,4 +381,45 @@ fn reinjected_copies_logged_as_plain_smtpd() {
     assert_eq!(c.summary["totals"], c.case.summary()["totals"], "postsleuth counts the same either way");
     assert_same_reading(&c.pf, &pflogsumm_rules(&c.rows, true));
     assert_relations(&c, true);
+}
+
+/// pflogsumm's tables against postsleuth's sections on one log that is no
+/// simulation (RFC 3339 times in UTC, so both read the same wall clock).
+fn tables_of(cmd: &str, text: &[u8]) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("all.log");
+    std::fs::write(&log, text).unwrap();
+    let report = run_pflogsumm(cmd, &log);
+    let input = ["--tz", "UTC", "--log-tz", "UTC", "--quiet", "--exact"].map(String::from).to_vec();
+    let (rows, summary) = postsleuth_on([input, vec![log.to_str().unwrap().to_string()]].concat(), "all.log");
+    tables::assert_tables(&report, &rows, &summary);
+}
+
+/// The bundled incident (three days, a content filter, postscreen).
+#[test]
+fn tables_on_sample_logs() {
+    let Some(cmd) = pflogsumm() else { return };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+    let mut all = Vec::new();
+    for name in ["mail.log.2.gz", "mail.log.1", "mail.log"] {
+        let raw = std::fs::read(dir.join(name)).unwrap();
+        if name.ends_with(".gz") {
+            std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&raw[..]), &mut all).unwrap();
+        } else {
+            all.extend_from_slice(&raw);
+        }
+    }
+    tables_of(&cmd, &all);
+}
+
+/// The sections' fixture: the null sender, a pickup submission, reject
+/// warnings, header checks, a milter, postscreen.
+#[test]
+fn tables_on_fixtures() {
+    let Some(cmd) = pflogsumm() else { return };
+    for name in ["sections.log", "content_filter_reinjection.log", "queue_id_reuse.log"] {
+        let text = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap();
+        eprintln!("{name}");
+        tables_of(&cmd, &text);
+    }
 }

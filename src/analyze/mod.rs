@@ -8,11 +8,21 @@
 //! bounced, recipients) count the deliveries in the window, whenever their
 //! message came in. The README's glossary defines every figure.
 
+pub mod addresses;
+pub mod connections;
+pub mod delays;
+pub mod domains;
+pub mod postscreen;
+pub mod reasons;
+pub mod reject_types;
 pub mod report;
+pub mod sasl;
+pub mod sections;
 pub mod suspects;
 pub mod top;
 pub mod trace;
 pub mod traffic;
+pub mod warnings;
 
 use polars::prelude::*;
 

@@ -257,6 +257,9 @@ pub struct Report {
     pub suspects: Vec<SuspectView>,
     /// Most abuse first.
     pub offenders: Vec<Offender>,
+    /// pflogsumm's and postfix-logwatch's sections an abuse report keeps:
+    /// rejects by type and by reason, the delivery delays.
+    pub sections: Vec<Ranking>,
     /// Mail hosts seen in the period (central syslog may hold several).
     pub hosts: Vec<String>,
     pub limits: Limits,
@@ -290,6 +293,7 @@ pub fn build(all: &Frames, period: &Period, limits: &Limits) -> PolarsResult<Rep
         auth_failures_per_hour: per_hour(failures, "time", span)?,
         account_hours: account_hours(&cur, &charted, span)?,
         offenders: offenders(&cur, &suspects, limits)?,
+        sections: sections(&cur, limits.top)?,
         suspects,
         hosts: hosts(&cur)?,
         rankings,
@@ -317,6 +321,19 @@ fn rankings(f: &Frames, limit: usize) -> PolarsResult<Vec<Ranking>> {
             Ok(Ranking { id, title, frame: lf.collect()? })
         })
         .collect()
+}
+
+/// The report's pflogsumm-style sections, under their `summary` keys.
+fn sections(f: &Frames, limit: usize) -> PolarsResult<Vec<Ranking>> {
+    Ok(vec![
+        Ranking {
+            id: "rejects_by_type",
+            title: "Rejects by type",
+            frame: super::reject_types::rejects_by_type(f, limit)?,
+        },
+        Ranking { id: "reject_detail", title: "Rejects by reason", frame: super::reasons::rejects(f, limit)? },
+        Ranking { id: "delivery_delays", title: "Delivery delays (seconds)", frame: super::delays::percentiles(f)? },
+    ])
 }
 
 /// The first `CHART_ACCOUNTS` values of a string column.

@@ -31,7 +31,7 @@ pub fn per_hour(f: &Frames, zone: &Zone, span: Option<(Micros, Micros)>) -> Pola
         let avg = FIGURES.iter().map(|n| (tenths(n).cast(DataType::Float64) / lit(10.0)).alias(*n));
         q = q.with_columns(avg.collect::<Vec<_>>());
     }
-    q.collect()
+    super::sections::rounded(q.collect()?, 1)
 }
 
 /// One row per event: its `kind` (one of the figures) and `local`, its

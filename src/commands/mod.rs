@@ -52,13 +52,16 @@ pub struct Load {
     /// The lines of standard input and the journal, which cannot be read
     /// twice, for quoting evidence.
     pub quote: bool,
+    /// Each delivery's delays, without the other details (for the delay
+    /// figures).
+    pub delays: bool,
 }
 
 impl Load {
     /// The records whole, as `export` writes them.
-    pub const DETAILS: Load = Load { lines: false, details: true, quote: false };
+    pub const DETAILS: Load = Load { lines: false, details: true, quote: false, delays: false };
     /// What the analyses (and `check`) read.
-    pub const FRAMES: Load = Load { lines: false, details: false, quote: false };
+    pub const FRAMES: Load = Load { lines: false, details: false, quote: false, delays: false };
 }
 
 /// Reads the logs the user named, keeping `what`; diagnostics and progress
@@ -81,6 +84,7 @@ pub fn load(input: &InputArgs, what: Load, window: &Window) -> anyhow::Result<Da
         log_zone,
         keep_lines: what.lines,
         keep_details: what.details,
+        keep_delays: what.delays,
         keep_read_once: what.quote,
         progress: !input.quiet,
         verbose: !input.quiet,

@@ -23,8 +23,9 @@ Write a periodic abuse report into OUT/LABEL/: report.md, report.html (one self-
 inline SVG charts, no scripts, no network), report.json (every figure) and one CSV per table.
 It holds the totals and their change against the previous period, the suspects (compromised
 accounts and uids, with their compromise time and evidence, as `suspects` finds them), the top
-accounts, uids, IPs, networks, countries, ASNs and sender domains, auth failures, charts per hour,
-and one block of evidence (UTC, with sample log lines) per offending IP or network, ready for its
+accounts, uids, IPs, networks, countries, ASNs and sender domains, auth failures, rejects by type
+(RBL and its list, relay denied, unknown user, …) and by reason, delivery-delay percentiles,
+charts per hour, and one block of evidence (UTC, with sample log lines) per offending IP or network, ready for its
 abuse desk: brute-force and reject sources, and the botnet that sent as a compromised account.
 
 The period: with neither --since nor --until, the last complete day, week (Monday to Sunday)
@@ -81,9 +82,10 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<Outcome> {
     // Up to the period's end: suspects learn from the history before it,
     // and nothing after it changes a report once written.
     let known = Window { since: None, until: Some(period.current.end) };
-    let mut ds = load(&a.input, Load { quote: true, ..Load::FRAMES }, &known)?;
+    // The deliveries' delays too, for their percentiles.
+    let mut ds = load(&a.input, Load { quote: true, delays: true, ..Load::FRAMES }, &known)?;
     ensure_covered(&ds, &period, &zone)?;
-    let frames = Frames::build(&mut ds, &known, &geo)?;
+    let frames = Frames::build_with(&mut ds, &known, &geo, crate::frame::Detail::Sections)?;
     let limits = Limits { top: a.limit, min_failures: a.min_failures, min_rejects: a.min_rejects };
     let mut report = build(&frames, &period, &limits)?;
     let offenders = report.offenders.iter_mut().flat_map(|o| o.evidence.iter_mut());

@@ -2,8 +2,9 @@
 //! the input and its problems, and the top senders by every identity.
 
 use super::{display_zone, finish, geo, load, stdout, window, Load, Outcome};
+use crate::analyze::sections::{self, Keep, Section};
 use crate::analyze::top::{Key, Metric};
-use crate::analyze::{self, Frames, Totals};
+use crate::analyze::{self, in_window, Frames, Totals};
 use crate::cli::Io;
 use crate::enrich::GeoColumns;
 use crate::frame::Detail;
@@ -19,22 +20,53 @@ pub const SUMMARY_ABOUT: &str = "\
 One screen: grand totals comparable to pflogsumm's (received, delivered, deferred, bounced,
 rejected, held, discarded, bytes, senders, recipients), the time span and input read, then the
 top 10 SASL accounts, local uids, client IPs, countries, sender domains and auth-failure
-sources. This is what `postsleuth` runs when no command is given. --full adds pflogsumm's
-sections: traffic per day and per hour of the day (a daily average for multi-day input).
+sources. This is what `postsleuth` runs when no command is given.
+
+--full adds every section pflogsumm and postfix-logwatch users read; --section picks some
+(comma-separated, shown in the order below): traffic per day and per hour of the day (a daily
+average for multi-day input), delivery by recipient domain and received by sender domain,
+senders and recipients by count and by bytes, deferrals, bounces, rejects (by type and by
+reason) and reject warnings, smtpd connections, postscreen verdicts and DNSBL listings,
+delivery-delay percentiles, SASL accounts by method and client, and warnings, fatal errors,
+panics and master's messages (over all the input read, with a sample line each). Reasons are
+grouped by DSN and their text with the addresses, IPs, hosts, queue IDs and numbers replaced.
+Sections that read relays, replies, sessions or postscreen keep every line's details, those
+that read delays each delivery's delays: they take more memory than the plain summary.
 
 Examples:
   postsleuth                                   /var/log/mail.log and its rotated siblings
   postsleuth sample-logs/ --since 2026-11-21 --until 2026-11-22
   postsleuth /var/log/mail.log --since yesterday --format json | jq .totals
-  postsleuth --format markdown > summary.md";
+  postsleuth --full --format markdown > summary.md
+  postsleuth --section rejects,delays --limit 20 /var/log/mail.log";
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct SummaryArgs {
-    /// Also pflogsumm's sections: traffic per day and per hour of the day.
-    #[arg(long)]
+    /// Every section (see --section): pflogsumm's and postfix-logwatch's too.
+    #[arg(long, conflicts_with = "section")]
     pub full: bool,
+    /// Only these sections (comma-separated); without it: totals,rankings.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "SECTION")]
+    pub section: Vec<Section>,
+    /// Rows per ranked table.
+    #[arg(long, short = 'n', value_name = "N", default_value_t = TOP)]
+    pub limit: usize,
     #[command(flatten)]
     pub io: Io,
+}
+
+impl SummaryArgs {
+    /// The sections asked for, in the order they are shown.
+    fn sections(&self) -> Vec<Section> {
+        let mut s = match (self.full, self.section.is_empty()) {
+            (true, _) => Section::all(),
+            (false, true) => Section::DEFAULT.to_vec(),
+            (false, false) => self.section.clone(),
+        };
+        s.sort();
+        s.dedup();
+        s
+    }
 }
 
 const TOP: usize = 10;
@@ -53,13 +85,24 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     let zone = display_zone(&a.io.output)?;
     let window = window(&a.io.input, &zone)?;
     let geo = geo(&a.io.input)?;
-    geo.warm_up_countries();
-    let mut ds = load(&a.io.input, Load::FRAMES, &window)?;
-    // Cut to a window, the rankings' delivery figures come from the
-    // window's deliveries (as the totals' do), which needs the columns that
-    // say whose each delivery is; without one, every delivery is in, and
-    // the messages' own counts say the same for less memory.
-    let detail = if window.is_open() { Detail::Summary } else { Detail::Analysis };
+    let sections = a.sections();
+    let has = |s: Section| sections.contains(&s);
+    let keep = sections.iter().map(|s| s.keeps()).max().unwrap_or(Keep::Records);
+    if has(Section::Rankings) {
+        geo.warm_up_countries();
+    }
+    let load_what = match keep {
+        Keep::Records => Load::FRAMES,
+        Keep::Delays => Load { delays: true, ..Load::FRAMES },
+        Keep::Details => Load::DETAILS,
+    };
+    let mut ds = load(&a.io.input, load_what, &window)?;
+    let detail = frame_columns(&sections, &window);
+    // Sessions and client events are dropped as the frames are built.
+    let sessions = has(Section::Connections).then(|| crate::frame::sessions(&ds)).transpose()?;
+    let sessions = sessions.map(|s| in_window(s, "end", &window)).transpose()?;
+    let events = has(Section::Postscreen).then(|| crate::frame::client_events(&ds)).transpose()?;
+    let events = events.map(|e| in_window(e, "time", &window)).transpose()?;
     let mut frames = Frames::build_ungeolocated(&mut ds, &window, detail)?;
     // The totals need no geolocation: they are counted on a second core
     // while this one geolocates (both a few tenths of a second on a big log).
@@ -80,26 +123,64 @@ pub fn run(a: &SummaryArgs) -> anyhow::Result<Outcome> {
     geolocated?;
     crate::mem::give_back();
     crate::timings::step("totals");
-    let mut tables = rankings(&frames)?;
+    let mut tables = if has(Section::Rankings) { rankings(&frames, a.limit)? } else { Vec::new() };
     crate::timings::step("rankings");
-    if a.full {
-        // The days the figures are of: the input's, cut to the window.
-        let span = ds.span.map(|(a, b)| (window.since.map_or(a, |s| a.max(s)), window.until.map_or(b, |u| b.min(u))));
-        tables.push(("Traffic per day".into(), analyze::traffic::per_day(&frames, &zone, span)?));
-        // Over several days, the figures are each hour's daily average.
-        tables.push(("Traffic per hour".into(), analyze::traffic::per_hour(&frames, &zone, span)?));
-    }
+    // The days the figures are of: the input's, cut to the window.
+    let span = ds.span.map(|(a, b)| (window.since.map_or(a, |s| a.max(s)), window.until.map_or(b, |u| b.min(u))));
+    let inputs = sections::Inputs {
+        frames: &frames,
+        sessions: sessions.as_ref(),
+        client_events: events.as_ref(),
+        warnings: &ds.diag.warnings,
+        zone: &zone,
+        span,
+        limit: a.limit,
+    };
+    tables.extend(pflogsumm_sections(&sections, &inputs)?);
     let mut out = stdout();
-    let doc = document(&ds, &window, &totals, tables, &zone)?;
+    let doc = document(&ds, &window, has(Section::Totals).then_some(&totals), tables, &zone)?;
     crate::render::doc::write(&doc, a.io.output.format, &zone, &mut out)?;
     finish(out, ds)
 }
 
+/// The frames' columns the sections read. Cut to a window, the rankings'
+/// delivery figures come from the window's deliveries (as the totals' do),
+/// which needs the columns that say whose each delivery is; without one,
+/// every delivery is in, and the messages' own counts say the same for
+/// less memory.
+fn frame_columns(sections: &[Section], window: &Window) -> Detail {
+    let wide = |d: Detail| match d {
+        Detail::Summary => 0,
+        Detail::Analysis => 1,
+        Detail::Sections => 2,
+        Detail::All => 3,
+    };
+    let mut widest = sections.iter().map(|s| s.columns()).max_by_key(|&d| wide(d)).unwrap_or(Detail::Summary);
+    if !window.is_open() && widest == Detail::Summary {
+        widest = Detail::Analysis;
+    }
+    widest
+}
+
+/// A table of the summary: its JSON key, its title, its rows.
+type Titled = (String, String, DataFrame);
+
+/// The sections beyond the totals and rankings, on all cores.
+fn pflogsumm_sections(sections: &[Section], inputs: &sections::Inputs) -> anyhow::Result<Vec<Titled>> {
+    let jobs: Vec<Job<PolarsResult<Vec<sections::Table>>>> =
+        sections.iter().map(|&s| Box::new(move || sections::tables(s, inputs)) as Job<_>).collect();
+    let mut out = Vec::new();
+    for tables in in_order(jobs, 2) {
+        out.extend(tables?.into_iter().map(|t| (t.key.to_string(), t.title.to_string(), t.frame)));
+    }
+    Ok(out)
+}
+
 /// The ranked sections, on all cores: each is one small query, and
 /// queries this small leave the second core idle.
-fn rankings(frames: &Frames) -> anyhow::Result<Vec<(String, DataFrame)>> {
-    let rank = move |(title, key, metric): (&'static str, Key, Metric)| -> anyhow::Result<(String, DataFrame)> {
-        let mut query = analyze::top::top(frames, key, metric, None, TOP)?;
+fn rankings(frames: &Frames, limit: usize) -> anyhow::Result<Vec<Titled>> {
+    let rank = move |(title, key, metric): (&'static str, Key, Metric)| -> anyhow::Result<Titled> {
+        let mut query = analyze::top::top(frames, key, metric, None, limit)?;
         // One screen: the volume rankings leave bytes and times to `top`.
         // Left out of the query, they are not even aggregated.
         if metric == Metric::Messages {
@@ -111,7 +192,8 @@ fn rankings(frames: &Frames) -> anyhow::Result<Vec<(String, DataFrame)>> {
         if frame.column("distinct_recipients").is_ok() {
             frame = frame.drop("distinct_recipients")?;
         }
-        Ok((title.to_string(), frame))
+        let key = title.to_lowercase().replace(['(', ')'], "").replace([' ', '-'], "_");
+        Ok((key, title.to_string(), frame))
     };
     let jobs: Vec<Job<_>> = SECTIONS.into_iter().map(|section| Box::new(move || rank(section)) as Job<_>).collect();
     in_order(jobs, 2).into_iter().collect()
@@ -178,8 +260,8 @@ fn input_problems(d: &mut Document, ds: &Dataset) {
 fn document(
     ds: &Dataset,
     window: &Window,
-    totals: &Totals,
-    tables: Vec<(String, DataFrame)>,
+    totals: Option<&Totals>,
+    tables: Vec<Titled>,
     zone: &Zone,
 ) -> anyhow::Result<Document> {
     let mut d = Document::default();
@@ -200,11 +282,12 @@ fn document(
         })
         .collect();
     d.data("files", files);
-    d.heading(2, "Grand totals");
-    d.push(Block::Table { key: None, frame: totals_frame(totals)?, people: true, csv: true });
-    d.data("totals", serde_json::to_value(totals)?);
-    for (title, frame) in tables {
-        let key = title.to_lowercase().replace(['(', ')'], "").replace([' ', '-'], "_");
+    if let Some(totals) = totals {
+        d.heading(2, "Grand totals");
+        d.push(Block::Table { key: None, frame: totals_frame(totals)?, people: true, csv: true });
+        d.data("totals", serde_json::to_value(totals)?);
+    }
+    for (key, title, frame) in tables {
         d.heading(2, title);
         d.push(Block::Table { key: Some(key), frame, people: true, csv: true });
     }

@@ -52,7 +52,7 @@ pub fn run(a: &TraceArgs) -> anyhow::Result<Outcome> {
     }
     let zone = display_zone(&a.io.output)?;
     let window = window(&a.io.input, &zone)?;
-    let ds = load(&a.io.input, Load { lines: true, details: true, quote: true }, &window)?;
+    let ds = load(&a.io.input, Load { lines: true, quote: true, ..Load::DETAILS }, &window)?;
     let mut flows = flows(&ds.records, &a.query);
     flows.retain(|f| f.iter().any(|&id| window.contains(ds.records.messages[id as usize].first_seen)));
     let wanted: BTreeSet<LineRef> = flows.iter().flat_map(|f| flow_lines(&ds.records, f)).collect();

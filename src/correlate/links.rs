@@ -3,7 +3,7 @@
 //! `orig_queue_id=`), local(8)'s `forwarded as NEWID`, and bounce
 //! notifications.
 
-use super::{Correlator, Delivery, DeliveryDetail, DeliveryStatus, LineCtx, Link, MsgKey, QueueId};
+use super::{Correlator, Delivery, DeliveryDetail, DeliveryStatus, LineCtx, Link, MsgKey, QueueId, Sym};
 use crate::event;
 
 impl<S: super::Sink> Correlator<S> {
@@ -44,6 +44,17 @@ impl<S: super::Sink> Correlator<S> {
                 delays: crate::correlate::parse_delays(d.field("delays")),
                 dsn: s.intern(d.field("dsn")),
                 response: d.response.into(),
+            };
+            self.delivery_details.push(detail);
+        } else if self.keep_delays {
+            let detail = DeliveryDetail {
+                daemon: Sym::NONE,
+                orig_to: Sym::NONE,
+                relay: Sym::NONE,
+                delay: d.field("delay").parse().unwrap_or(0.0),
+                delays: crate::correlate::parse_delays(d.field("delays")),
+                dsn: Sym::NONE,
+                response: Box::default(),
             };
             self.delivery_details.push(detail);
         }

@@ -184,6 +184,9 @@ pub struct Correlator<S: Sink = Records> {
     /// and closed sessions. The analyses never read them, and on a big log
     /// they were more than half of the records' memory.
     keep_details: bool,
+    /// Keep each delivery's delays (a [`DeliveryDetail`] with nothing else)
+    /// when the details are not kept.
+    keep_delays: bool,
     /// Slots in `sessions` of closed sessions.
     free_sessions: Vec<u32>,
     /// The last sent deliveries answered `queued as ID`, by (message, ID):
@@ -237,6 +240,7 @@ impl<S: Sink> Correlator<S> {
             finished: Default::default(),
             keep_lines,
             keep_details,
+            keep_delays: false,
             free_sessions: Vec::new(),
             recent_handoffs: Default::default(),
             cur: CtxSyms::default(),
@@ -247,6 +251,12 @@ impl<S: Sink> Correlator<S> {
             dovecot: Default::default(),
             relay: Default::default(),
         }
+    }
+
+    /// Keeps each delivery's delays, without its other details, when `keep`.
+    pub fn with_delays(mut self, keep: bool) -> Self {
+        self.keep_delays = keep;
+        self
     }
 
     /// Correlates one event. By reference: an event is a few hundred bytes,
@@ -268,8 +278,8 @@ impl<S: Sink> Correlator<S> {
                     d.message_id = Some((*message_id).into());
                 }
             }
-            Event::CleanupAction { queue_id, action, milter, detail } => {
-                self.cleanup_action(cx, queue_id, *action, *milter, detail)
+            Event::CleanupAction { queue_id, action, word, milter, detail } => {
+                self.cleanup_action(cx, queue_id, *action, word, *milter, detail)
             }
             Event::QueueActive { queue_id, sender, size, nrcpt } => {
                 let s = self.strings.intern(sender);
@@ -299,7 +309,7 @@ impl<S: Sink> Correlator<S> {
             Event::MessageWarning { queue_id, .. } => {
                 self.with_message(cx, queue_id, false, |_, _| ());
             }
-            Event::Warning | Event::Noise => {}
+            Event::Warning | Event::Master | Event::Noise => {}
         }
     }
 
@@ -493,11 +503,16 @@ impl<S: Sink> Correlator<S> {
         cx: &LineCtx,
         queue_id: &str,
         action: crate::event::CleanupVerdict,
+        word: &str,
         milter: bool,
         detail: &str,
     ) {
-        self.message_verdict(cx, queue_id, action, true);
-        self.cleanup_reject_record(cx, queue_id, action, milter, detail);
+        if action == crate::event::CleanupVerdict::Noted {
+            self.with_message(cx, queue_id, true, |_, _| ());
+        } else {
+            self.message_verdict(cx, queue_id, action, true);
+        }
+        self.cleanup_reject_record(cx, queue_id, word, milter, detail);
     }
 
     /// A verdict on the whole message (cleanup's, or a milter's in smtpd at

@@ -309,15 +309,10 @@ impl<S: super::Sink> Correlator<S> {
         &mut self,
         cx: &LineCtx,
         queue_id: &str,
-        action: CleanupVerdict,
+        action: &str,
         milter: bool,
         detail: &str,
     ) {
-        let action = match action {
-            CleanupVerdict::Reject => "reject",
-            CleanupVerdict::Discard => "discard",
-            CleanupVerdict::Hold => "hold",
-        };
         let mut r = event::cleanup_verdict(queue_id, action, detail);
         if milter {
             r.via = "milter";

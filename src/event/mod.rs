@@ -11,6 +11,7 @@ mod queue;
 mod reject_sasl;
 mod relay;
 mod screen;
+pub mod shape;
 mod smtpd;
 
 pub use dovecot::DovecotAuth;
@@ -57,6 +58,8 @@ pub enum Event<'a> {
     CleanupAction {
         queue_id: &'a str,
         action: CleanupVerdict,
+        /// The action as logged (`reject`, `hold`, `warning`, `prepend`…).
+        word: &'a str,
         /// `milter-reject:` and friends, not a header/body check.
         milter: bool,
         detail: &'a str,
@@ -117,8 +120,12 @@ pub enum Event<'a> {
     },
     /// Dovecot's word on a login (see [`dovecot`]): it shares the log.
     Dovecot(DovecotAuth<'a>),
-    /// A `warning:` Postfix wrote that no rule above turns into a record.
+    /// A `warning:`, `error:`, `fatal:` or `panic:` line Postfix wrote that
+    /// no rule above turns into a record.
     Warning,
+    /// master(8)'s own word (`daemon started`, `reload`, `terminating on
+    /// signal 15`): pflogsumm's "Master daemon messages".
+    Master,
     /// A Postfix line that is understood and carries nothing to record
     /// (TLS chatter, `connect to … refused`, `statistics: …`).
     Noise,
@@ -192,6 +199,11 @@ pub enum CleanupVerdict {
     Reject,
     Discard,
     Hold,
+    /// A header/body check's action that lets the message go on: `warning`
+    /// (WARN: pflogsumm's reject warnings), `info`, `prepend`, `replace`,
+    /// `redirect`, `filter`, `bcc`, `strip` (the event's `word`). A unit:
+    /// every message record holds a verdict.
+    Noted,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -261,6 +273,12 @@ impl<'a> Delivery<'a> {
 /// Parses the payload of a Postfix line. `None` means: a Postfix line no rule
 /// recognises (the caller counts it per daemon and keeps a sample).
 pub fn parse<'a>(daemon: &str, payload: &'a str) -> Option<Event<'a>> {
+    // What a daemon's own rules do not know may still be a line any daemon
+    // writes (`fatal: …`, `panic: …`).
+    specific(daemon, payload).or_else(|| generic(payload))
+}
+
+fn specific<'a>(daemon: &str, payload: &'a str) -> Option<Event<'a>> {
     match daemon {
         "smtpd" => smtpd::parse(payload),
         "postscreen" | "tlsproxy" => screen::postscreen(payload),
@@ -274,9 +292,13 @@ pub fn parse<'a>(daemon: &str, payload: &'a str) -> Option<Event<'a>> {
         }
         "bounce" => queue::bounce(payload),
         "postsuper" => queue::postsuper(payload),
+        "master" => generic(payload).filter(|e| *e == Event::Warning).or(Some(Event::Master)),
         _ => generic(payload),
     }
 }
+
+/// How the lines Postfix writes about its own trouble begin, mildest first.
+pub const WARNING_LEVELS: [&str; 4] = ["warning:", "error:", "fatal:", "panic:"];
 
 /// What any daemon may write: warnings and a few known informational lines.
 fn generic(payload: &str) -> Option<Event<'_>> {
@@ -290,7 +312,7 @@ fn generic(payload: &str) -> Option<Event<'_>> {
         "stopping the Postfix mail system",
         "Postfix is running",
     ];
-    if payload.starts_with("warning:") || payload.starts_with("fatal:") || payload.starts_with("error:") {
+    if WARNING_LEVELS.iter().any(|l| payload.starts_with(l)) {
         Some(Event::Warning)
     } else if NOISE.iter().any(|n| payload.starts_with(n))
         // postscreen's and verify's cache sweeps: `cache TYPE:PATH full

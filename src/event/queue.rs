@@ -30,18 +30,25 @@ pub fn cleanup(p: &str) -> Option<Event<'_>> {
         let id = v.strip_prefix('<').map_or(v, |s| s.strip_suffix('>').unwrap_or(s));
         return Some(Event::MessageId { queue_id, message_id: id });
     }
+    // milter_header_checks write `milter-header-ACTION:`.
     let (milter, rest) = match rest.strip_prefix("milter-") {
-        Some(r) => (true, r),
+        Some(r) => (true, r.strip_prefix("header-").unwrap_or(r)),
         None => (false, rest),
     };
-    let verdicts = [
-        ("reject: ", CleanupVerdict::Reject),
-        ("discard: ", CleanupVerdict::Discard),
-        ("hold: ", CleanupVerdict::Hold),
-    ];
-    for (prefix, action) in verdicts {
-        if let Some(detail) = rest.strip_prefix(prefix) {
-            return Some(Event::CleanupAction { queue_id, action, milter, detail });
+    let verdicts =
+        [("reject", CleanupVerdict::Reject), ("discard", CleanupVerdict::Discard), ("hold", CleanupVerdict::Hold)];
+    for (word, action) in verdicts {
+        if let Some(detail) = rest.strip_prefix(word).and_then(|r| r.strip_prefix(": ")) {
+            return Some(Event::CleanupAction { queue_id, action, word, milter, detail });
+        }
+    }
+    // The actions that let the message go on: a record of what matched,
+    // only when the detail reads as a check's (`header …`, `body …`).
+    const NOTED: [&str; 8] = ["warning", "info", "prepend", "replace", "redirect", "filter", "bcc", "strip"];
+    for word in NOTED {
+        let detail = rest.strip_prefix(word).and_then(|r| r.strip_prefix(": "));
+        if let Some(detail) = detail.filter(|d| d.starts_with("header ") || d.starts_with("body ")) {
+            return Some(Event::CleanupAction { queue_id, action: CleanupVerdict::Noted, word, milter, detail });
         }
     }
     Some(Event::Noise)

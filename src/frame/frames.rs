@@ -28,7 +28,12 @@ impl Frames {
     /// (on a big log that was the peak of the run). The rest of the dataset
     /// (inputs, diagnostics, standard input's lines) stays.
     pub fn build(ds: &mut Dataset, window: &Window, geo: &Geo) -> PolarsResult<Frames> {
-        let mut f = Frames::build_ungeolocated(ds, window, Detail::Analysis)?;
+        Frames::build_with(ds, window, geo, Detail::Analysis)
+    }
+
+    /// [`Frames::build`] with the columns `detail` asks for.
+    pub fn build_with(ds: &mut Dataset, window: &Window, geo: &Geo, detail: Detail) -> PolarsResult<Frames> {
+        let mut f = Frames::build_ungeolocated(ds, window, detail)?;
         ds.observer.stage(Stage::BuildingFrames);
         f.geolocate(geo, GeoColumns::All)?;
         ds.observer.stage(Stage::Analysing);

@@ -180,6 +180,11 @@ pub fn chain_counts(r: &Records, roots: &Roots) -> Vec<ChainCounts> {
 pub enum Detail {
     /// Every column: `export`.
     All,
+    /// What the analyses read, and the details the pflogsumm-style
+    /// sections group by (relays, delays, DSNs, responses, SASL methods,
+    /// client names): `summary --full`, `report`. Their columns are empty
+    /// unless ingest kept the details.
+    Sections,
     /// What top, suspects, timeline and report read.
     Analysis,
     /// What summary reads: its totals and volume rankings. On a big log the
@@ -192,7 +197,17 @@ impl Detail {
     fn wide(self) -> bool {
         self != Detail::Summary
     }
+
+    /// The columns of the details: relays, delays, DSNs, responses, SASL
+    /// methods, client names.
+    fn details(self) -> bool {
+        matches!(self, Detail::All | Detail::Sections)
+    }
 }
+
+/// The columns of `delays=a/b/c/d`, in its order (Postfix's words: before
+/// the queue manager, in it, connection set-up, transmission).
+pub const DELAY_PARTS: [&str; 4] = ["delay_before_qmgr", "delay_in_qmgr", "delay_conn_setup", "delay_transmission"];
 
 pub fn messages(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
     ds.observer.stage(crate::diag::Stage::BuildingFrames);
@@ -230,12 +245,14 @@ pub fn messages_with_chain(
     c.try_col(|| repeated_str("origin", ms().map(|m| m.origin), |o| Some(o.as_str())));
     if all {
         c.try_col(|| opt_sym("instance", r, ms().map(|m| m.instance)));
+    }
+    if detail.details() {
         c.try_col(|| opt_sym("client_name", r, ms().map(|m| m.client_name)));
     }
     if wide {
         c.try_col(|| opt_sym("client_ip", r, ms().map(|m| m.client_ip)));
     }
-    if all {
+    if detail.details() {
         c.try_col(|| opt_sym("sasl_method", r, ms().map(|m| m.sasl_method)));
     }
     if wide {
@@ -325,13 +342,8 @@ pub fn deliveries(ds: &Dataset, detail: Detail) -> PolarsResult<DataFrame> {
 /// (host and queue ID of each row's message), the message records may be
 /// gone by now. Only the deliveries in `window`: the columns of the others
 /// are never built (on a big log, a day's window is a fraction of them).
-pub fn deliveries_with_roots(
-    ds: &Dataset,
-    detail: Detail,
-    root_of: &Roots,
-    window: &Window,
-) -> PolarsResult<DataFrame> {
-    let (all, wide) = (detail == Detail::All, detail.wide());
+pub fn deliveries_with_roots(ds: &Dataset, level: Detail, root_of: &Roots, window: &Window) -> PolarsResult<DataFrame> {
+    let (all, wide) = (level == Detail::All, level.wide());
     let r = &ds.records;
     let rows = rows_in(r.deliveries.iter().map(|x| x.time), window);
     let d = || rows.iter().map(|&i| &r.deliveries[i as usize]);
@@ -350,7 +362,10 @@ pub fn deliveries_with_roots(
     // The detail of each row (all `None` unless details were kept).
     let detail = || rows.iter().map(|&i| r.delivery_detail(i as usize));
     let detail_sym = |f: fn(&DeliveryDetail) -> Sym| detail().map(move |x| x.map_or(Sym::NONE, f));
-    if all {
+    // Only where ingest kept them (row for row): `--section sasl` reads
+    // the messages' details alone, and empty columns would cost the same.
+    let details = level.details() && r.delivery_details.len() == r.deliveries.len();
+    if details {
         c.try_col(|| sym_col("daemon", r, detail_sym(|x| x.daemon)));
     }
     if wide {
@@ -367,15 +382,27 @@ pub fn deliveries_with_roots(
     }
     if all {
         c.try_col(|| opt_sym("orig_to", r, detail_sym(|x| x.orig_to)));
+    }
+    if details {
         c.try_col(|| sym_col("relay", r, detail_sym(|x| x.relay)));
         c.col(|| Column::new("delay".into(), detail().map(|x| x.map_or(0.0, |x| x.delay)).collect::<Vec<_>>()));
+    }
+    if all {
         c.col(|| {
             opt_str("delays", detail().map(|x| x.and_then(|x| x.delays.as_ref()).map(crate::correlate::format_delays)))
         });
+    } else if details {
+        // As numbers, for the percentiles of each part.
+        for (part, name) in DELAY_PARTS.iter().enumerate() {
+            let values = detail().map(move |x| x.and_then(|x| x.delays).map(|d| d[part]));
+            c.col(move || Float32Chunked::from_iter_options((*name).into(), values).into_column());
+        }
+    }
+    if details {
         c.try_col(|| sym_col("dsn", r, detail_sym(|x| x.dsn)));
     }
     c.try_col(|| sym_col("status", r, d().map(|x| x.status)));
-    if all {
+    if details {
         c.col(|| str_col("response", detail().map(|x| x.map_or("", |x| &*x.response))));
     }
     c.col(|| Column::new("filter_hop".into(), d().map(|x| x.filter_hop).collect::<Vec<_>>()));

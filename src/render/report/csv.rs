@@ -11,7 +11,7 @@ use polars::prelude::*;
 pub fn render(r: &Report) -> anyhow::Result<Vec<OutFile>> {
     let mut tables: Vec<(String, DataFrame)> = vec![("totals".into(), totals(r)?)];
     tables.push(("suspects".into(), suspects(r)?));
-    tables.extend(r.rankings.iter().map(|k| (k.id.to_string(), k.frame.clone())));
+    tables.extend(r.rankings.iter().chain(&r.sections).map(|k| (k.id.to_string(), k.frame.clone())));
     tables.push(("messages_per_hour".into(), per_hour(r)?));
     tables.push(("account_messages_per_hour".into(), account_hours(r)?));
     tables.push(("offenders".into(), offenders(r)?));

@@ -203,6 +203,12 @@ fn rankings(h: &mut String, r: &Report, zone: &Zone) -> anyhow::Result<()> {
         table(h, &k.frame, zone)?;
         h.push_str("</section>\n");
     }
+    h.push_str("<h2>Rejects and delivery delays</h2>\n");
+    for k in &r.sections {
+        let _ = writeln!(h, "<section class=\"scroll\">\n<h3>{}</h3>", esc(k.title));
+        table(h, &k.frame, zone)?;
+        h.push_str("</section>\n");
+    }
     Ok(())
 }
 

@@ -26,6 +26,11 @@ pub fn render(r: &Report, meta: &Meta) -> anyhow::Result<Vec<u8>> {
         rankings.insert(k.id.into(), rows(&k.frame)?);
     }
     obj.insert("rankings".into(), rankings.into());
+    let mut sections = Map::new();
+    for k in &r.sections {
+        sections.insert(k.id.into(), rows(&k.frame)?);
+    }
+    obj.insert("sections".into(), sections.into());
     obj.insert("per_hour".into(), per_hour(r));
     obj.insert("offenders".into(), r.offenders.iter().map(offender).collect::<Vec<_>>().into());
     obj.insert("geolocation".into(), meta.geo.clone().into());

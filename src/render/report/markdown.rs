@@ -84,7 +84,7 @@ fn activity(m: &mut String, r: &Report, zone: &Zone) {
 }
 
 fn rankings(m: &mut String, r: &Report, zone: &Zone) -> anyhow::Result<()> {
-    for k in &r.rankings {
+    for k in r.rankings.iter().chain(&r.sections) {
         let _ = writeln!(m, "## {}\n", k.title);
         if k.frame.height() == 0 {
             m.push_str("none\n\n");
