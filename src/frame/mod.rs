@@ -624,6 +624,7 @@ mod tests {
             span: None,
             kept_lines: Vec::new(),
             observer: Default::default(),
+            stored: Default::default(),
         }
     }
 
