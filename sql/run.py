@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Runs postsleuth's SQL questions on a Parquet dataset with DuckDB or Spark.
 
-    python3 sql/run.py duckdb DATASET [--json]
-    python3 sql/run.py spark DATASET [--json]
+    python3 sql/run.py duckdb DATASET [--json] [--rows N]
+    python3 sql/run.py spark DATASET [--json] [--rows N]
 
 The engine's prelude (sql/duckdb.sql or sql/spark.sql) makes one view per
 table; the queries (the other sql/*.sql) are the same for both engines.
-Prints each query's rows as a table, or with --json one object: query name
-→ list of rows.
+Prints each query's rows as a table (times in UTC, at most N rows each with
+--rows), or with --json one object: query name → list of rows (times in
+microseconds since the epoch).
 """
 
+import datetime
 import decimal
 import json
 import pathlib
@@ -67,11 +69,19 @@ def spark_runner():
     return run, spark.stop
 
 
-def table(name, rows):
+def shown(column, value):
+    """`first_us` and its microseconds as `first` and a UTC time."""
+    if column.endswith("_us") and isinstance(value, int):
+        t = datetime.datetime.fromtimestamp(value / 1e6, datetime.timezone.utc)
+        return column[:-3], t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return column, str(value)
+
+
+def table(name, rows, limit):
     if not rows:
         return f"{name}: no rows\n"
-    cols = list(rows[0])
-    cells = [[str(r[c]) for c in cols] for r in rows]
+    cols = [c[:-3] if c.endswith("_us") else c for c in rows[0]]
+    cells = [[shown(c, v)[1] for c, v in r.items()] for r in rows[:limit]]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     out = [f"{name}:", fmt.format(*cols)] + [fmt.format(*row) for row in cells]
@@ -91,7 +101,8 @@ def main(argv):
     if "--json" in argv:
         print(json.dumps(answers, indent=1))
     else:
-        print("\n".join(table(q, rows) for q, rows in answers.items()), end="")
+        limit = int(argv[argv.index("--rows") + 1]) if "--rows" in argv else None
+        print("\n".join(table(q, rows, limit) for q, rows in answers.items()), end="")
 
 
 if __name__ == "__main__":

@@ -416,3 +416,29 @@ fn schema_md_describes_every_column() {
         assert_eq!(&written, columns, "SCHEMA.md, table={table}");
     }
 }
+
+/// A part that is no Parquet file, or a dataset of a newer layout: an
+/// error that names the file, not figures made without it.
+#[test]
+fn a_damaged_or_newer_dataset_is_refused_by_name() {
+    use polars::prelude::*;
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    simulate(&logs, &["--days", "1"]);
+    let ds = tmp.path().join("ds");
+    export(&[&logs], &ds, &[]);
+    let meta = ds.join("table=meta/host=mx1/date=2026-11-20/part-0.parquet");
+    let mut df = ParquetReader::new(std::fs::File::open(&meta).unwrap()).finish().unwrap();
+    df.with_column(Column::new("schema_version".into(), [2u32])).unwrap();
+    ParquetWriter::new(std::fs::File::create(&meta).unwrap()).finish(&mut df).unwrap();
+    let newer = run(&["summary", "--quiet", s(&ds)]);
+    assert_eq!(newer.code, Some(1), "{}", newer.stderr);
+    assert!(newer.stderr.contains("newer postsleuth") && newer.stderr.contains(s(&meta)), "{}", newer.stderr);
+    export(&[&logs], &ds, &[]);
+    let part = ds.join("table=deliveries/host=mx1/date=2026-11-20/part-0.parquet");
+    std::fs::write(&part, "not parquet").unwrap();
+    let damaged = run(&["summary", "--quiet", s(&ds)]);
+    assert_eq!(damaged.code, Some(1), "{}", damaged.stderr);
+    assert!(damaged.stderr.contains(s(&part)), "{}", damaged.stderr);
+    assert!(run(&["summary", "--quiet", s(&ds.join("table=messages"))]).code != Some(0), "a table is no dataset");
+}

@@ -34,8 +34,8 @@ exports its own day from cron, and `postsleuth summary DIR` ranks the whole flee
 Examples:
   postsleuth export --table messages --format csv > messages.csv
   postsleuth export --table auth --format json sample-logs/ | jq '.[] | select(.success == false)'
-  postsleuth export --format parquet --out /srv/mail-dataset --tz UTC --since yesterday --until today
-  postsleuth summary /srv/mail-dataset";
+  postsleuth export --format parquet --out /srv/mail --tz UTC --since yesterday --until today
+  postsleuth summary /srv/mail";
 
 #[derive(Args, Debug, Clone)]
 pub struct ExportArgs {

@@ -4,8 +4,8 @@
 //! of the same name here: on the machine that analyses a fleet,
 //! `/var/log/mail.log` is another log.
 
-use super::layout;
 use crate::correlate::LineRef;
+use crate::diag::{DiagKind, Handle};
 use crate::ingest::Dataset;
 use crate::source::fetch::{fetch_lines, Fetched};
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,26 +44,31 @@ impl Stored {
         self.inputs.contains_key(&file)
     }
 
-    /// The texts of `wanted` lines of stored inputs that the dataset has.
-    fn fetch(&self, wanted: &BTreeSet<LineRef>) -> anyhow::Result<BTreeMap<LineRef, Fetched>> {
-        // (export, name in the export) → input number, per set of parts.
-        let mut by_parts: BTreeMap<*const Vec<PathBuf>, (&Arc<Vec<PathBuf>>, Vec<(&StoredInput, u32)>)> =
-            BTreeMap::new();
+    /// The texts of `wanted` lines of stored inputs that the dataset has;
+    /// a part that cannot be read is named to `observer`.
+    fn fetch(&self, wanted: &BTreeSet<LineRef>, observer: &Handle) -> BTreeMap<LineRef, Fetched> {
+        // The wanted inputs of each export, with its parts.
+        let mut by_export: BTreeMap<&str, Group> = BTreeMap::new();
         let files: BTreeSet<u32> = wanted.iter().map(|r| r.file).collect();
         for file in files {
             if let Some(s) = self.inputs.get(&file) {
-                by_parts.entry(Arc::as_ptr(&s.parts)).or_insert_with(|| (&s.parts, Vec::new())).1.push((s, file));
+                by_export.entry(&s.export).or_insert_with(|| (&s.parts, Vec::new())).1.push((s, file));
             }
         }
         let mut out = BTreeMap::new();
-        for (parts, inputs) in by_parts.into_values() {
+        for (parts, inputs) in by_export.into_values() {
             for part in parts.iter() {
-                read_part(part, &inputs, wanted, &mut out)?;
+                if let Err(e) = read_part(part, &inputs, wanted, &mut out) {
+                    observer.about_file(&part.display().to_string(), DiagKind::FileError, &format!("{e:#}"));
+                }
             }
         }
-        Ok(out)
+        out
     }
 }
+
+/// An export's `lines` parts, and its inputs wanted (with their numbers).
+type Group<'a> = (&'a Arc<Vec<PathBuf>>, Vec<(&'a StoredInput, u32)>);
 
 /// The wanted lines of `inputs` in one `lines` part.
 fn read_part(
@@ -91,15 +96,12 @@ fn read_part(
 
 /// The texts of `wanted` lines: from the dataset for its inputs, read
 /// back from the logs for the others. Lines that can no longer be read
-/// are missing (a `lines` part that cannot be read, too: said on stderr).
+/// are missing (those of a `lines` part that cannot be read, too).
 pub fn fetch(ds: &Dataset, wanted: &BTreeSet<LineRef>) -> BTreeMap<LineRef, Fetched> {
     let (stored, logs): (BTreeSet<LineRef>, BTreeSet<LineRef>) = wanted.iter().partition(|r| ds.stored.holds(r.file));
     let mut out = fetch_lines(&ds.inputs, &logs, &ds.kept_lines);
     if !stored.is_empty() {
-        match ds.stored.fetch(&stored) {
-            Ok(found) => out.extend(found),
-            Err(e) => ds.observer.about_file(layout::LINES, crate::diag::DiagKind::FileError, &format!("{e:#}")),
-        }
+        out.extend(ds.stored.fetch(&stored, &ds.observer));
     }
     out
 }

@@ -806,7 +806,7 @@ fn sessions(
         ("line", U64),
     ];
     let t = table(root, layout::SESSIONS, &spec, rank, "session", false)?;
-    for k in 0..rank.len() {
+    for (k, export) in exports.iter().enumerate() {
         let df = t.of(k as u32)?;
         let c = Rows::new(&df);
         let (number, host, instance, pid) = (c.u32("session")?, c.str("host")?, c.str("instance")?, c.u32("pid")?);
@@ -816,7 +816,7 @@ fn sessions(
             (c.str("abort")?, c.str("stats")?, c.u32("auth_failed")?, c.bool("auth_ok")?);
         let (messages, file, line) = (c.u32("messages")?, c.str("file")?, c.u64("line")?);
         let base = map.session_base[k] as usize;
-        let seen = exports[k].counts.get("sessions_seen").copied().unwrap_or(0) as usize;
+        let seen = export.counts.get("sessions_seen").copied().unwrap_or(0) as usize;
         if r.sessions.len() < base + seen {
             r.sessions.resize_with(base + seen, Session::default);
         }

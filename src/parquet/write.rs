@@ -387,3 +387,29 @@ fn daemons_frame(d: &Diagnostics) -> PolarsResult<DataFrame> {
         "warnings" => names.iter().map(|n| d.warnings.get(*n).copied().unwrap_or(0)).collect::<Vec<u64>>(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A partition replaced is replaced whole: none of its old files stay,
+    /// and the old folder ends up where the new one was (in the scratch).
+    #[test]
+    fn swapping_in_replaces_a_folder_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let (new, target) = (dir.path().join("new"), dir.path().join("target"));
+        std::fs::create_dir_all(&target).unwrap();
+        std::fs::write(target.join("stale"), "old").unwrap();
+        std::fs::create_dir_all(&new).unwrap();
+        std::fs::write(new.join("part-0.parquet"), "new").unwrap();
+        swap_in(&new, &target).unwrap();
+        assert_eq!(std::fs::read_to_string(target.join("part-0.parquet")).unwrap(), "new");
+        assert!(!target.join("stale").exists());
+        assert!(new.join("stale").exists(), "the old partition is left in the scratch");
+        let fresh = dir.path().join("fresh");
+        std::fs::create_dir_all(&fresh).unwrap();
+        let other = dir.path().join("other");
+        swap_in(&fresh, &other).unwrap();
+        assert!(other.is_dir() && !fresh.exists());
+    }
+}
