@@ -84,7 +84,7 @@ def table(name, rows, limit):
     cells = [[shown(c, v)[1] for c, v in r.items()] for r in rows[:limit]]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    out = [f"{name}:", fmt.format(*cols)] + [fmt.format(*row) for row in cells]
+    out = [f"{name}:", fmt.format(*cols).rstrip()] + [fmt.format(*row).rstrip() for row in cells]
     return "\n".join(out) + "\n"
 
 
