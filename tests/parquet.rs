@@ -60,6 +60,8 @@ fn analyses() -> Vec<Vec<&'static str>> {
         vec!["suspects", "--emit", "nft"],
         vec!["top", "--by", "ip", "--metric", "auth-failures", "--every", "1d"],
         vec!["check", "--format", "json"],
+        vec!["timeline", "uid=33"],
+        vec!["timeline", "203.0.113.10", "--every", "6h", "--format", "csv"],
     ];
     for key in ["account", "uid", "ip", "net", "sender", "sender-domain", "country", "asn", "recipient-domain"] {
         v.push(vec!["top", "--by", key, "--format", "json"]);
@@ -120,6 +122,62 @@ fn a_dataset_analyses_like_its_logs() {
     // The evidence lines came from the dataset: suspects quotes them.
     let suspects = analyse(&["suspects"], &[&ds]).1;
     assert!(suspects.contains("SASL LOGIN authentication failed"), "no evidence line quoted:\n{suspects}");
+    std::fs::rename(&moved, &logs).unwrap();
+    let (from_logs, from_ds) = (report(&logs, &tmp.path().join("r1")), report(&ds, &tmp.path().join("r2")));
+    assert_eq!(from_ds.len(), from_logs.len());
+    for ((name, a), (_, b)) in from_logs.iter().zip(&from_ds) {
+        assert!(a == b, "report file {name} differs on the dataset");
+    }
+}
+
+/// `report` of the day 2026-11-21 into `out`: its files, by name.
+fn report(input: &Path, out: &Path) -> Vec<(String, Vec<u8>)> {
+    let args =
+        ["report", "--since", "2026-11-21", "--tz", "UTC", "--log-tz", "UTC", "--quiet", "--out", s(out), s(input)];
+    let r = Command::new(env!("CARGO_BIN_EXE_postsleuth"))
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", "1800000000")
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let dir = out.join("2026-11-21");
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .collect();
+    files.sort();
+    assert!(files.iter().any(|(n, _)| n == "report.json"), "{files:?}");
+    files
+}
+
+/// Standard input cannot be read twice: its evidence lines go into the
+/// dataset as it is read.
+#[test]
+fn standard_input_keeps_its_evidence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    simulate(&logs, &["--days", "2", "--format", "rfc3339"]);
+    let mut text = Vec::new();
+    for name in ["mail.log.1", "mail.log"] {
+        text.extend(std::fs::read(logs.join(name)).unwrap());
+    }
+    let ds = tmp.path().join("ds");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_postsleuth"))
+        .args(["export", "--format", "parquet", "--out", s(&ds), "--quiet", "-"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &text).unwrap();
+    assert!(child.wait().unwrap().success());
+    let out = analyse(&["suspects", "--format", "json"], &[&ds]).1;
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let evidence = v["suspects"][0]["evidence"].as_array().expect("a suspect with evidence");
+    assert!(!evidence.is_empty());
+    for e in evidence {
+        assert_eq!(e["file"], "<stdin>");
+        assert!(e["text"].as_str().is_some_and(|t| t.contains("postfix/")), "{e}");
+    }
 }
 
 /// The layout: one partition per table, host and UTC day, and the tables
