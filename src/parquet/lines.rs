@@ -78,7 +78,7 @@ fn read_part(
     out: &mut BTreeMap<LineRef, Fetched>,
 ) -> anyhow::Result<()> {
     let columns = ["export", "file", "line", "text", "cursor"].map(String::from).to_vec();
-    let df = super::read::open(part, Some(columns))?;
+    let df = super::tables::open(part, Some(columns))?;
     let (export, file, line) = (df.column("export")?.str()?, df.column("file")?.str()?, df.column("line")?.u64()?);
     let (text, cursor) = (df.column("text")?.str()?, df.column("cursor")?.str()?);
     for i in 0..df.height() {

@@ -10,12 +10,18 @@
 //! logins, rejects…, the inputs and their problems), so every analysis runs
 //! unchanged and prints what it prints for the logs themselves.
 //!
+//! [`write`] makes the partitions; [`read`] reads the exports of a dataset
+//! (their inputs and counts), [`tables`] its tables' parts, and [`records`]
+//! turns their rows into records; [`lines`] quotes evidence from it.
+//!
 //! Not to be confused with [`crate::ingest::Dataset`], the records of one
 //! run in memory, which a Parquet dataset is read into.
 
 pub mod layout;
 mod lines;
 mod read;
+mod records;
+mod tables;
 mod write;
 
 pub use layout::is_dataset;
