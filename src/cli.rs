@@ -96,7 +96,7 @@ pub enum Command {
 /// Where the logs are and how to read their timestamps.
 #[derive(Args, Debug, Clone, Default)]
 pub struct InputArgs {
-    /// Log files, directories or base names (rotated siblings are added); `-` for stdin.
+    /// Log files, directories or base names (rotated siblings are added); `-` for stdin; Parquet datasets (export --format parquet).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Read only the named files, not their rotated siblings.

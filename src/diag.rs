@@ -359,6 +359,12 @@ impl Diagnostics {
         Some((self.files.get(file).map_or("?", |f| f.name.as_str()), line))
     }
 
+    /// Where a Parquet dataset says its input first went back in time
+    /// (`file` as numbered here), unless an input read before went back.
+    pub fn restore_first_backwards(&mut self, file: usize, line: u64) {
+        self.first_backwards.get_or_insert((file, line));
+    }
+
     /// A file-level problem: always reported.
     pub fn file_error(&mut self, file: usize, message: String, to: &Handle) {
         if let Some(f) = self.files.get_mut(file) {

@@ -98,6 +98,9 @@ pub struct Dataset {
     pub kept_lines: Vec<Vec<Box<str>>>,
     /// Who hears of the run: the later stages (frames) report here too.
     pub observer: Handle,
+    /// The inputs read from a Parquet dataset, whose lines are quoted
+    /// from it (none when only logs were read).
+    pub stored: crate::parquet::Stored,
 }
 
 impl Dataset {
@@ -540,6 +543,7 @@ impl Run {
             span: self.span,
             kept_lines: self.kept_lines,
             observer: self.observer,
+            stored: Default::default(),
         }
     }
 }

@@ -11,6 +11,7 @@
 //! correlate  Events → Message, Delivery, AuthAttempt, Reject, Session records,
 //!            handed to a sink (`Records` collects them)
 //! frame      records → polars DataFrames (the one place that knows the schema)
+//! parquet    records ⇄ a Parquet dataset (export writes it, analyses read it)
 //! analyze    lazy polars queries: rankings, time series
 //! render     terminal tables, JSON, CSV, Markdown
 //! ```
@@ -36,6 +37,7 @@ pub mod frame;
 pub mod ingest;
 pub mod mem;
 pub mod parallel;
+pub mod parquet;
 pub mod queue;
 pub mod render;
 pub mod simulate;

@@ -191,6 +191,7 @@ fn build_and_render(c: Correlator) -> usize {
         span: None,
         kept_lines: Vec::new(),
         observer: Default::default(),
+        stored: Default::default(),
     };
     let frames = [
         postsleuth::frame::messages(&ds, postsleuth::frame::Detail::All),

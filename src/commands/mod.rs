@@ -69,6 +69,11 @@ impl Load {
 /// The journal, when it is read, is asked only for `window`.
 pub fn load(input: &InputArgs, what: Load, window: &Window) -> anyhow::Result<Dataset> {
     let log_zone = Zone::parse(&input.log_tz).map_err(|e| UsageError(format!("--log-tz: {e}")))?;
+    let (stores, paths) = crate::parquet::split(&input.paths);
+    if what.lines && !stores.is_empty() {
+        let why = "a Parquet dataset keeps no message's every line: give the logs it was exported from";
+        return Err(UsageError(why.into()).into());
+    }
     let journal_query = crate::source::journal::Query {
         directory: input.journal_dir.clone(),
         file: input.journal_file.clone(),
@@ -76,7 +81,7 @@ pub fn load(input: &InputArgs, what: Load, window: &Window) -> anyhow::Result<Da
         until: window.until,
     };
     let opts = IngestOptions {
-        paths: input.paths.clone(),
+        paths,
         journal: input.reads_journal(),
         journal_query,
         exact: input.exact,
@@ -90,7 +95,10 @@ pub fn load(input: &InputArgs, what: Load, window: &Window) -> anyhow::Result<Da
         verbose: !input.quiet,
     };
     let console = console::Console::handle(!input.quiet);
-    let ds = ingest_observed(&opts, &console)?;
+    let ds = match stores.is_empty() {
+        true => ingest_observed(&opts, &console)?,
+        false => crate::parquet::load(&opts, &stores, &console)?,
+    };
     crate::timings::step("ingest");
     if !input.quiet {
         ds.diag.report_summary(&console);

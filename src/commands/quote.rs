@@ -1,10 +1,11 @@
 //! Evidence quoting, in one place: the raw text of log lines named by file
 //! and line number, read back from the inputs (or from the lines of
-//! standard input and the journal, kept as they were read).
+//! standard input and the journal, kept as they were read, or from the
+//! Parquet dataset the input came from).
 
 use crate::correlate::LineRef;
 use crate::ingest::Dataset;
-use crate::source::fetch::{fetch_lines, Fetched};
+use crate::source::fetch::Fetched;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Lines read back by (file as displayed, line number).
@@ -25,6 +26,6 @@ pub fn quote<'a>(ds: &Dataset, wanted: impl IntoIterator<Item = (&'a str, u64)>)
     let index: HashMap<String, u32> = ds.inputs.iter().enumerate().map(|(i, f)| (f.display(), i as u32)).collect();
     let refs: BTreeSet<LineRef> =
         wanted.into_iter().filter_map(|(file, line)| index.get(file).map(|&file| LineRef { file, line })).collect();
-    let text = fetch_lines(&ds.inputs, &refs, &ds.kept_lines);
+    let text = crate::parquet::fetch(ds, &refs);
     Quoted(text.into_iter().map(|(r, t)| ((ds.file_name(r), r.line), t)).collect())
 }

@@ -651,6 +651,7 @@ mod tests {
             span: None,
             kept_lines: Vec::new(),
             observer: Default::default(),
+            stored: Default::default(),
         }
     }
 
