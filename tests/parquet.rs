@@ -431,7 +431,7 @@ fn same_named_inputs_of_two_exports_stay_apart() {
 #[test]
 fn schema_md_describes_every_column() {
     use polars::prelude::*;
-    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("SCHEMA.md")).unwrap();
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/SCHEMA.md")).unwrap();
     let mut documented: Vec<(String, Vec<(String, String)>)> = Vec::new();
     for line in doc.lines() {
         if let Some(t) = line.strip_prefix("### table=") {

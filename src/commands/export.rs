@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub const EXPORT_ABOUT: &str = "\
 Dump correlated records as rows, one table at a time, for your own analysis; or all of them
-as a Parquet dataset that every analysis, DuckDB and Spark read (SCHEMA.md describes it).
+as a Parquet dataset that every analysis, DuckDB and Spark read (sql/SCHEMA.md describes it).
 
 Tables: messages (one per queue ID life), deliveries (one per recipient per attempt), auth
 (logins, successful and failed), rejects (NOQUEUE, milter, before-queue filter and cleanup

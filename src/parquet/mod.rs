@@ -4,7 +4,7 @@
 //! so that DuckDB and Spark ask the same questions (`sql/`).
 //!
 //! A dataset is one folder of Hive-style partitions, one per table, host
-//! and UTC day ([`layout`]); SCHEMA.md at the top of the repository is the
+//! and UTC day ([`layout`]); sql/SCHEMA.md is the
 //! one description of its tables and columns. Reading one rebuilds the
 //! records correlation would have produced (the same messages, deliveries,
 //! logins, rejects…, the inputs and their problems), so every analysis runs

@@ -29,7 +29,7 @@ use polars::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-/// The version of the tables' layout (SCHEMA.md): a reader refuses a
+/// The version of the tables' layout (sql/SCHEMA.md): a reader refuses a
 /// dataset written with a higher one.
 pub const SCHEMA_VERSION: u32 = 1;
 
