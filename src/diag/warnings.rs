@@ -54,6 +54,15 @@ impl Warnings {
 
     /// The `warning:`, `error:`, `fatal:` and `panic:` lines (check's
     /// "postfix warnings"), not master's messages.
+    /// Adds `count` lines of a kind [`Warnings::iter`] gave (read back from
+    /// a dataset); an unknown level is taken for master's messages.
+    pub fn restore(&mut self, daemon: &str, level: &str, text: &str, sample: &str, count: u64) {
+        let level = ["warning", "error", "fatal", "panic"].into_iter().find(|&l| l == level).unwrap_or(MASTER);
+        let kind = WarningKind { daemon: daemon.to_string(), level, text: text.to_string() };
+        let tally = self.kinds.entry(kind).or_insert_with(|| Tally { count: 0, sample: sample.to_string() });
+        tally.count += count;
+    }
+
     pub fn count(&self) -> u64 {
         self.kinds.iter().filter(|(k, _)| k.level != MASTER).map(|(_, t)| t.count).sum()
     }

@@ -238,16 +238,16 @@ fn compression_name(s: &str) -> &'static str {
 
 fn add_daemons(d: &mut Diagnostics, rows: &DataFrame) -> anyhow::Result<()> {
     let r = Rows::new(rows);
-    let (daemon, sample, unrecognised, warnings) =
-        (r.str("daemon")?, r.str("sample")?, r.u64("unrecognised")?, r.u64("warnings")?);
+    let (daemon, sample, unrecognised) = (r.str("daemon")?, r.str("sample")?, r.u64("unrecognised")?);
+    let (level, text, warnings) = (r.str("level")?, r.str("text")?, r.u64("warnings")?);
     for i in 0..rows.height() {
         let Some(name) = daemon.get(i) else { continue };
+        let sample = sample.get(i).unwrap_or("");
         if let n @ 1.. = unrecognised.get(i).unwrap_or(0) {
-            let sample = sample.get(i).unwrap_or("").to_string();
-            d.unrecognised.entry(name.to_string()).or_insert((0, sample)).0 += n;
+            d.unrecognised.entry(name.to_string()).or_insert((0, sample.to_string())).0 += n;
         }
-        if let n @ 1.. = warnings.get(i).unwrap_or(0) {
-            *d.warnings.entry(name.to_string()).or_default() += n;
+        if let (Some(level), Some(text), n @ 1..) = (level.get(i), text.get(i), warnings.get(i).unwrap_or(0)) {
+            d.warnings.restore(name, level, text, sample, n);
         }
     }
     Ok(())

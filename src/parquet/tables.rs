@@ -41,8 +41,15 @@ pub(super) static INPUT_COLUMNS: std::sync::LazyLock<Vec<(&str, DataType)>> = st
     v
 });
 
-pub(super) static DAEMON_COLUMNS: [(&str, DataType); 5] =
-    [("export", STR), ("daemon", STR), ("unrecognised", U64), ("sample", STR), ("warnings", U64)];
+pub(super) static DAEMON_COLUMNS: [(&str, DataType); 7] = [
+    ("export", STR),
+    ("daemon", STR),
+    ("unrecognised", U64),
+    ("sample", STR),
+    ("level", STR),
+    ("text", STR),
+    ("warnings", U64),
+];
 
 /// A table's rows of every export read, in order (export, then `order`).
 pub(super) struct Table {

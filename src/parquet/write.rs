@@ -376,15 +376,30 @@ fn inputs_frame(d: &Diagnostics) -> PolarsResult<DataFrame> {
 }
 
 /// `daemons`: per daemon, the Postfix lines no rule recognised (with the
-/// first as a sample) and the other warnings.
+/// first as a sample), a row with no `level`; then one row per kind of
+/// warning (daemon, level, shape of the text: `summary --section
+/// warnings`), with its count and first line.
 fn daemons_frame(d: &Diagnostics) -> PolarsResult<DataFrame> {
-    let names: BTreeSet<&str> = d.unrecognised.keys().chain(d.warnings.keys()).map(String::as_str).collect();
-    let unrecognised = |n: &str| d.unrecognised.get(n);
+    let mut daemon: Vec<&str> = d.unrecognised.keys().map(String::as_str).collect();
+    let mut unrecognised: Vec<u64> = d.unrecognised.values().map(|u| u.0).collect();
+    let mut sample: Vec<&str> = d.unrecognised.values().map(|u| u.1.as_str()).collect();
+    let (mut level, mut text, mut warnings): (Vec<Option<&str>>, Vec<Option<&str>>, Vec<u64>) =
+        daemon.iter().map(|_| (None, None, 0)).collect();
+    for (kind, tally) in d.warnings.iter() {
+        daemon.push(&kind.daemon);
+        unrecognised.push(0);
+        sample.push(&tally.sample);
+        level.push(Some(kind.level));
+        text.push(Some(&kind.text));
+        warnings.push(tally.count);
+    }
     df!(
-        "daemon" => names.iter().copied().collect::<Vec<_>>(),
-        "unrecognised" => names.iter().map(|n| unrecognised(n).map_or(0, |u| u.0)).collect::<Vec<u64>>(),
-        "sample" => names.iter().map(|n| unrecognised(n).map(|u| u.1.as_str())).collect::<Vec<_>>(),
-        "warnings" => names.iter().map(|n| d.warnings.get(*n).copied().unwrap_or(0)).collect::<Vec<u64>>(),
+        "daemon" => daemon,
+        "unrecognised" => unrecognised,
+        "sample" => sample,
+        "level" => level,
+        "text" => text,
+        "warnings" => warnings,
     )
 }
 
