@@ -28,7 +28,7 @@ pub fn load(opts: &IngestOptions, stores: &[PathBuf], observer: &Handle) -> anyh
     let mut ds =
         if opts.paths.is_empty() && !opts.journal { empty(opts, observer) } else { ingest_observed(opts, observer)? };
     for root in stores {
-        read_store(&mut ds, root, opts.keep_details)?;
+        read_store(&mut ds, root, opts.keep_details, opts.keep_delays)?;
     }
     if ds.inputs.is_empty() && ds.stored.exports.is_empty() {
         let names: Vec<String> = stores.iter().map(|p| crate::text::cell(&p.display().to_string(), 200)).collect();
@@ -83,7 +83,7 @@ pub(super) struct Mapping {
     pub(super) session_base: Vec<u32>,
 }
 
-fn read_store(ds: &mut Dataset, root: &Path, details: bool) -> anyhow::Result<()> {
+fn read_store(ds: &mut Dataset, root: &Path, details: bool, delays: bool) -> anyhow::Result<()> {
     let exports = read_meta(ds, root)?;
     if exports.is_empty() {
         return Ok(());
@@ -103,7 +103,7 @@ fn read_store(ds: &mut Dataset, root: &Path, details: bool) -> anyhow::Result<()
     drop((inputs, daemons));
     let r = &mut ds.records;
     records::messages(r, root, &rank, &mut map, details)?;
-    records::deliveries(r, root, &rank, &map, details)?;
+    records::deliveries(r, root, &rank, &map, details, delays)?;
     records::auth(r, root, &rank, &map)?;
     records::rejects(r, root, &rank, &map)?;
     if details {

@@ -160,13 +160,16 @@ pub(super) fn messages(
     Ok(())
 }
 
-/// Each delivery of each export, of its message as numbered here.
+/// Each delivery of each export, of its message as numbered here; with
+/// `details` all of its detail, else with `delays` its delays only (what
+/// `summary --section domains,delays` reads: see `Load::delays`).
 pub(super) fn deliveries(
     r: &mut Records,
     root: &Path,
     rank: &HashMap<Arc<str>, u32>,
     map: &Mapping,
     details: bool,
+    delays: bool,
 ) -> anyhow::Result<()> {
     let mut spec: Vec<(&str, DataType)> = vec![
         ("export", STR),
@@ -179,10 +182,12 @@ pub(super) fn deliveries(
         ("file", STR),
         ("line", U64),
     ];
+    let timing = details || delays;
+    if timing {
+        spec.extend([("delay", DataType::Float64), ("delays", STR)]);
+    }
     if details {
-        let more = [("daemon", STR), ("orig_to", STR), ("relay", STR), ("delay", DataType::Float64)];
-        spec.extend(more);
-        spec.extend([("delays", STR), ("dsn", STR), ("response", STR)]);
+        spec.extend([("daemon", STR), ("orig_to", STR), ("relay", STR), ("dsn", STR), ("response", STR)]);
     }
     let t = table(root, layout::DELIVERIES, &spec, rank, "seq", false)?;
     for k in 0..rank.len() {
@@ -190,12 +195,12 @@ pub(super) fn deliveries(
         let c = Rows::new(&df);
         let (message, time, to, status) = (c.u32("message")?, c.time("time")?, c.str("to")?, c.str("status")?);
         let (hop, file, line) = (c.bool("filter_hop")?, c.str("file")?, c.u64("line")?);
+        let timing = if timing { Some((c.f64("delay")?, c.str("delays")?)) } else { None };
         let detail = if details {
-            Some((c.str("daemon")?, c.str("orig_to")?, c.str("relay")?, c.f64("delay")?, c.str("delays")?))
+            Some((c.str("daemon")?, c.str("orig_to")?, c.str("relay")?, c.str("dsn")?, c.str("response")?))
         } else {
             None
         };
-        let (dsn, response) = if details { (Some(c.str("dsn")?), Some(c.str("response")?)) } else { (None, None) };
         for i in 0..df.height() {
             // A delivery whose message is in no partition read is left out.
             let Some(&msg) = message.get(i).and_then(|m| map.messages[k].get(&m)) else { continue };
@@ -210,18 +215,24 @@ pub(super) fn deliveries(
                 filter_hop: hop.get(i).unwrap_or(false),
                 line: line_of(&map.files[k], file.get(i), line.get(i)),
             });
-            if let (Some((daemon, orig_to, relay, delay, delays)), Some(dsn), Some(response)) = (detail, dsn, response)
-            {
-                r.delivery_details.push(DeliveryDetail {
-                    daemon: intern(s, daemon.get(i)),
-                    orig_to: intern(s, orig_to.get(i)),
-                    relay: intern(s, relay.get(i)),
-                    delay: delay.get(i).unwrap_or(0.0),
-                    delays: delays.get(i).and_then(crate::correlate::parse_delays),
-                    dsn: intern(s, dsn.get(i)),
-                    response: response.get(i).unwrap_or("").into(),
-                });
+            let Some((delay, delays)) = timing else { continue };
+            let mut d = DeliveryDetail {
+                daemon: Sym::NONE,
+                orig_to: Sym::NONE,
+                relay: Sym::NONE,
+                delay: delay.get(i).unwrap_or(0.0),
+                delays: delays.get(i).and_then(crate::correlate::parse_delays),
+                dsn: Sym::NONE,
+                response: Box::default(),
+            };
+            if let Some((daemon, orig_to, relay, dsn, response)) = detail {
+                d.daemon = intern(s, daemon.get(i));
+                d.orig_to = intern(s, orig_to.get(i));
+                d.relay = intern(s, relay.get(i));
+                d.dsn = intern(s, dsn.get(i));
+                d.response = response.get(i).unwrap_or("").into();
             }
+            r.delivery_details.push(d);
         }
     }
     Ok(())
