@@ -9,6 +9,7 @@
 //! message came in. The README's glossary defines every figure.
 
 pub mod report;
+pub mod signals;
 pub mod suspects;
 pub mod top;
 pub mod trace;
