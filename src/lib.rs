@@ -32,6 +32,7 @@ pub mod envelope;
 pub mod event;
 pub mod frame;
 pub mod ingest;
+pub mod live;
 pub mod mem;
 pub mod parallel;
 pub mod queue;
