@@ -34,8 +34,9 @@ SCENARIOS=(${SCENARIOS:-sasl-compromise webapp-script quiet early-caught short-h
     ipv6-attacker port-logging dovecot-failures reset-retry trap-travel trap-typo trap-cron traps})
 RUNS="$WORK/runs.jsonl"
 : >"$RUNS"
-for scenario in "${SCENARIOS[@]}"; do
-    for seed in $(seq 1 "$SEEDS"); do
+# Seed by seed, every scenario each time: a run cut short has them all.
+for seed in $(seq 1 "$SEEDS"); do
+    for scenario in "${SCENARIOS[@]}"; do
         if ! python3 benches/watch_replay.py "$BIN" "$WORK" "$scenario" "$seed" --volume "$VOLUME" --days "$DAYS" \
             >>"$RUNS" 2>"$WORK/err"; then
             echo "{\"scenario\": \"$scenario\", \"seed\": $seed, \"failed\": true}" >>"$RUNS"

@@ -10,12 +10,19 @@
 //! correlate  Events → Message, Delivery, AuthAttempt, Reject, Session records,
 //!            handed to a sink (`Records` collects them)
 //! frame      records → polars DataFrames (the one place that knows the schema)
-//! analyze    lazy polars queries: rankings, time series
-//! render     terminal tables, JSON, CSV, Markdown
+//! analyze    lazy polars queries: rankings, time series, suspects, the live
+//!            thresholds
+//! render     terminal tables, JSON, CSV, Markdown, alerts
+//! live       watch: the rolling window, its kept lines, evaluations,
+//!            alerts sent, state file, metrics
 //! ```
 //!
 //! [`ingest`] wires source → correlate; `commands` wire the rest per
-//! subcommand. The library prints nothing: diagnostics and progress go to
+//! subcommand. [`live`] is `watch`'s engine: lines from a follower go on
+//! through the same correlation (`ingest::tail`, which the history read at
+//! start hands over unfinished); each evaluation finishes a copy of it,
+//! frames the window and runs `analyze::suspects` and `analyze::signals`;
+//! alerts go to `render::alert`. The library prints nothing: diagnostics and progress go to
 //! the caller's [`diag::Handle`]. Helpers any stage may use: `bytemask`
 //! (where bytes are in a 64-byte block), `mem` (memory hints), `parallel`
 //! (jobs on all cores).

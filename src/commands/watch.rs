@@ -5,7 +5,7 @@ use super::{console, Outcome, UsageError};
 use crate::cli::{duration, RateArgs, ScoringArgs};
 use crate::ingest::tail::{ingest_tail, Tail};
 use crate::ingest::{IngestOptions, Tap};
-use crate::live::alert::Alert;
+use crate::render::alert::Alert;
 use crate::live::follow::{FileFollower, LiveLine, LiveSource, Start as From};
 use crate::live::metrics::{self, Counters, Metrics, Shared};
 use crate::live::{self, retain::Retained, state, Engine, Settings, Start};
@@ -200,12 +200,16 @@ pub fn run(a: &WatchArgs) -> anyhow::Result<Outcome> {
     if !a.quiet || std::env::var_os("POSTSLEUTH_TIMINGS").is_some() {
         let c = engine.costs;
         let mean = c.total.as_secs_f64() * 1000.0 / c.evaluations.max(1) as f64;
+        let copy = c.snapshots.as_secs_f64() * 1000.0 / c.evaluations.max(1) as f64;
         console::say(&format!(
-            "postsleuth: watch read {} lines; {} evaluations ({mean:.1} ms each, at most {:.1} ms), {} rebuilds",
+            "postsleuth: watch read {} lines; {} evaluations ({mean:.1} ms each, at most {:.1} ms; of which copying \
+             the correlation {copy:.2} ms, at most {:.1} ms), {} rebuilds (the last {:.0} ms)",
             engine.lines_fed(),
             c.evaluations,
             c.max.as_secs_f64() * 1000.0,
-            c.rebuilds
+            c.max_snapshot.as_secs_f64() * 1000.0,
+            c.rebuilds,
+            c.last_rebuild.as_secs_f64() * 1000.0
         ));
     }
     Ok(Outcome::Complete)

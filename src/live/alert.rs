@@ -1,87 +1,9 @@
-//! Alerts as data, and the memory of those sent: one per suspect per hour
-//! (of log time) unless it escalates.
+//! The memory of the alerts sent: one per suspect per hour (of log time)
+//! unless it escalates.
 
-use crate::render::doc::Quote;
 use crate::time::Micros;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// One alert, as `--format json` writes it and `--exec` reads it.
-#[derive(Clone, Debug, Serialize)]
-pub struct Alert {
-    /// `suspect` (the `suspects` rules flag it) or `signal` (an absolute
-    /// threshold only).
-    pub alert: &'static str,
-    /// The newest log line's time when it was found.
-    pub at: String,
-    /// The account or `uid=N`; none for the whole server.
-    pub suspect: Option<String>,
-    /// `account` or `uid`.
-    pub kind: Option<&'static str>,
-    /// Why it is sent now: `new`, `higher score`, `new evidence: …`,
-    /// `new compromise time`, `still going` (an hour on).
-    pub because: String,
-    pub score: Option<u32>,
-    pub threshold: Option<u32>,
-    pub compromised_at: Option<String>,
-    /// `login` or `volume`: how the compromise time was found.
-    pub basis: Option<&'static str>,
-    /// The compromise login: IP, network, country, ASN, file and line.
-    pub login: Option<serde_json::Value>,
-    /// Every threshold crossed.
-    pub crossed: Vec<Crossed>,
-    pub reasons: Vec<Reason>,
-    pub evidence: Vec<Quote>,
-    pub next_steps: NextSteps,
-    /// The newest line read when it was found.
-    pub seen_through: Option<Seen>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Crossed {
-    /// `score`, `messages`, `recipients`, `client-ips`, …
-    pub what: String,
-    pub value: f64,
-    pub threshold: f64,
-    /// The stretch of log `value` is counted over, in seconds, if any.
-    pub over_seconds: Option<i64>,
-    pub detail: String,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Reason {
-    pub points: u32,
-    pub reason: String,
-}
-
-/// What to do next; postsleuth does none of it.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct NextSteps {
-    /// The suspect's messages still queued or held, each a queue ID by its
-    /// syntax: for `postsuper -h` (hold) or `postsuper -d` (delete) on
-    /// their host.
-    pub queue_ids: Vec<QueuedId>,
-    /// Attacker addresses and networks (CIDR), for a firewall or a Postfix
-    /// CIDR access table.
-    pub block: Vec<String>,
-    /// The time to review, as `--since`/`--until`.
-    pub review: Option<[String; 2]>,
-    /// The commands `suspects` prints, for this log.
-    pub commands: Vec<String>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct QueuedId {
-    pub host: String,
-    pub queue_id: String,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Seen {
-    pub time: String,
-    pub file: String,
-    pub line: u64,
-}
 
 /// What an alert was about, to tell whether the next one escalates.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -30,11 +30,19 @@
 //!   interner only grows otherwise). The kept lines also quote evidence
 //!   after the file has rotated away, and are what the state file saves.
 //!
-//! The alternative, keeping only the lines and correlating the whole window
-//! again at every evaluation, is simpler but costs the window's parse and
-//! correlation every time (a fifth of a second per 48 hours of the sample
-//! incident's volume, several seconds on a busy server), where the copy
-//! costs a fraction of it; the figures are in `benches/RESULTS.md`.
+//! The alternative, keeping only the lines and correlating the window again
+//! at every evaluation, is simpler but pays the window's parse and
+//! correlation every time: at the sample incident's volume about as much
+//! again as the evaluation itself, on a busy server seconds, where the copy
+//! costs a few percent of an evaluation (`benches/RESULTS.md`).
+//!
+//! A suspect is alerted once the rules date its compromise, and once that
+//! time has held for `--confirm` (ten minutes of log) unless it is the
+//! time already alerted: early in a spam run the rules may date it by a
+//! burst that a later abnormal hour dates earlier, at the login the
+//! finished log names. The login that follows a brute force naming the
+//! account is alerted at once ([`crate::analyze::signals`]), dated by that
+//! login.
 
 pub mod alert;
 pub mod exec;
@@ -57,7 +65,8 @@ use crate::render::doc::Quote;
 use crate::source::fetch::Fetched;
 use crate::time::{rfc3339_utc, Micros, MICROS_PER_SEC};
 use crate::window::Window;
-use alert::{Alert, Crossed, Memory, NextSteps, QueuedId, Reason, Seen, Sent};
+use crate::render::alert::{Alert, Crossed, NextSteps, QueuedId, Reason, Seen};
+use alert::{Memory, Sent};
 use follow::LiveLine;
 use retain::Retained;
 use std::cell::RefCell;
@@ -102,6 +111,9 @@ pub struct Costs {
     pub max: Duration,
     pub rebuilds: u64,
     pub last_rebuild: Duration,
+    /// Of the evaluations' time, copying and finishing the correlation.
+    pub snapshots: Duration,
+    pub max_snapshot: Duration,
 }
 
 /// The engine: the correlation, the kept lines, and the alerts sent.
@@ -328,8 +340,12 @@ impl Engine {
     }
 
     /// The frames of the window, and what the rules find in them.
-    fn judge(&self) -> anyhow::Result<Option<Found>> {
+    fn judge(&mut self) -> anyhow::Result<Option<Found>> {
+        let copying = Instant::now();
         let mut ds = self.tail.snapshot();
+        let copied = copying.elapsed();
+        self.costs.snapshots += copied;
+        self.costs.max_snapshot = self.costs.max_snapshot.max(copied);
         let Some((_, newest)) = ds.span else { return Ok(None) };
         let from = newest.saturating_sub(self.settings.window);
         let since = self.settings.since.map_or(from, |s| s.max(from));

@@ -1,13 +1,104 @@
-//! `watch`'s alerts, one line each: text for a terminal or a log (every
-//! log string escaped, so that an alert is one line and moves no cursor),
-//! or a JSON object per line.
+//! `watch`'s alerts: the data (what `--format json` writes and `--exec`
+//! reads), and one line each: text for a terminal or a log (every log
+//! string escaped, so that an alert is one line and moves no cursor), or a
+//! JSON object per line.
 
-use crate::live::alert::Alert;
+use super::doc::Quote;
 use crate::text::{cell, printable};
+use serde::Serialize;
 use std::fmt::Write as _;
+
+/// One alert, as `--format json` writes it and `--exec` reads it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Alert {
+    /// `suspect` (the `suspects` rules flag it) or `signal` (an absolute
+    /// threshold only).
+    pub alert: &'static str,
+    /// The newest log line's time when it was found.
+    pub at: String,
+    /// The account or `uid=N`; none for the whole server.
+    pub suspect: Option<String>,
+    /// `account` or `uid`.
+    pub kind: Option<&'static str>,
+    /// Why it is sent now: `new`, `higher score`, `new evidence: …`,
+    /// `new compromise time`, `still going` (an hour on).
+    pub because: String,
+    pub score: Option<u32>,
+    pub threshold: Option<u32>,
+    pub compromised_at: Option<String>,
+    /// `login` or `volume`: how the compromise time was found.
+    pub basis: Option<&'static str>,
+    /// The compromise login: IP, network, country, ASN, file and line.
+    pub login: Option<serde_json::Value>,
+    /// Every threshold crossed.
+    pub crossed: Vec<Crossed>,
+    pub reasons: Vec<Reason>,
+    pub evidence: Vec<Quote>,
+    pub next_steps: NextSteps,
+    /// The newest line read when it was found.
+    pub seen_through: Option<Seen>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Crossed {
+    /// `score`, `messages`, `recipients`, `client-ips`, …
+    pub what: String,
+    pub value: f64,
+    pub threshold: f64,
+    /// The stretch of log `value` is counted over, in seconds, if any.
+    pub over_seconds: Option<i64>,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Reason {
+    pub points: u32,
+    pub reason: String,
+}
+
+/// What to do next; postsleuth does none of it.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct NextSteps {
+    /// The suspect's messages still queued or held, each a queue ID by its
+    /// syntax: for `postsuper -h` (hold) or `postsuper -d` (delete) on
+    /// their host.
+    pub queue_ids: Vec<QueuedId>,
+    /// Attacker addresses and networks (CIDR), for a firewall or a Postfix
+    /// CIDR access table.
+    pub block: Vec<String>,
+    /// The time to review, as `--since`/`--until`.
+    pub review: Option<[String; 2]>,
+    /// The commands `suspects` prints, for this log.
+    pub commands: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct QueuedId {
+    pub host: String,
+    pub queue_id: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Seen {
+    pub time: String,
+    pub file: String,
+    pub line: u64,
+}
+
 
 /// Longest quoted log line in a text alert.
 const QUOTE_MAX: usize = 240;
+/// Queue IDs and networks a text alert lists (the JSON has them all).
+const LIST_MAX: usize = 10;
+
+/// ` …` when a list of `n` was cut.
+fn more(n: usize) -> &'static str {
+    if n > LIST_MAX {
+        " …"
+    } else {
+        ""
+    }
+}
 
 /// The alert as one line of text (no newline at the end).
 pub fn text(a: &Alert) -> String {
@@ -52,11 +143,13 @@ pub fn text(a: &Alert) -> String {
     }
     let n = &a.next_steps;
     if !n.queue_ids.is_empty() {
-        let ids: Vec<String> = n.queue_ids.iter().map(|q| format!("{}@{}", q.queue_id, printable(&q.host))).collect();
-        let _ = write!(o, "; still queued ({}): {}", ids.len(), ids.join(" "));
+        let ids: Vec<String> =
+            n.queue_ids.iter().take(LIST_MAX).map(|q| format!("{}@{}", q.queue_id, printable(&q.host))).collect();
+        let _ = write!(o, "; still queued ({}): {}{}", n.queue_ids.len(), ids.join(" "), more(n.queue_ids.len()));
     }
     if !n.block.is_empty() {
-        let _ = write!(o, "; block: {}", n.block.join(" "));
+        let cidrs: Vec<&str> = n.block.iter().take(LIST_MAX).map(String::as_str).collect();
+        let _ = write!(o, "; block ({}): {}{}", n.block.len(), cidrs.join(" "), more(n.block.len()));
     }
     if let Some([since, until]) = &n.review {
         let _ = write!(o, "; review: --since {since} --until {until}");
