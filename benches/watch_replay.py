@@ -13,8 +13,10 @@ it (its log time, its compromise time, how many log minutes after the first
 spam message), whether every compromise time alerted for it equals
 suspects', and the alerts about anything else.
 
-The whole day is read (with --stop-early, only until the incident's
-identity is alerted with a compromise time).
+A run without an incident replays the whole day; an incident's replay
+ends --after (default 2h) of log after its first spam message, by when its
+first alerts and the suspect alerts that follow have come (with
+--stop-early, once the identity is alerted with a compromise time).
 """
 import argparse
 import gzip
@@ -60,6 +62,21 @@ def wait(cond, timeout):
     return False
 
 
+MONTHS = {m: i + 1 for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())}
+
+
+def line_time(line, year):
+    """The time of a simulated log line (RFC 3339, or RFC 3164 in UTC)."""
+    head = line[:32].decode("ascii", "replace")
+    try:
+        if head[:4].isdigit():
+            return datetime.fromisoformat(head.split(" ")[0]).timestamp()
+        month, day, clock = head[:3], int(head[4:6]), head[7:15]
+        return datetime.fromisoformat(f"{year}-{MONTHS[month]:02d}-{day:02d}T{clock}+00:00").timestamp()
+    except (ValueError, KeyError):
+        return None
+
+
 def first_spam(s):
     """The first message of the abnormal volume, as suspects says it ("spam from")."""
     if s.get("volume", {}).get("onset"):
@@ -80,6 +97,7 @@ def main():
     ap.add_argument("--step", default="1m")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--stop-early", action="store_true")
+    ap.add_argument("--after", type=float, default=2.0, help="hours of log replayed after the first spam")
     a = ap.parse_args()
     fmt = "rfc3339" if a.seed % 2 == 0 else "rfc3164"
     d = os.path.join(a.work, f"{a.scenario}-{a.seed}")
@@ -102,6 +120,10 @@ def main():
             shutil.copy2(os.path.join(sim, f["name"]), os.path.join(live, f["name"]))
     with open(os.path.join(sim, "mail.log"), "rb") as f:
         lines = f.read().splitlines(keepends=True)
+    spam = first_spam(expected) if expected else None
+    if spam:
+        end = ts(spam) + a.after * 3600
+        lines = [l for l in lines if line_time(l, int(year)) is None or line_time(l, int(year)) < end]
     log = os.path.join(live, "mail.log")
     open(log, "wb").close()
     port = free_port()
@@ -142,7 +164,6 @@ def main():
     mine = [x for x in alerts if want and x.get("suspect") == want]
     first = mine[0] if mine else None
     dated = [x for x in mine if x.get("compromised_at")]
-    spam = first_spam(expected) if expected else None
     late = (ts(first["at"]) - ts(spam)) / 60 if first and spam else None
     result = {
         "scenario": a.scenario, "seed": a.seed, "format": fmt, "want": want,
