@@ -383,25 +383,28 @@ fn hostile_strings_are_escaped_and_never_reach_a_shell() {
     let pwned = dir.path().join("pwned");
     let user = format!("x\u{1b}[2J\u{1b}]0;owned\u{7}$(touch {p});`touch {p}`'\"\\@example.org", p = pwned.display());
     let mut log = Log::default();
+    // Its own login on the first day, from its own network; failures and a
+    // login from another network on the next.
+    log.message(600, &user, "192.0.2.10", "sent");
     for i in 0..12 {
         let why = format!("authentication failure, sasl_username={user}");
         let tag = "postfix/smtpd[900]";
         log.line(
-            3600 + i * 30,
+            90_000 + i * 30,
             tag,
             &format!("warning: unknown[198.51.100.{}]: SASL LOGIN authentication failed: {why}", 10 + i),
         );
     }
     let helo = format!("$(touch {})\u{1b}[31m", pwned.display());
     log.line(
-        3000,
+        89_000,
         "postfix/smtpd[901]",
         &format!(
             "NOQUEUE: reject: RCPT from unknown[203.0.113.9]: 554 5.7.1 <a@b.example>: Relay access denied; \
              from=<a@b.example> to=<a@b.example> proto=ESMTP helo=<{helo}>"
         ),
     );
-    log.message(4200, &user, "203.0.113.77", "sent");
+    log.message(90_600, &user, "203.0.113.77", "sent");
     let lines: Vec<Vec<u8>> = log.text().lines().map(|l| l.as_bytes().to_vec()).collect();
     let path = dir.path().join("mail.log");
     std::fs::write(&path, b"").unwrap();

@@ -61,11 +61,11 @@ use crate::enrich::Geo;
 use crate::ingest::tail::Tail;
 use crate::ingest::IngestOptions;
 use crate::queue::QueueId;
+use crate::render::alert::{Alert, Crossed, NextSteps, QueuedId, Reason, Seen};
 use crate::render::doc::Quote;
 use crate::source::fetch::Fetched;
 use crate::time::{rfc3339_utc, Micros, MICROS_PER_SEC};
 use crate::window::Window;
-use crate::render::alert::{Alert, Crossed, NextSteps, QueuedId, Reason, Seen};
 use alert::{Memory, Sent};
 use follow::LiveLine;
 use retain::Retained;
@@ -468,14 +468,17 @@ impl Engine {
     }
 
     /// Whether suspect `s`'s compromise time is one to alert: it is the
-    /// one last alerted for it, or it has stayed the same for
+    /// one last alerted for it, or the history read at start gives it, or
+    /// it has stayed the same for
     /// [`Settings::confirm`] of log time. As more of the log comes, the
     /// rules may date a compromise earlier (an abnormal hour makes a login
     /// qualify that a burst did not); the time given is the one the
     /// finished log gives far more often after a few minutes.
     fn settled(&mut self, s: &Suspect, now: Micros) -> bool {
         let (key, since) = (s.who.to_string(), s.since());
-        if since.is_some() && self.memory.compromised_at(&key) == since {
+        // The first evaluation judges the history read at start (or kept in
+        // a state file) as a whole, as `suspects` would.
+        if since.is_some() && (self.costs.evaluations == 0 || self.memory.compromised_at(&key) == since) {
             return true;
         }
         match self.dated.get(&key) {

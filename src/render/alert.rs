@@ -85,7 +85,6 @@ pub struct Seen {
     pub line: u64,
 }
 
-
 /// Longest quoted log line in a text alert.
 const QUOTE_MAX: usize = 240;
 /// Queue IDs and networks a text alert lists (the JSON has them all).
