@@ -3,7 +3,7 @@
 
 use crate::analyze::suspects::Thresholds;
 use crate::commands::UsageError;
-use crate::commands::{check, export, geo, queue, report, simulate, summary, suspects, timeline, top, trace};
+use crate::commands::{check, export, geo, queue, report, simulate, summary, suspects, timeline, top, trace, watch};
 use crate::duration::Length;
 use crate::render::Format;
 use crate::time::Micros;
@@ -91,6 +91,9 @@ pub enum Command {
     /// The Postfix queue itself, read-only: who queued what, its age by domain, the IDs to delete.
     #[command(long_about = queue::QUEUE_ABOUT, after_help = EXIT_CODES)]
     Queue(queue::QueueArgs),
+    /// Follow the log live and alert when an account or uid is taken over, with the evidence.
+    #[command(long_about = watch::WATCH_ABOUT, after_help = EXIT_CODES)]
+    Watch(watch::WatchArgs),
 }
 
 /// Where the logs are and how to read their timestamps.
@@ -205,6 +208,54 @@ impl ScoringArgs {
             lookback: duration("--lookback", &s.lookback)?,
             min_failures: s.min_failures.max(1),
             min_ips: s.min_ips,
+        })
+    }
+}
+
+/// `watch`'s absolute thresholds, beside the `suspects` rules: rates per
+/// account or uid (policyd-rate-limit style), logins from many IPs or
+/// countries (postfwd's anti-geoip style), a deferred surge, a brute-force
+/// wave.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Live thresholds")]
+pub struct RateArgs {
+    /// The stretch of log the rates below are counted over.
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub rate_window: String,
+    /// Messages of one account or uid (through pickup) in a rate window.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_messages: u64,
+    /// Recipients of one account or uid in a rate window.
+    #[arg(long, value_name = "N", default_value_t = 300)]
+    pub max_recipients: u64,
+    /// Client IPs one account logs in from in 24 hours.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub max_ips: u64,
+    /// Countries one account logs in from in 24 hours.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_countries: u64,
+    /// Deferred deliveries in a rate window (when also 10 times the usual).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_deferred: u64,
+    /// Auth failures in an hour, from at least --wave-ips IPs, that make a brute-force wave.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub wave_failures: u64,
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub wave_ips: u64,
+}
+
+impl RateArgs {
+    pub fn limits(&self) -> Result<crate::analyze::signals::Limits, UsageError> {
+        Ok(crate::analyze::signals::Limits {
+            rate_window: duration("--rate-window", &self.rate_window)?,
+            max_messages: self.max_messages.max(1),
+            max_recipients: self.max_recipients.max(1),
+            max_ips: self.max_ips.max(1),
+            max_countries: self.max_countries.max(1),
+            max_deferred: self.max_deferred.max(1),
+            wave_failures: self.wave_failures.max(1),
+            wave_ips: self.wave_ips.max(1),
+            ..Default::default()
         })
     }
 }

@@ -15,6 +15,7 @@ mod order;
 mod parse;
 mod sequence;
 mod share;
+pub mod tail;
 
 use crate::correlate::{Correlator, LineCtx, LineRef, Records};
 use crate::diag::{DiagKind, Diagnostics, FileReport, Handle, Progress, Skip};
@@ -151,6 +152,18 @@ pub fn ingest_observed(opts: &IngestOptions, observer: &Handle) -> Result<Datase
 type SpawnParse = fn(Vec<Input>, Arc<AtomicU64>) -> std::io::Result<std::sync::mpsc::Receiver<Stage>>;
 
 fn ingest_with(opts: &IngestOptions, observer: &Handle, spawn: SpawnParse) -> Result<Dataset, IngestError> {
+    let (run, inputs) = read(opts, observer, spawn, (None, None))?;
+    Ok(run.finish(inputs))
+}
+
+/// Reads every input through `run`, and hands the run back unfinished,
+/// with the inputs in the order read. `tap` hears every event.
+fn read(
+    opts: &IngestOptions,
+    observer: &Handle,
+    spawn: SpawnParse,
+    hooks: (Option<Tap>, Option<Keeper>),
+) -> Result<(Run, Vec<Input>), IngestError> {
     let (inputs, problems) = choose_inputs(opts, observer)?;
     for p in &problems {
         observer.about_file(&p.path, DiagKind::PathProblem, &p.message);
@@ -175,6 +188,7 @@ fn ingest_with(opts: &IngestOptions, observer: &Handle, spawn: SpawnParse) -> Re
         observer.progress(Progress::Reading { total: size_on_disk(&inputs) });
     }
     let mut run = Run::new(opts, diag, observer.clone(), &firsts);
+    (run.tap, run.keeper) = hooks;
     let mut correlate = |stage: Stage| {
         if opts.progress {
             observer.progress(Progress::Read(counter.load(Ordering::Relaxed)));
@@ -207,7 +221,7 @@ fn ingest_with(opts: &IngestOptions, observer: &Handle, spawn: SpawnParse) -> Re
     if run.diag.files.iter().all(|f| f.error.is_some() && f.lines == 0) {
         return Err(IngestError::unreadable(run.diag.files.len() + run.diag.path_problems.len()));
     }
-    Ok(run.finish(inputs))
+    Ok((run, inputs))
 }
 
 /// The inputs: the paths named and the journal when asked for; with
@@ -259,7 +273,19 @@ struct Run {
     kept_lines: Vec<Vec<Box<str>>>,
     /// The input being read cannot be read twice ([`Input::read_once`]).
     reading_stdin: bool,
+    /// Hears every event correlated (`watch`'s counters); none in batch.
+    tap: Option<Tap>,
+    /// Gets every line read (`watch` keeps its window's); none in batch.
+    keeper: Option<Keeper>,
 }
+
+/// Who hears every event as it is correlated, with its line's context.
+pub type Tap = Box<dyn FnMut(&LineCtx, &Event)>;
+
+/// Who gets every line read (but those read twice), as it was written:
+/// input, line number, bytes, its time if it has one, and the input's year
+/// tracker after it (which dates it again if it is read again).
+pub type Keeper = Box<dyn FnMut(u32, u64, &[u8], Option<Micros>, &YearTracker)>;
 
 impl Run {
     fn new(opts: &IngestOptions, diag: Diagnostics, observer: Handle, firsts: &[Option<Micros>]) -> Self {
@@ -279,6 +305,8 @@ impl Run {
             keep_stdin: opts.keep_lines || opts.keep_read_once,
             kept_lines: Vec::new(),
             reading_stdin: false,
+            tap: None,
+            keeper: None,
         }
     }
 
@@ -381,10 +409,14 @@ impl Run {
         }
         let (file, line) = (self.file as usize, self.line);
         match &l.kind {
-            Kind::Empty | Kind::Marker => {}
+            Kind::Empty | Kind::Marker => self.retain(l.raw, None),
             Kind::TooLong => self.diag.too_long(file, line, l.raw.len() as u64, &self.observer),
-            Kind::Binary => self.diag.skip(file, line, Skip::Binary, l.raw, &self.observer),
+            Kind::Binary => {
+                self.retain(l.raw, None);
+                self.diag.skip(file, line, Skip::Binary, l.raw, &self.observer)
+            }
             Kind::NotOfFormat { repaired, format } => {
+                self.retain(l.raw, None);
                 self.repaired(*repaired);
                 self.diag.skip(file, line, format.skip(), l.raw, &self.observer);
             }
@@ -393,6 +425,7 @@ impl Run {
                 if !self.in_sequence(time, || (0u8, l.raw)) {
                     return;
                 }
+                self.retain(l.raw, Some(time));
                 self.repaired(*repaired);
                 self.widen(time);
                 self.diag.other_lines += 1;
@@ -403,12 +436,16 @@ impl Run {
                 if !self.in_sequence(time, || (0u8, l.raw)) {
                     return;
                 }
+                self.retain(l.raw, Some(time));
                 self.repaired(p.repaired);
                 self.widen(time);
                 self.diag.other_lines += 1;
                 let cx = LineCtx::new(&p.env, time, LineRef { file: self.file, line }, p.context);
                 for ev in p.event.iter().flat_map(|ev| std::iter::repeat_n(ev, p.repeat as usize)) {
                     self.correlator.feed(&cx, ev);
+                    if let Some(tap) = &mut self.tap {
+                        tap(&cx, ev);
+                    }
                 }
             }
             Kind::Postfix(p) => {
@@ -417,6 +454,7 @@ impl Run {
                 if !self.in_sequence(time, || (1u8, e.host, e.instance, e.daemon, e.pid, e.payload)) {
                     return;
                 }
+                self.retain(l.raw, Some(time));
                 self.repaired(p.repaired);
                 self.widen(time);
                 self.diag.postfix_lines += 1;
@@ -425,10 +463,24 @@ impl Run {
                     match &p.event {
                         None => self.diag.unrecognised(p.env.daemon, p.payload),
                         Some(Event::Warning | Event::Master) => self.diag.warnings.add(p.env.daemon, p.payload),
-                        Some(ev) => self.correlator.feed(&cx, ev),
+                        Some(ev) => {
+                            self.correlator.feed(&cx, ev);
+                            if let Some(tap) = &mut self.tap {
+                                tap(&cx, ev);
+                            }
+                        }
                     }
                 }
             }
+        }
+    }
+
+    /// Hands the line just read (`time`: when it was written, if it tells)
+    /// to the keeper, if there is one.
+    #[inline]
+    fn retain(&mut self, raw: &[u8], time: Option<Micros>) {
+        if let Some(keep) = &mut self.keeper {
+            keep(self.file, self.line, raw, time, &self.year);
         }
     }
 

@@ -12,12 +12,19 @@
 //!            handed to a sink (`Records` collects them)
 //! frame      records → polars DataFrames (the one place that knows the schema)
 //! parquet    records ⇄ a Parquet dataset (export writes it, analyses read it)
-//! analyze    lazy polars queries: rankings, time series
-//! render     terminal tables, JSON, CSV, Markdown
+//! analyze    lazy polars queries: rankings, time series, suspects, the live
+//!            thresholds
+//! render     terminal tables, JSON, CSV, Markdown, alerts
+//! live       watch: the rolling window, its kept lines, evaluations,
+//!            alerts sent, state file, metrics
 //! ```
 //!
 //! [`ingest`] wires source → correlate; `commands` wire the rest per
-//! subcommand. The library prints nothing: diagnostics and progress go to
+//! subcommand. [`live`] is `watch`'s engine: lines from a follower go on
+//! through the same correlation (`ingest::tail`, which the history read at
+//! start hands over unfinished); each evaluation finishes a copy of it,
+//! frames the window and runs `analyze::suspects` and `analyze::signals`;
+//! alerts go to `render::alert`. The library prints nothing: diagnostics and progress go to
 //! the caller's [`diag::Handle`]. Helpers any stage may use: `bytemask`
 //! (where bytes are in a 64-byte block), `mem` (memory hints), `parallel`
 //! (jobs on all cores).
@@ -35,6 +42,7 @@ pub mod envelope;
 pub mod event;
 pub mod frame;
 pub mod ingest;
+pub mod live;
 pub mod mem;
 pub mod parallel;
 pub mod parquet;

@@ -41,6 +41,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Suspects(a)) => commands::suspects::run(&a),
         Some(Command::Timeline(a)) => commands::timeline::run(&a),
         Some(Command::Queue(a)) => commands::queue::run(&a),
+        Some(Command::Watch(a)) => commands::watch::run(&a),
     }
 }
 

@@ -147,6 +147,7 @@ pub fn micros_to_utc(t: Micros) -> DateTime<Utc> {
 /// Converts RFC 3164 wall-clock times to UTC, remembering the offset of the
 /// last hour seen: log lines arrive in time order, so the zone rules are
 /// consulted about once per hour of log instead of once per line.
+#[derive(Clone)]
 pub struct LocalToUtc {
     zone: Zone,
     cache_key: i64,

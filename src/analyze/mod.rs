@@ -18,6 +18,7 @@ pub mod reject_types;
 pub mod report;
 pub mod sasl;
 pub mod sections;
+pub mod signals;
 pub mod suspects;
 pub mod top;
 pub mod trace;

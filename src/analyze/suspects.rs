@@ -228,6 +228,18 @@ impl Suspect {
 
 /// Scores every account and uid that submitted mail, best suspect first.
 pub fn suspects(f: &Frames, th: &Thresholds) -> PolarsResult<Vec<Suspect>> {
+    Ok(suspects_learned(f, th)?.0)
+}
+
+/// What scoring learned of the frames besides the suspects: `watch`'s own
+/// checks ask the same of every login and auth failure.
+pub struct Learned {
+    pub logins: Vec<Login>,
+    pub failures: Failures,
+}
+
+/// [`suspects`], and what was learned on the way.
+pub fn suspects_learned(f: &Frames, th: &Thresholds) -> PolarsResult<(Vec<Suspect>, Learned)> {
     let logins = baseline::logins(f)?;
     let failures = Failures::collect(f)?;
     let streams = Streams::collect(f)?;
@@ -249,7 +261,7 @@ pub fn suspects(f: &Frames, th: &Thresholds) -> PolarsResult<Vec<Suspect>> {
         s.score = s.reasons.iter().map(|r| r.points).sum();
     }
     out.sort_by(|a, b| b.score.cmp(&a.score).then(b.after.messages.cmp(&a.after.messages)).then(a.who.cmp(&b.who)));
-    Ok(out)
+    Ok((out, Learned { logins, failures }))
 }
 
 /// Where one identity stands: its compromise login, onset, wave and gun.

@@ -15,6 +15,7 @@ pub mod timeline;
 pub mod timings;
 pub mod top;
 pub mod trace;
+pub mod watch;
 
 use crate::analyze::Frames;
 use crate::cli::{InputArgs, OutputArgs};

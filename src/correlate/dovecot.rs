@@ -37,7 +37,7 @@ const PER_SESSION: usize = 32;
 const SWEEP_AT: usize = 4096;
 
 /// The auth service's verdicts waiting for the line that says how they count.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct Pending {
     by_session: Map<(Sym, Box<str>), Vec<AuthAttempt>>,
     /// The last failure without a session per host and IP: (when, account).

@@ -28,6 +28,7 @@ impl Sym {
 /// hashbrown: ingest asks for a string's slot lines before it interns it
 /// ([`Interner::prefetch`]), which needs the slot's address from the hash,
 /// and no map crate exposes that.
+#[derive(Clone)]
 pub struct Interner {
     /// A power of two long, at most 3/4 full. A slot says where its text
     /// lies, so that a lookup touches one slot and, on a likely hit, the

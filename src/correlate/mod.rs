@@ -59,7 +59,7 @@ pub const MAX_CONTEXTS: usize = 4096;
 
 /// Everything correlation produced, collected: the [`Sink`] of the batch
 /// commands.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Records {
     pub strings: Interner,
     pub messages: Vec<Message>,
@@ -159,7 +159,10 @@ struct CtxSyms {
 }
 
 /// Correlation's state: messages still in the queue, open sessions, what
-/// links look back at; finished records go to the sink `S`.
+/// links look back at; finished records go to the sink `S`. A clone is
+/// what `watch` finishes to see the records so far while the original
+/// goes on with the lines to come.
+#[derive(Clone)]
 pub struct Correlator<S: Sink = Records> {
     sink: S,
     strings: Interner,

@@ -21,6 +21,7 @@ const RECENT: usize = 10_000;
 /// from then on: some logs never look up what others look up all the time
 /// (hand-offs are asked for only by `orig_queue_id=`), and those paid a map
 /// insert for nothing on every sent delivery answered `queued as`.
+#[derive(Clone)]
 pub(super) struct Recent<K, V> {
     /// Entry number `n` is at `n % RECENT`.
     ring: Vec<Entry<K, V>>,
@@ -38,6 +39,7 @@ pub(super) struct Recent<K, V> {
 /// Keys [`Recent::latest`] holds before the keys without entries go.
 const MAX_KEYS: usize = 2 * RECENT;
 
+#[derive(Clone)]
 struct Entry<K, V> {
     key: K,
     value: V,

@@ -13,7 +13,7 @@ const PER_PROCESS: usize = 32;
 /// Processes with failures waiting before they are all let go unexplained.
 const MAX_PROCESSES: usize = 4096;
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct Pending {
     by_process: Map<(Sym, Sym, u32), Vec<RelayFailure>>,
     /// Failure lines seen, kept or not.

@@ -3,6 +3,7 @@
 //! escaped for the terminal, `|` and HTML escaped for Markdown, formula-like
 //! cells neutralised for spreadsheets.
 
+pub mod alert;
 mod cells;
 pub mod doc;
 pub mod queue;

@@ -9,7 +9,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct YearTracker {
     reference: NaiveDate,
     forced: Option<i32>,
