@@ -22,13 +22,17 @@ fn sample_logs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs")
 }
 
-fn report_into(out: &Path) -> Output {
-    bin()
-        .args(["report", "--period", "day", "--since", "2026-11-21", "--tz", "UTC", "--out"])
+/// The day's report of sample-logs/ into `out`.
+fn report_command(out: &Path) -> Command {
+    let mut cmd = bin();
+    cmd.args(["report", "--period", "day", "--since", "2026-11-21", "--tz", "UTC", "--out"])
         .arg(out)
-        .arg(sample_logs())
-        .output()
-        .expect("run postsleuth")
+        .arg(sample_logs());
+    cmd
+}
+
+fn report_into(out: &Path) -> Output {
+    report_command(out).output().expect("run postsleuth")
 }
 
 /// Everything under `dir`, hidden names included, sorted.
@@ -153,11 +157,8 @@ fn a_full_disk_fails_simulate_cleanly() {
 /// Starts a report that pauses, written but unpublished; returns the child
 /// once it says so.
 fn paused_report(out: &Path) -> std::process::Child {
-    let mut child = bin()
+    let mut child = report_command(out)
         .env("POSTSLEUTH_TEST_PAUSE_WRITE_MS", "20000")
-        .args(["report", "--period", "day", "--since", "2026-11-21", "--tz", "UTC", "--out"])
-        .arg(out)
-        .arg(sample_logs())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -69,7 +69,7 @@ impl Load {
 /// go to the console, which the dataset carries on to the later stages.
 /// The journal, when it is read, is asked only for `window`.
 pub fn load(input: &InputArgs, what: Load, window: &Window) -> anyhow::Result<Dataset> {
-    let log_zone = Zone::parse(&input.log_tz).map_err(|e| UsageError(format!("--log-tz: {e}")))?;
+    let log_zone = log_zone(&input.log_tz)?;
     let (stores, paths) = crate::parquet::split(&input.paths);
     if what.lines && !stores.is_empty() {
         let why = "a Parquet dataset keeps no message's every line: give the logs it was exported from";
@@ -105,6 +105,11 @@ pub fn load(input: &InputArgs, what: Load, window: &Window) -> anyhow::Result<Da
         ds.diag.report_summary(&console);
     }
     Ok(ds)
+}
+
+/// `--log-tz`: the zone RFC 3164 timestamps were written in.
+pub fn log_zone(arg: &str) -> Result<Zone, UsageError> {
+    Zone::parse(arg).map_err(|e| UsageError(format!("--log-tz: {e}")))
 }
 
 /// The `--since`/`--until` window, read in the display zone.

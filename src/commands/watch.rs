@@ -255,10 +255,9 @@ fn settings(a: &WatchArgs) -> anyhow::Result<Settings> {
 }
 
 fn ingest_options(a: &WatchArgs) -> anyhow::Result<IngestOptions> {
-    let log_zone = Zone::parse(&a.log_tz).map_err(|e| UsageError(format!("--log-tz: {e}")))?;
     Ok(IngestOptions {
         year: a.year,
-        log_zone,
+        log_zone: super::log_zone(&a.log_tz)?,
         keep_details: false,
         progress: !a.quiet,
         verbose: !a.quiet,

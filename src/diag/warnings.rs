@@ -39,6 +39,10 @@ pub struct Warnings {
 /// What master(8) writes that is no warning.
 pub const MASTER: &str = "master";
 
+/// The levels a line's prefix gives (`crate::event::WARNING_LEVELS`, in
+/// its order); master's own messages have none.
+const LEVELS: [&str; 4] = ["warning", "error", "fatal", "panic"];
+
 impl Warnings {
     /// A line of `daemon` whose `payload` starts with a level
     /// ([`crate::event::WARNING_LEVELS`]), or master's message.
@@ -48,8 +52,7 @@ impl Warnings {
         if self.kinds.len() >= MAX_KINDS && !self.kinds.contains_key(&kind) {
             kind.text = "(other kinds)".into();
         }
-        let tally = self.kinds.entry(kind).or_insert_with(|| Tally { count: 0, sample: sample(payload) });
-        tally.count += 1;
+        self.tally(kind, || sample(payload)).count += 1;
     }
 
     /// The `warning:`, `error:`, `fatal:` and `panic:` lines (check's
@@ -57,10 +60,14 @@ impl Warnings {
     /// Adds `count` lines of a kind [`Warnings::iter`] gave (read back from
     /// a dataset); an unknown level is taken for master's messages.
     pub fn restore(&mut self, daemon: &str, level: &str, text: &str, sample: &str, count: u64) {
-        let level = ["warning", "error", "fatal", "panic"].into_iter().find(|&l| l == level).unwrap_or(MASTER);
+        let level = LEVELS.into_iter().find(|&l| l == level).unwrap_or(MASTER);
         let kind = WarningKind { daemon: daemon.to_string(), level, text: text.to_string() };
-        let tally = self.kinds.entry(kind).or_insert_with(|| Tally { count: 0, sample: sample.to_string() });
-        tally.count += count;
+        self.tally(kind, || sample.to_string()).count += count;
+    }
+
+    /// The tally of `kind`, begun with the sample `first` gives.
+    fn tally(&mut self, kind: WarningKind, first: impl FnOnce() -> String) -> &mut Tally {
+        self.kinds.entry(kind).or_insert_with(|| Tally { count: 0, sample: first() })
     }
 
     pub fn count(&self) -> u64 {
@@ -74,7 +81,7 @@ impl Warnings {
 
 /// `fatal: no SASL authentication mechanisms` → (`fatal`, `no SASL …`).
 fn level_of(payload: &str) -> (&'static str, &str) {
-    for (prefix, level) in crate::event::WARNING_LEVELS.iter().zip(["warning", "error", "fatal", "panic"]) {
+    for (prefix, level) in crate::event::WARNING_LEVELS.iter().zip(LEVELS) {
         if let Some(rest) = payload.strip_prefix(prefix) {
             return (level, rest.trim_start());
         }
